@@ -1,0 +1,1 @@
+"""briefbot: answers, the Telegram bot, the terminal chat and the CLI."""

