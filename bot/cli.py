@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -159,6 +160,61 @@ def format_eval_table(results: dict[str, dict[str, object]]) -> str:
 
 def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")
+
+
+NO_TOKEN_HELP = """\
+TELEGRAM_BOT_TOKEN is not set, so the Telegram bot cannot start.
+
+To get a token:
+  1. In Telegram, open a chat with @BotFather and send /newbot.
+  2. Pick a display name, then a username that ends in "bot".
+  3. BotFather answers with a token like 123456789:AAF...; keep it secret.
+Then set, in the environment or in .env (.env.example documents every setting):
+  TELEGRAM_BOT_TOKEN=<the token>
+  ADMIN_IDS=<your numeric Telegram user id>   (admins add, remove and reindex briefs;
+                                               @userinfobot tells you your id)
+Optional: WEBHOOK_URL (with WEBHOOK_SECRET, WEBHOOK_LISTEN, WEBHOOK_PORT) for a webhook
+instead of long polling; TELEGRAM_API_BASE_URL for a self-hosted Bot API server.
+"""
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # The Telegram stack is imported only by the commands that use it.
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.telegram_app import build_application, redact_secrets, run_application
+
+    settings = _settings(args)
+    token = settings.telegram_bot_token.get_secret_value().strip() if settings.telegram_bot_token else ""
+    if not token:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        if not sys.stdin.isatty():
+            return 1
+        print("Meanwhile, here is the terminal chat on the same engine.\n", file=sys.stderr)
+        return cmd_chat(args)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    kb = KnowledgeBase.from_settings(settings)
+    try:
+        run_application(build_application(settings, kb), settings)
+    except InvalidToken:  # PTB's message quotes the token
+        print("briefbot: Telegram rejected TELEGRAM_BOT_TOKEN: get a valid one from @BotFather.", file=sys.stderr)
+        return 1
+    except TelegramError as error:  # e.g. the Bot API server cannot be reached at start
+        print(f"briefbot: {redact_secrets(str(error))}", file=sys.stderr)
+        return 1
+    finally:
+        kb.close()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.terminal import run_terminal_chat
+
+    kb = _knowledge_base(args)
+    try:
+        return run_terminal_chat(kb)
+    finally:
+        kb.close()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,12 @@ class Settings(IndexSettings):
     webhook_secret: SecretStr | None = Field(default=None, description="Checked on every webhook call.")
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    briefs_watch_interval_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="While the bot runs, seconds between looks at the briefs folder (names, "
+        "mtimes, sizes); a change triggers an incremental reindex. 0 turns the watching off.",
+    )
 
     llm_model: str | None = Field(
         default=None, description="LangChain init_chat_model name, e.g. 'openai:gpt-4o-mini'."

@@ -102,7 +102,7 @@ class SentenceTransformerEmbeddings(BriefEmbeddings):
         prompts = self._model.prompts or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = next((p for p in ("document", "passage") if p in prompts), None)
-        dimension = self._model.get_sentence_embedding_dimension()
+        dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise ValueError(f"{model_name_or_path}: the model does not report its dimension")
         self._lock = threading.Lock()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -36,6 +38,16 @@ from index.store import (
     write_faiss_atomically,
 )
 from index.textnorm import lexical_terms
+
+
+# Fault injection for the crash-safety tests: the process kills itself (SIGKILL, no cleanup)
+# at the named point. Unset in normal use.
+CRASH_POINT_ENV = "BRIEFBOT_CRASH_AT"
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_POINT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +264,7 @@ class Indexer:
                 [text for _, text in batch], batch_size=self.batch_size
             )
             catalog.cache_vectors([h for h, _ in batch], vectors)
+            _crash_point("embedding")
             notify(ReindexProgress("embedding", start + len(batch), len(missing)))
         return len(missing)
 
@@ -295,7 +308,9 @@ class Indexer:
                     vectors = np.vstack([by_hash[h] for h in new_hashes])
                     index.add_with_ids(vectors, np.array(new_ids, dtype=np.int64))
             next_generation = generation + 1
+            _crash_point("before-vectors-written")
             write_faiss_atomically(index, vector_file(self.data_dir, next_generation))
+            _crash_point("vectors-written")
             _set_meta(conn, "generation", str(next_generation))
             _set_meta(conn, "embedder", json.dumps(info.to_json()))
             _set_meta(conn, "schema_version", str(SCHEMA_VERSION))
@@ -303,6 +318,7 @@ class Indexer:
             conn.execute(
                 "DELETE FROM vector_cache WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)"
             )
+        _crash_point("committed")
         remove_stale_vector_files(self.data_dir, next_generation)
 
     def _current_index(self, catalog: Catalog, conn, generation: int):  # type: ignore[no-untyped-def]

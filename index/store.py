@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_brief ON chunks(brief_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61');
+-- A read-only view of chunks_fts's term statistics (no storage of its own), for BM25's IDF.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 CREATE TABLE IF NOT EXISTS vector_cache (embed_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
 
@@ -243,18 +245,86 @@ class Catalog:
             return int((conn or self._conn).execute("SELECT count(*) FROM chunks").fetchone()[0])
 
     def lexical_search(
-        self, match_query: str, k: int, conn: sqlite3.Connection | None = None
+        self,
+        match_query: str,
+        k: int,
+        conn: sqlite3.Connection | None = None,
+        *,
+        within: Sequence[int] | None = None,
     ) -> list[tuple[int, float]]:
-        """FTS5 BM25 search; returns (chunk id, bm25 score where higher is better)."""
-        if not match_query:
+        """FTS5 BM25 search; returns (chunk id, bm25 score where higher is better).
+
+        `within` restricts the search to those chunk ids (a date filter, or scoring the chunks
+        another retriever found); BM25's statistics stay those of the whole index.
+        """
+        if not match_query or (within is not None and not within):
             return []
+        where, params = "chunks_fts MATCH ?", [match_query]
+        if within is not None:
+            where += f" AND rowid IN ({','.join('?' * len(within))})"
+            params.extend(within)
         with self._lock:
             rows = (conn or self._conn).execute(
-                "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? "
+                f"SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE {where} "
                 "ORDER BY rank LIMIT ?",
-                (match_query, k),
+                (*params, k),
             ).fetchall()
         return [(int(row[0]), -float(row[1])) for row in rows]
+
+    def term_document_counts(
+        self, terms: Sequence[str], conn: sqlite3.Connection | None = None
+    ) -> tuple[int, dict[str, int]]:
+        """(chunks in the FTS index, how many of them contain each term): BM25's IDF inputs."""
+        if not terms:
+            return 0, {}
+        marks = ",".join("?" * len(terms))
+        with self._lock:
+            db = conn or self._conn
+            total = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            rows = db.execute(
+                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(terms)
+            ).fetchall()
+        return total, {row[0]: int(row[1]) for row in rows}
+
+    def brief_dates(self, conn: sqlite3.Connection | None = None) -> list[date]:
+        """The distinct dates of the indexed briefs, newest first."""
+        with self._lock:
+            rows = (conn or self._conn).execute(
+                "SELECT DISTINCT date FROM briefs WHERE date IS NOT NULL ORDER BY date DESC"
+            ).fetchall()
+        return [date.fromisoformat(row[0]) for row in rows]
+
+    def briefs_whose_lead_has(
+        self, needle: str, lead_chars: int, conn: sqlite3.Connection | None = None
+    ) -> list[tuple[str, str]]:
+        """(brief id, lead) of the briefs whose first `lead_chars` characters contain `needle`."""
+        with self._lock:
+            rows = (conn or self._conn).execute(
+                "SELECT brief_id, substr(text, 1, ?) AS lead FROM briefs "
+                "WHERE instr(lower(substr(text, 1, ?)), lower(?)) > 0",
+                (lead_chars, lead_chars, needle),
+            ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def chunk_ids_of(
+        self,
+        conn: sqlite3.Connection | None = None,
+        *,
+        dates: Sequence[date] = (),
+        brief_ids: Sequence[str] = (),
+    ) -> list[int]:
+        """The chunk ids of the briefs dated `dates` or named in `brief_ids`."""
+        keys = [d.isoformat() for d in dates]
+        if not keys and not brief_ids:
+            return []
+        date_marks, id_marks = ",".join("?" * len(keys)), ",".join("?" * len(brief_ids))
+        with self._lock:
+            rows = (conn or self._conn).execute(
+                "SELECT c.chunk_id FROM chunks c JOIN briefs b USING (brief_id) "
+                f"WHERE b.date IN ({date_marks}) OR b.brief_id IN ({id_marks})",
+                [*keys, *brief_ids],
+            ).fetchall()
+        return [int(row[0]) for row in rows]
 
     def cached_hashes(self, hashes: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(hashes))
@@ -372,14 +442,16 @@ def read_faiss(path: Path) -> faiss.Index:
     return faiss.read_index(str(path))
 
 
-def remove_stale_vector_files(data_dir: Path, keep_generation: int) -> None:
-    """Delete FAISS files of older generations and orphans of killed runs.
+def remove_stale_vector_files(data_dir: Path, current_generation: int) -> None:
+    """Delete FAISS files older than the previous generation, and orphans of killed runs.
 
-    Readers load a generation fully into memory, so deleting its file never breaks one.
+    The previous generation's file stays: a reader whose snapshot began just before the swap
+    may still be about to load it. Readers hold a loaded generation in memory, so deleting a
+    file never breaks a reader that already has it.
     """
-    keep = vector_file(data_dir, keep_generation).name
+    keep = {vector_file(data_dir, g).name for g in (current_generation, current_generation - 1)}
     for path in (data_dir / VECTORS_DIR).glob("gen-*"):
-        if path.name != keep:
+        if path.name not in keep:
             path.unlink(missing_ok=True)
 
 

@@ -1,0 +1,117 @@
+"""Short follow-ups ("dan Tiongkok?", "what about China?") read in the light of the last question.
+
+A follow-up names a new subject for the previous question: the rewrite puts it where the previous
+question's last name stood ("Siapa yang ditemui Shoigu di Beijing?" + "dan Tiongkok?" ->
+"Siapa yang ditemui Shoigu di Tiongkok?"), or adds it when that question named nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.lexical import is_stopword
+
+# How long a chat's last question stays the context of a follow-up.
+MEMORY_TTL_S = 15 * 60
+# More chats than this and the oldest are forgotten, so memory stays bounded in a busy bot.
+MEMORY_MAX_CHATS = 10_000
+# A follow-up is short: a marker plus a name, or a bare name.
+MAX_FOLLOWUP_WORDS = 6
+MAX_BARE_FOLLOWUP_WORDS = 4
+
+# Openings that mark a message as continuing the conversation, longest first.
+_MARKERS = (
+    "bagaimana dengan", "gimana dengan", "bagaimana kalau", "bagaimana soal", "kalau soal",
+    "what about", "how about", "and what about", "dan bagaimana dengan",
+    "dan", "lalu", "terus", "kalau", "sedangkan", "juga", "and", "also", "then",
+)
+_MARKER = re.compile(
+    r"^\s*(?:" + "|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)) + r")\b\s*",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = frozenset(
+    """
+    apa apakah siapa siapakah berapa berapakah kapan mengapa kenapa bagaimana bagaimanakah mana
+    manakah dimana dimanakah gimana what who whom whose which when where why how
+    """.split()
+)
+_WORD = re.compile(r"[\w'-]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    question: str  # the question as it was understood (after any rewrite)
+    language: str
+    at: float  # monotonic seconds
+
+
+def followup_subject(message: str) -> str | None:
+    """The new subject when `message` looks like a follow-up, else None."""
+    words = _WORD.findall(message)
+    if not words or len(words) > MAX_FOLLOWUP_WORDS:
+        return None
+    marker = _MARKER.match(message)
+    rest = message[marker.end() :] if marker else message
+    rest_words = [w.lower() for w in _WORD.findall(rest)]
+    if not rest_words or any(word in _QUESTION_WORDS for word in rest_words):
+        return None
+    if marker is None and len(rest_words) > MAX_BARE_FOLLOWUP_WORDS:
+        return None
+    return rest.strip(" \t\n?!.,;:")
+
+
+def rewrite(previous: str, subject: str) -> str:
+    """`previous` asked about `subject` instead of its last name, or with `subject` added."""
+    names = _name_spans(previous)
+    if names:
+        start, end = names[-1]
+        return previous[:start] + subject + previous[end:]
+    body = previous.rstrip(" ?!.")
+    ending = previous[len(body) :]
+    return f"{body} ({subject}){ending}"
+
+
+def _name_spans(question: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of capitalised words or numbers: the names a question mentions.
+
+    A capitalised function or question word ("Siapa", "What") is sentence case, not a name.
+    """
+    spans: list[tuple[int, int]] = []
+    for match in _WORD.finditer(question):
+        word = match.group()
+        if not (word[0].isupper() or word[0].isdigit()) or is_stopword(word):
+            continue
+        if spans and not question[spans[-1][1] : match.start()].strip():
+            spans[-1] = (spans[-1][0], match.end())  # "Korea Utara", "Wang Yi": one name
+        else:
+            spans.append((match.start(), match.end()))
+    return spans
+
+
+class ConversationMemory:
+    """The last question of each chat, for a while; safe to share between threads."""
+
+    def __init__(self, ttl_s: float = MEMORY_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._turns: dict[str, Turn] = {}
+        self._lock = threading.Lock()
+
+    def last(self, chat_key: str) -> Turn | None:
+        with self._lock:
+            turn = self._turns.get(chat_key)
+            if turn is None or self._clock() - turn.at > self._ttl_s:
+                self._turns.pop(chat_key, None)
+                return None
+            return turn
+
+    def remember(self, chat_key: str, question: str, language: str) -> None:
+        with self._lock:
+            self._turns.pop(chat_key, None)  # re-inserted last: the dict stays oldest-first
+            self._turns[chat_key] = Turn(question, language, self._clock())
+            while len(self._turns) > MEMORY_MAX_CHATS:
+                del self._turns[next(iter(self._turns))]

@@ -1,0 +1,261 @@
+"""The Telegram bot as `briefbot run` starts it: the Application, its handlers, start and stop.
+
+`build_application` is all a caller needs; the end-to-end tests drive the very same object
+against a local Bot API server by pointing TELEGRAM_API_BASE_URL at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from contextlib import suppress
+from urllib.parse import quote, urlsplit
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.answering import Answerer
+from bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
+from bot.settings import Settings
+from bot.telegram_admin import (
+    document_received,
+    reindex_command,
+    reindex_quietly,
+    remove_command,
+    status_command,
+)
+from bot.telegram_handlers import (
+    SERVICES_KEY,
+    BotServices,
+    ask_command,
+    briefs_command,
+    briefs_page_button,
+    folder_signature,
+    help_command,
+    not_text_hint,
+    on_error,
+    passage_button,
+    start,
+    text_message,
+    unknown_command,
+)
+from bot.texts import COMMANDS_ADMINS, COMMANDS_USERS, ENGLISH, INDONESIAN
+from index.knowledge_base import KnowledgeBase
+
+logger = logging.getLogger(__name__)
+
+# Explicit, so a hung connection fails the one call instead of stalling a handler for good.
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 30.0
+WRITE_TIMEOUT_S = 30.0
+MEDIA_WRITE_TIMEOUT_S = 60.0
+POOL_TIMEOUT_S = 10.0
+# On a 429 the rate limiter waits `retry_after` and sends again: the reply arrives exactly once.
+RATE_LIMIT_RETRIES = 3
+
+REDACTED = "[redacted]"
+
+def build_application(
+    settings: Settings, kb: KnowledgeBase, *, answerer: Answerer | None = None
+) -> Application:
+    """The bot, ready for `run_application` (or for a test to start and stop by hand)."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    token = settings.telegram_bot_token.get_secret_value()
+    webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    # Before build(): the Bot logs its API URL, token included, as soon as it exists.
+    protect_secrets_in_logs(token, webhook_secret)
+    base = settings.telegram_api_base_url.rstrip("/")
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .concurrent_updates(True)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .connect_timeout(CONNECT_TIMEOUT_S)
+        .read_timeout(READ_TIMEOUT_S)
+        .write_timeout(WRITE_TIMEOUT_S)
+        .media_write_timeout(MEDIA_WRITE_TIMEOUT_S)
+        .pool_timeout(POOL_TIMEOUT_S)
+        .get_updates_connect_timeout(CONNECT_TIMEOUT_S)
+        .get_updates_read_timeout(READ_TIMEOUT_S)  # PTB adds the long-poll timeout on top
+        .get_updates_write_timeout(WRITE_TIMEOUT_S)
+        .get_updates_pool_timeout(POOL_TIMEOUT_S)
+        # The folder watcher is a plain asyncio task: no APScheduler (PTB's job-queue extra).
+        .job_queue(None)
+        .post_init(on_startup)
+        .post_stop(on_stop)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = BotServices(settings, kb, answerer or Answerer(kb))
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    # Edited messages are left alone: answering a question again on every typo fix is noise.
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE
+    application.add_handlers(
+        [
+            CommandHandler("start", start, filters=new),
+            CommandHandler("help", help_command, filters=new),
+            CommandHandler("briefs", briefs_command, filters=new),
+            CommandHandler("ask", ask_command, filters=new),
+            CommandHandler("reindex", reindex_command, filters=new),
+            CommandHandler("status", status_command, filters=new),
+            CommandHandler("remove", remove_command, filters=new),
+            CallbackQueryHandler(passage_button, pattern=f"^{PASSAGE_PREFIX}"),
+            CallbackQueryHandler(briefs_page_button, pattern=rf"^{BRIEFS_PAGE_PREFIX}\d+$"),
+            # Files shared in groups are people talking to each other: uploads are private only.
+            MessageHandler(new & private & filters.Document.ALL, document_received),
+            MessageHandler(new & filters.TEXT & ~filters.COMMAND, text_message),
+            MessageHandler(new & private & filters.COMMAND, unknown_command),
+            MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text_hint),
+        ]
+    )
+    application.add_error_handler(on_error)
+
+
+async def on_startup(application: Application) -> None:
+    """Commands menu, then an incremental reindex (briefs dropped in while the bot was down)
+    and the folder watcher, both in the background: the bot answers from the start."""
+    services: BotServices = application.bot_data[SERVICES_KEY]
+    await _set_commands(application, services.settings.admin_ids)
+    services.startup_reindex = asyncio.create_task(reindex_quietly(services, "start"))
+    interval = services.settings.briefs_watch_interval_s
+    if interval > 0:
+        services.watcher = asyncio.create_task(_watch_briefs(services, interval))
+
+
+async def on_stop(application: Application) -> None:
+    services: BotServices = application.bot_data[SERVICES_KEY]
+    for task in (services.watcher, services.startup_reindex):
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+async def _set_commands(application: Application, admin_ids: list[int]) -> None:
+    bot = application.bot
+    for language, code in ((ENGLISH, None), (INDONESIAN, INDONESIAN)):
+        users = [BotCommand(name, texts[language]) for name, texts in COMMANDS_USERS.items()]
+        admins = users + [BotCommand(name, texts[language]) for name, texts in COMMANDS_ADMINS.items()]
+        try:
+            await bot.set_my_commands(users, language_code=code)
+        except TelegramError as error:  # only the menu is missing: the bot works without it
+            logger.warning("Could not set the bot's commands: %s", error)
+        for admin_id in admin_ids:
+            try:
+                await bot.set_my_commands(
+                    admins, scope=BotCommandScopeChat(admin_id), language_code=code
+                )
+            except TelegramError as error:  # e.g. this admin never opened a chat with the bot
+                logger.warning("Could not set the admin commands for %s: %s", admin_id, error)
+
+
+async def _watch_briefs(services: BotServices, interval_s: float) -> None:
+    """Reindex when the briefs folder's names, mtimes or sizes change."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            signature = await asyncio.to_thread(folder_signature, services.kb.briefs_dir)
+            if signature != services.folder_signature:
+                await reindex_quietly(services, "briefs folder changed")
+        except Exception:  # one failed look (a disk hiccup) must not end the watching
+            logger.exception("Checking the briefs folder failed")
+
+
+def run_application(application: Application, settings: Settings) -> None:
+    """Long polling, or a webhook server when WEBHOOK_URL is set; returns on Ctrl-C."""
+    if not settings.webhook_url:
+        application.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
+        return
+    # Without a secret anyone who guesses the URL could post updates: make one up for this run.
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
+    )
+    protect_secrets_in_logs(secret)
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+    )
+
+
+# -- keeping the token out of logs ----------------------------------------------------------------
+
+
+class SecretRedactingFilter(logging.Filter):
+    """Replaces secrets in a record's message, traceback and stack before a handler writes it.
+
+    PTB logs its API URLs, token included, and httpx errors quote the URL they failed on.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str) -> None:
+        if secret:
+            self._secrets |= {secret, quote(secret, safe="")}
+
+    def redact(self, value: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            value = value.replace(secret, REDACTED)
+        return value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: the handler reports it itself
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+_REDACTOR = SecretRedactingFilter()
+
+
+def protect_secrets_in_logs(*secrets_to_hide: str) -> None:
+    """Keep these secrets out of every log line: quiet httpx (it logs each request URL) and
+    put the redacting filter on every root handler (and on logging's last-resort handler)."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for secret in secrets_to_hide:
+        _REDACTOR.add(secret)
+    for handler in [*logging.getLogger().handlers, logging.lastResort]:
+        if handler is not None and _REDACTOR not in handler.filters:
+            handler.addFilter(_REDACTOR)
+
+
+def redact_secrets(value: str) -> str:
+    """`value` with every secret given to `protect_secrets_in_logs` replaced."""
+    return _REDACTOR.redact(value)

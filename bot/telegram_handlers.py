@@ -1,0 +1,350 @@
+"""What the bot does for everyone: /start, /help, /briefs, questions, source buttons, errors.
+
+Every handler is a typed async PTB callback; anything that touches the index or the model runs
+in a worker thread (`asyncio.to_thread`), so one slow question never holds up other chats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from telegram import Bot, Message, MessageEntity, Update
+from telegram.constants import ChatAction, ChatType, FileSizeLimit, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.answering import Answerer
+from bot.render import (
+    BRIEFS_PAGE_PREFIX,
+    briefs_page,
+    citation_keyboard,
+    parse_passage_data,
+    quoted_span,
+    render_answer,
+    render_passage,
+)
+from bot.settings import Settings
+from bot.texts import example_questions, language_of, text
+from index.indexer import brief_files
+from index.knowledge_base import KnowledgeBase
+
+logger = logging.getLogger(__name__)
+
+SERVICES_KEY = "briefbot"
+# Longer questions are cut: they are pastes, not questions, and would only slow the search.
+MAX_QUESTION_CHARS = 1000
+# Telegram shows "typing…" for 5 seconds; renewed a little before it fades.
+TYPING_RENEW_S = 4.5
+# /start quotes passages of the newest brief: this many are enough to find sections and names.
+EXAMPLE_PASSAGES = 30
+
+_COMMAND_PREFIX = re.compile(r"^/\S*\s*")
+
+
+@dataclass(eq=False)
+class BotServices:
+    """What every handler shares, kept in `application.bot_data[SERVICES_KEY]`."""
+
+    settings: Settings
+    kb: KnowledgeBase
+    answerer: Answerer
+    started_at: float = field(default_factory=time.monotonic)
+    # One reindex at a time from this process; `kb.reindex` also guards against other processes.
+    reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Names, mtimes and sizes of the briefs folder's files when it was last indexed.
+    folder_signature: tuple[tuple[str, int, int], ...] | None = None
+    # /start's example questions per (newest brief id, its content hash, language).
+    examples: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    startup_reindex: asyncio.Task[None] | None = None
+    watcher: asyncio.Task[None] | None = None
+
+    def is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and user.id in self.settings.admin_ids
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
+    services: BotServices = context.bot_data[SERVICES_KEY]
+    return services
+
+
+def user_language(update: Update) -> str:
+    user = update.effective_user
+    return language_of(user.language_code if user else None)
+
+
+def is_group(message: Message) -> bool:
+    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def thread_of(message: Message) -> int | None:
+    """The forum topic to answer in; None outside topics (where Telegram rejects a thread id)."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
+# -- users --------------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    language = user_language(update)
+    user = update.effective_user
+    name = f", {user.first_name}" if user and user.first_name else ""
+    examples = await asyncio.to_thread(_examples, services_of(context), language)
+    blocks = [text(language, "greeting", name=name), _how_to_ask(message, context.bot, language)]
+    if examples:
+        lines = [f"• <code>{html.escape(q)}</code>" for q in examples]
+        blocks.append("\n".join([text(language, "examples_header"), *lines]))
+    else:
+        blocks.append(text(language, "no_briefs_yet"))
+    await message.reply_html("\n\n".join(blocks))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    language = user_language(update)
+    blocks = [text(language, "help_users"), _how_to_ask(message, context.bot, language)]
+    if services_of(context).is_admin(update):
+        max_mb = FileSizeLimit.FILESIZE_DOWNLOAD // 1_000_000
+        blocks.append(text(language, "help_admins", max_mb=max_mb))
+    await message.reply_html("\n\n".join(blocks))
+
+
+async def briefs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    records = await asyncio.to_thread(services_of(context).kb.briefs)
+    page, keyboard = briefs_page(records, 0, user_language(update))
+    await message.reply_html(page, reply_markup=keyboard)
+
+
+async def briefs_page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """◀ ▶ under /briefs: the message is edited to show the other page."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    await query.answer()
+    records = await asyncio.to_thread(services_of(context).kb.briefs)
+    page, keyboard = briefs_page(
+        records, int(query.data.removeprefix(BRIEFS_PAGE_PREFIX)), user_language(update)
+    )
+    await edit_html(query.edit_message_text, page, reply_markup=keyboard)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask question (also /ask@botname in groups)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    question = _COMMAND_PREFIX.sub("", message.text, count=1).strip()
+    language = user_language(update)
+    if not question:
+        example = text(language, "ask_example")
+        await message.reply_html(text(language, "ask_usage", example=example))
+        return
+    await answer_question(update, context, question)
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text in a private chat is a question; in a group only one addressed to the bot."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    if message.chat.type == ChatType.PRIVATE:
+        await answer_question(update, context, message.text)
+        return
+    question = addressed_question(message, context.bot)
+    if question is not None:
+        await answer_question(update, context, question)
+
+
+def addressed_question(message: Message, bot: Bot) -> str | None:
+    """The question of a group message that @mentions the bot or replies to it (the mention
+    taken out), else None: the bot stays out of conversations that are not for it."""
+    mention = f"@{bot.username}".lower()
+    mentioned = any(
+        entity.type == MessageEntity.MENTION and message.parse_entity(entity).lower() == mention
+        for entity in message.entities
+    )
+    replied = message.reply_to_message
+    # In a forum topic every message "replies" to the topic's first message: that is no reply.
+    replies_to_bot = (
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.id == bot.id
+        and not (message.is_topic_message and replied.message_id == message.message_thread_id)
+    )
+    if not (mentioned or replies_to_bot) or message.text is None:
+        return None
+    return re.sub(re.escape(mention), " ", message.text, flags=re.IGNORECASE).strip()
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    if message is None:
+        return
+    language = user_language(update)
+    question = question.strip()
+    if not question:
+        await message.reply_html(text(language, "empty_question"))
+        return
+    lead = []
+    if len(question) > MAX_QUESTION_CHARS:
+        question = question[:MAX_QUESTION_CHARS]
+        lead.append(f"<i>{text(language, 'question_cut', limit=MAX_QUESTION_CHARS)}</i>")
+    answerer = services_of(context).answerer
+    async with typing(context.bot, message):
+        answer = await asyncio.to_thread(
+            answerer.answer,
+            question,
+            chat_key=f"{message.chat.id}:{user.id if user else 0}",
+            language_code=user.language_code if user else None,
+        )
+    parts = render_answer(answer, lead_html=lead)
+    keyboard = citation_keyboard(answer.citations)
+    for number, part in enumerate(parts, start=1):
+        await message.reply_html(
+            part,
+            # In a group the answer replies to its question, which may be far up by now.
+            do_quote=number == 1 and is_group(message),
+            reply_markup=keyboard if number == len(parts) else None,
+        )
+
+
+async def passage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """📄 n under an answer: the cited passage in full, as a new message."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or query.data is None or chat is None:
+        return
+    language = user_language(update)
+    ref = parse_passage_data(query.data)
+    passage = await asyncio.to_thread(services_of(context).kb.passage, ref.chunk_id) if ref else None
+    span = quoted_span(passage, ref) if passage and ref else None
+    if passage is None or span is None:
+        await query.answer(text(language, "source_changed"), show_alert=True)
+        return
+    await query.answer()
+    thread = thread_of(query.message) if isinstance(query.message, Message) else None
+    for part in render_passage(passage, language, span):
+        await context.bot.send_message(
+            chat.id, part, parse_mode=ParseMode.HTML, message_thread_id=thread
+        )
+
+
+async def not_text_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice... in a private chat: say what the bot can do."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_html(text(user_language(update), "not_text"))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_html(text(user_language(update), "unknown_command"))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure and tell the user to try again, in their language."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("Handling update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    language = user_language(update)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text(language, "error"), show_alert=True)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text(language, "error"))
+    except TelegramError as error:
+        # Telegram itself may be what failed; the error above is logged either way.
+        logger.warning("Could not tell the user about the error: %s", error)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def typing(bot: Bot, message: Message) -> AsyncIterator[None]:
+    """Show "typing…" in the chat for as long as the block runs."""
+
+    async def keep_typing() -> None:
+        while True:
+            try:
+                await bot.send_chat_action(
+                    message.chat.id, ChatAction.TYPING, message_thread_id=thread_of(message)
+                )
+            except TelegramError as error:
+                logger.debug("typing indicator failed: %s", error)
+                return
+            await asyncio.sleep(TYPING_RENEW_S)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+async def edit_html(edit, markup: str, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    """Edit a message to `markup`; an edit that changes nothing is no error."""
+    try:
+        await edit(markup, parse_mode=ParseMode.HTML, **kwargs)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+def _how_to_ask(message: Message, bot: Bot, language: str) -> str:
+    if is_group(message):
+        return text(language, "how_group", username=bot.username)
+    return text(language, "how_private")
+
+
+def _examples(services: BotServices, language: str) -> list[str]:
+    """Example questions from the newest brief, cached until it changes."""
+    briefs = services.kb.briefs()
+    if not briefs:
+        return []
+    newest = briefs[0]
+    key = (newest.brief_id, newest.content_hash, language)
+    if key not in services.examples:
+        # The brief's own title finds its passages; those of other briefs are left out.
+        hits = [
+            hit
+            for hit in services.kb.search(newest.title, k=EXAMPLE_PASSAGES)
+            if hit.brief_id == newest.brief_id
+        ]
+        hits.sort(key=lambda hit: hit.start)
+        sections = [hit.section for hit in hits if hit.section]
+        services.examples[key] = example_questions(
+            sections, [hit.text for hit in hits], newest.date, language
+        )
+    return services.examples[key]
+
+
+def folder_signature(briefs_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """A cheap fingerprint of the briefs folder: file names, mtimes and sizes."""
+    entries = []
+    for source, path in brief_files(briefs_dir).items():
+        with suppress(FileNotFoundError):  # deleted while we looked: the next look sees it
+            stat = path.stat()
+            entries.append((source, stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)

@@ -1,0 +1,131 @@
+"""The terminal chat: the bot's engine without Telegram, for trying it out before there is a token.
+
+Questions are read line by line and answered with numbered sources and their quotes;
+/briefs, /status, /help and /quit do what they say; end of input (Ctrl-D) ends the chat.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.answer_model import Answer
+from bot.answering import Answerer
+from bot.render import format_date, short_title, source_label
+from bot.telegram_handlers import MAX_QUESTION_CHARS
+from index.knowledge_base import KnowledgeBase
+from index.store import IndexError_
+
+PROMPT = "? "
+BRIEFS_SHOWN = 10
+QUOTE_SHOWN_CHARS = 300
+CHAT_KEY = "terminal"
+
+HELP = """\
+Type a question about the briefs (Indonesian or English) and press Enter.
+  /briefs  the latest briefs
+  /status  what the index holds
+  /help    this help
+  /quit    leave (Ctrl-D works too)"""
+
+
+def run_terminal_chat(
+    kb: KnowledgeBase,
+    *,
+    answerer: Answerer | None = None,
+    read_line: Callable[[str], str] = input,
+    out: TextIO | None = None,
+) -> int:
+    """Chat until /quit or end of input; returns the exit status (0)."""
+    stream = out or sys.stdout
+
+    def say(line: str = "") -> None:
+        print(line, file=stream, flush=True)
+
+    answerer = answerer or Answerer(kb)
+    say("briefbot terminal chat — same answers as the Telegram bot.")
+    say(HELP)
+    say(_reindex_summary(kb))
+    while True:
+        try:
+            line = read_line(PROMPT).strip()
+        except (EOFError, KeyboardInterrupt):
+            say()
+            return 0
+        if not line:
+            continue
+        command = line.split()[0].lower()
+        if command in ("/quit", "/exit", "/q"):
+            return 0
+        if command == "/help":
+            say(HELP)
+        elif command == "/briefs":
+            say(_briefs(kb))
+        elif command == "/status":
+            say(_status(kb))
+        elif command.startswith("/"):
+            say(f"Unknown command {command}. /help lists the commands.")
+        else:
+            if len(line) > MAX_QUESTION_CHARS:
+                say(f"(only the first {MAX_QUESTION_CHARS} characters of the question are used)")
+            say(format_answer(answerer.answer(line[:MAX_QUESTION_CHARS], chat_key=CHAT_KEY)))
+
+
+def format_answer(answer: Answer) -> str:
+    """Plain text: the answer with its [n] markers, then each source with its quote."""
+    lines = [*(f"({note})" for note in answer.notes), answer.text]
+    if answer.abstained and answer.closest:
+        lines.append("")
+        lines.append("Closest briefs:" if answer.language == "en" else "Ringkasan terdekat:")
+        lines += [
+            f"  • {short_title(ref.title)} — {format_date(ref.date, answer.language)} — {ref.brief_id}"
+            for ref in answer.closest
+        ]
+    if answer.citations:
+        lines.append("")
+        for citation in answer.citations:
+            lines.append(source_label(citation, answer.language))
+            quote = textwrap.shorten(citation.quote, QUOTE_SHOWN_CHARS, placeholder=" …")
+            lines += textwrap.wrap(f"“{quote}”", width=100, initial_indent="    ", subsequent_indent="    ")
+    return "\n".join(lines) + "\n"
+
+
+def _reindex_summary(kb: KnowledgeBase) -> str:
+    """Index what changed first, as the bot does at start, so new briefs are there at once."""
+    try:
+        report = kb.reindex()
+    except IndexError_ as error:
+        return f"(index not updated: {error})"
+    if not report.briefs_total:
+        return "No briefs are indexed yet: put .txt, .md, .html or .pdf files in the briefs folder."
+    changed = len(report.added) + len(report.updated) + len(report.removed)
+    return f"{report.briefs_total} briefs, {report.chunks_total} chunks ({changed} changed since last time)."
+
+
+def _briefs(kb: KnowledgeBase) -> str:
+    briefs = kb.briefs()
+    if not briefs:
+        return "No briefs are indexed yet."
+    lines = [
+        f"{format_date(b.date, 'en')}  {b.brief_id}  {short_title(b.title)}"
+        for b in briefs[:BRIEFS_SHOWN]
+    ]
+    if len(briefs) > BRIEFS_SHOWN:
+        lines.append(f"… and {len(briefs) - BRIEFS_SHOWN} older")
+    return "\n".join(lines)
+
+
+def _status(kb: KnowledgeBase) -> str:
+    status = kb.status()
+    return "\n".join(
+        [
+            f"briefs:       {status.briefs}",
+            f"chunks:       {status.chunks}",
+            f"embedder:     {status.embedder}",
+            f"last indexed: {status.last_indexed_at or 'never'}",
+            f"latest brief: {format_date(status.latest_brief_date, 'en')}",
+            f"size on disk: {status.size_bytes / 1e6:.1f} MB",
+        ]
+    )

