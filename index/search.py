@@ -1,16 +1,37 @@
-"""Hybrid search over the current generation: dense (FAISS) plus lexical (SQLite FTS5 / BM25)."""
+"""Hybrid search over the current generation: dense (FAISS) plus lexical (SQLite FTS5 / BM25).
+
+A question goes through four steps:
+
+1. scope: a question that names a day ("13 November", "kemarin", "hari ke-992") is searched only
+   in that day's briefs, when the index has any (see `index/query_dates.py`);
+2. candidates: the dense top-N and the BM25 top-N, each candidate then scored by *both*
+   retrievers (its cosine from its stored vector, its BM25 restricted to it), so fusion never
+   has to guess a missing score;
+3. fusion (`fuse`): a weighted sum of per-retriever normalized scores, the method and weights
+   chosen on the eval sets' train questions by `benchmarks/tune_retrieval.py`
+   (see docs/retrieval.md); "the latest" in a question adds a bonus for newer briefs;
+4. duplicates: a paragraph that daily briefs repeat (near-identical vectors or identical text)
+   is shown once, from the newest brief, at the best rank any of its copies reached.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import faiss
 import numpy as np
 
 from index.embeddings import BriefEmbeddings
 from index.models import Hit
+from index.query_dates import LEAD_CHARS, DateIntent, lead_mentions_day, read_date_intent, resolve_dates
 from index.store import Catalog, ChunkRow, build_faiss, read_faiss, vector_file
 from index.textnorm import lexical_terms
 
@@ -51,12 +72,47 @@ class IndexReader:
         self.catalog.close()
 
 
+Mode = Literal["hybrid", "dense", "lexical"]
+Fusion = Literal["linear", "rrf"]
+DenseNorm = Literal["raw", "minmax", "zscore"]
+LexicalNorm = Literal["max", "minmax", "zscore", "idf"]
+
+
 @dataclass(frozen=True, slots=True)
 class RetrievalConfig:
-    """Knobs of the hybrid retriever (tuned on the eval sets' train questions)."""
+    """Knobs of the retriever; the defaults are the ones tuned on the eval sets' train questions.
 
+    `mode` "dense" or "lexical" ranks by that retriever alone (the baselines of docs/retrieval.md);
+    hits still carry both retrievers' evidence.
+    """
+
+    mode: Mode = "hybrid"
     candidates: int = 50  # how many each retriever proposes before fusion
-    lexical_weight: float = 0.3  # weight of the max-normalized BM25 score next to the cosine
+    fusion: Fusion = "linear"
+    dense_norm: DenseNorm = "raw"
+    # "idf": BM25 divided by the summed IDF of the question's terms, i.e. roughly the share of
+    # the question's information the chunk matches. A question whose words the corpus lacks (an
+    # English question on Indonesian briefs) then gets little lexical weight, instead of its best
+    # accidental match being scaled up to 1 as per-query max-normalization does.
+    lexical_norm: LexicalNorm = "idf"
+    lexical_weight: float = 0.3  # linear: weight of the normalized lexical score
+    rrf_k: float = 60.0  # rrf: the rank offset; lexical_weight then weighs the lexical ranks
+    duplicate_cosine: float = 0.97  # copies of one paragraph in several daily briefs
+    # "the latest" in a question: a bonus of up to this share of the candidates' score range,
+    # halved for every `latest_half_life_days` a brief is older than the newest one.
+    latest_boost: float = 0.5
+    latest_half_life_days: float = 7.0
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The chunks either retriever proposed, each scored by both."""
+
+    ids: np.ndarray  # int64 chunk ids
+    vectors: np.ndarray  # their stored (normalized) vectors, one row each
+    dense: np.ndarray  # cosine with the question
+    lexical: np.ndarray  # BM25, 0 when the chunk has none of the question's terms
+    query_idf: float  # summed BM25 IDF of the question's terms
 
 
 class Retriever:
@@ -70,50 +126,255 @@ class Retriever:
         self.config = config or RetrievalConfig()
 
     def run(self, query: str, k: int = 5) -> list[Hit]:
-        query_vector = self.embedder.encode_query(query).reshape(1, -1)
-        match = fts_match_query(query)
+        intent = read_date_intent(query)
+        query_vector = self.embedder.encode_query(query)
+        terms = list(dict.fromkeys(lexical_terms(query)))
         catalog = self.reader.catalog
-        n = self.config.candidates
         with catalog.snapshot() as conn:
             index = self.reader.index_for(catalog.generation(conn))
-            dense = _dense_search(index, query_vector, n)
-            lexical = catalog.lexical_search(match, n, conn)
-            scores = self._fuse(dense, lexical)
-            ranked = sorted(scores.items(), key=lambda item: item[1]["score"], reverse=True)[:k]
-            rows = catalog.chunk_rows([chunk_id for chunk_id, _ in ranked], conn)
-        return [
-            _hit(rank, rows[chunk_id], evidence)
-            for rank, (chunk_id, evidence) in enumerate(
-                ((cid, ev) for cid, ev in ranked if cid in rows), start=1
-            )
-        ]
+            brief_dates = catalog.brief_dates(conn) if intent.scoped or intent.latest else []
+            scope = self._scope(query, intent, brief_dates, conn)
+            found = self._candidates(index, query_vector, terms, scope, conn)
+            rows = catalog.chunk_rows(found.ids.tolist(), conn)
+        return self._rank(found, rows, intent, brief_dates, k)
 
-    def _fuse(
-        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]
-    ) -> dict[int, dict[str, float]]:
-        evidence: dict[int, dict[str, float]] = {}
-        for chunk_id, cosine in dense:
-            evidence.setdefault(chunk_id, {})["dense"] = cosine
-        top_bm25 = max((score for _, score in lexical), default=0.0) or 1.0
-        for chunk_id, bm25 in lexical:
-            evidence.setdefault(chunk_id, {})["lexical"] = bm25 / top_bm25
-        weight = self.config.lexical_weight
-        for scores in evidence.values():
-            scores["score"] = scores.get("dense", 0.0) + weight * scores.get("lexical", 0.0)
-        return evidence
+    # -- steps ----------------------------------------------------------------------------------
+
+    def _scope(
+        self, query: str, intent: DateIntent, brief_dates: list[date], conn: sqlite3.Connection
+    ) -> list[int] | None:
+        """The chunk ids a dated question is limited to; None for no limit."""
+        catalog = self.reader.catalog
+        if intent.day_number is not None:
+            leads = catalog.briefs_whose_lead_has(str(intent.day_number), LEAD_CHARS, conn)
+            brief_ids = [b for b, lead in leads if lead_mentions_day(lead, intent.day_number)]
+            if brief_ids:
+                return catalog.chunk_ids_of(conn, brief_ids=brief_ids) or None
+        if intent.scoped:
+            dates = resolve_dates(query, intent, brief_dates)
+            if dates:
+                return catalog.chunk_ids_of(conn, dates=dates) or None
+        return None
+
+    def _candidates(
+        self,
+        index: faiss.Index,
+        query_vector: np.ndarray,
+        terms: list[str],
+        scope: list[int] | None,
+        conn: sqlite3.Connection,
+    ) -> Candidates:
+        catalog, mode, n = self.reader.catalog, self.config.mode, self.config.candidates
+        match = fts_match_expression(terms)
+        dense = _dense_search(index, query_vector, n, scope) if mode != "lexical" else []
+        lexical = dict(catalog.lexical_search(match, n, conn, within=scope)) if mode != "dense" else {}
+        ids = list(dict.fromkeys([chunk_id for chunk_id, _ in dense] + list(lexical)))
+        if not ids:
+            return _no_candidates(self.embedder.info.dimension)
+        # Each candidate's score from the retriever that did not propose it: its BM25 (the FTS
+        # index scores just those rows), its cosine (from its stored vector).
+        unscored = [chunk_id for chunk_id in ids if chunk_id not in lexical]
+        lexical.update(catalog.lexical_search(match, len(unscored), conn, within=unscored))
+        id_array = np.array(ids, dtype=np.int64)
+        vectors = index.reconstruct_batch(id_array)
+        n_docs, doc_counts = catalog.term_document_counts(terms, conn)
+        return Candidates(
+            ids=id_array,
+            vectors=vectors,
+            dense=vectors @ query_vector.astype(np.float32),
+            lexical=np.array([lexical.get(chunk_id, 0.0) for chunk_id in ids]),
+            query_idf=sum(bm25_idf(n_docs, doc_counts.get(term, 0)) for term in terms),
+        )
+
+    def _rank(
+        self,
+        found: Candidates,
+        rows: dict[int, ChunkRow],
+        intent: DateIntent,
+        brief_dates: list[date],
+        k: int,
+    ) -> list[Hit]:
+        if not len(found.ids):
+            return []
+        config = self.config
+        valid = np.ones(len(found.ids), dtype=bool)
+        scores = fuse(found.dense, found.lexical, valid, np.float64(found.query_idf), config)
+        chunk_dates = [_row_date(rows.get(int(chunk_id))) for chunk_id in found.ids]
+        if intent.latest and brief_dates:
+            scores = scores + recency_bonus(scores, chunk_dates, brief_dates[0], config)
+        order = [int(i) for i in np.argsort(-scores, kind="stable") if int(found.ids[i]) in rows]
+        texts = [_text_key(rows[int(c)].text) if int(c) in rows else "" for c in found.ids]
+        groups = collapse_duplicates(order, found.vectors, texts, chunk_dates, config.duplicate_cosine)
+        top_lexical = float(found.lexical.max()) or 1.0
+        hits: list[Hit] = []
+        for rank, (kept, best) in enumerate(groups[:k], start=1):
+            evidence = {
+                "dense": float(found.dense[kept]),
+                "lexical": float(found.lexical[kept]) / top_lexical,
+                "score": float(scores[best]),
+            }
+            hits.append(_hit(rank, rows[int(found.ids[kept])], evidence))
+        return hits
 
 
-def fts_match_query(text: str) -> str:
-    """An FTS5 MATCH expression that ORs the question's terms, each quoted to be taken literally."""
-    terms = dict.fromkeys(lexical_terms(text))
-    return " OR ".join(f'"{term}"' for term in terms)
+# -- fusion (shared with benchmarks/tune_retrieval.py, which runs it on whole batches) ---------
 
 
-def _dense_search(index: faiss.Index, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-    if index.ntotal == 0:
+def fuse(
+    dense: np.ndarray,
+    lexical: np.ndarray,
+    valid: np.ndarray,
+    query_idf: np.ndarray,
+    config: RetrievalConfig,
+) -> np.ndarray:
+    """Fused scores, higher is better, -inf where not `valid`.
+
+    Arrays are (..., candidates): one question, or a batch of them padded to one width with
+    `valid` marking real candidates; `query_idf` has the leading shape.
+    """
+    if config.mode == "dense":
+        fused = dense
+    elif config.mode == "lexical":
+        fused = lexical
+    elif config.fusion == "rrf":
+        matched = lexical > 0
+        fused = 1 / (config.rrf_k + _ranks(dense, valid)) + config.lexical_weight * np.where(
+            matched, 1 / (config.rrf_k + _ranks(lexical, valid & matched)), 0.0
+        )
+    else:
+        fused = _normalize(dense, valid, config.dense_norm, query_idf) + config.lexical_weight * _normalize(
+            lexical, valid, config.lexical_norm, query_idf
+        )
+    return np.where(valid, fused, -np.inf)
+
+
+def bm25_idf(n_docs: int, doc_count: int) -> float:
+    """FTS5's BM25 IDF of a term found in `doc_count` of `n_docs` rows (same floor as FTS5)."""
+    if n_docs == 0:
+        return 0.0
+    return max(math.log((n_docs - doc_count + 0.5) / (doc_count + 0.5)), 1e-6)
+
+
+def _normalize(values: np.ndarray, valid: np.ndarray, how: str, query_idf: np.ndarray) -> np.ndarray:
+    """Per-question normalization over the valid candidates."""
+    eps = 1e-9
+    if how == "raw":
+        return values
+    if how == "idf":
+        return values / np.maximum(np.asarray(query_idf)[..., None], eps)
+    high = np.where(valid, values, -np.inf).max(axis=-1, keepdims=True)
+    if how == "max":
+        return values / np.maximum(high, eps)
+    if how == "minmax":
+        low = np.where(valid, values, np.inf).min(axis=-1, keepdims=True)
+        return (values - low) / np.maximum(high - low, eps)
+    if how == "zscore":
+        count = np.maximum(valid.sum(axis=-1, keepdims=True), 1)
+        mean = np.where(valid, values, 0.0).sum(axis=-1, keepdims=True) / count
+        spread = np.sqrt(np.where(valid, (values - mean) ** 2, 0.0).sum(axis=-1, keepdims=True) / count)
+        return (values - mean) / np.maximum(spread, eps)
+    raise ValueError(f"unknown normalization {how!r}")
+
+
+def _ranks(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """1-based rank of each value among the valid ones, highest first (invalid ones last)."""
+    order = np.argsort(np.where(valid, -values, np.inf), axis=-1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, order.shape[-1] + 1), axis=-1)
+    return ranks
+
+
+def recency_bonus(
+    scores: np.ndarray, chunk_dates: Sequence[date | None], newest: date, config: RetrievalConfig
+) -> np.ndarray:
+    """A bonus for "the latest": a share of the score range, halving per half-life of age."""
+    spread = float(scores.max() - scores.min()) or 1.0
+    ages = np.array([(newest - d).days if d else math.inf for d in chunk_dates], dtype=np.float64)
+    return config.latest_boost * spread * np.exp2(-ages / config.latest_half_life_days)
+
+
+# -- duplicates -------------------------------------------------------------------------------
+
+
+def collapse_duplicates(
+    order: Sequence[int],
+    vectors: np.ndarray,
+    text_keys: Sequence[str],
+    dates: Sequence[date | None],
+    threshold: float,
+) -> list[tuple[int, int]]:
+    """Group candidates (given best first) that are copies of one paragraph.
+
+    Returns one (kept, best) pair per group in rank order: `kept` is the copy from the newest
+    brief (the best-ranked among equally new ones), `best` the best-ranked copy, whose score the
+    group takes.
+    """
+    similar = vectors[list(order)] @ vectors[list(order)].T if len(order) else np.empty((0, 0))
+    groups: list[list[int]] = []  # positions in `order`, best first
+    for position, candidate in enumerate(order):
+        owner = next(
+            (
+                group
+                for group in groups
+                if similar[position, group[0]] >= threshold
+                or text_keys[candidate] == text_keys[order[group[0]]]
+            ),
+            None,
+        )
+        if owner is None:
+            groups.append([position])
+        else:
+            owner.append(position)
+    return [(_newest(order, group, dates), order[group[0]]) for group in groups]
+
+
+def _newest(order: Sequence[int], group: list[int], dates: Sequence[date | None]) -> int:
+    # max() keeps the first of equals, and `group` is best-ranked first.
+    return order[max(group, key=lambda position: dates[order[position]] or date.min)]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _text_key(text: str) -> str:
+    """Text compared for identity: case, punctuation and spacing don't make two paragraphs differ."""
+    return " ".join(_WORD.findall(text.lower()))
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def fts_match_expression(terms: Sequence[str]) -> str:
+    """An FTS5 MATCH expression that ORs `terms`, each quoted to be taken literally."""
+    return " OR ".join(f'"{term}"' for term in dict.fromkeys(terms))
+
+
+def _dense_search(
+    index: faiss.Index, query_vector: np.ndarray, n: int, scope: list[int] | None
+) -> list[tuple[int, float]]:
+    size = index.ntotal if scope is None else len(scope)
+    if index.ntotal == 0 or size == 0:
         return []
-    scores, ids = index.search(np.ascontiguousarray(query_vector, dtype=np.float32), min(n, index.ntotal))
+    # A scoped search runs FAISS over just those ids, so a day's best chunk is found even when
+    # other days' chunks fill the unscoped top-N.
+    params = (
+        faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.array(scope, dtype=np.int64)))
+        if scope is not None
+        else None
+    )
+    scores, ids = index.search(
+        np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), min(n, size), params=params
+    )
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def _no_candidates(dimension: int) -> Candidates:
+    empty = np.empty(0)
+    return Candidates(np.empty(0, np.int64), np.empty((0, dimension), np.float32), empty, empty, 0.0)
+
+
+def _row_date(row: ChunkRow | None) -> date | None:
+    return row.date if row else None
 
 
 def _hit(rank: int, row: ChunkRow, evidence: dict[str, float]) -> Hit:
@@ -134,4 +395,12 @@ def _hit(rank: int, row: ChunkRow, evidence: dict[str, float]) -> Hit:
     )
 
 
-__all__ = ["IndexReader", "RetrievalConfig", "Retriever", "fts_match_query"]
+__all__ = [
+    "Candidates",
+    "IndexReader",
+    "RetrievalConfig",
+    "Retriever",
+    "bm25_idf",
+    "fts_match_expression",
+    "fuse",
+]
