@@ -99,10 +99,12 @@ def write_eval_briefs(passages: Sequence[EvalPassage], briefs_dir: Path) -> dict
     return placement
 
 
-def prepare_eval_index(corpus_path: Path, work_dir: Path, kb_factory) -> tuple[KnowledgeBase, dict[str, GoldSpan]]:  # type: ignore[no-untyped-def]
+def prepare_eval_index(corpus_path: Path, work_dir: Path, kb_factory, *, full: bool = False) -> tuple[KnowledgeBase, dict[str, GoldSpan]]:  # type: ignore[no-untyped-def]
     """Write (once) and index (incrementally: cached across runs) a corpus under `work_dir`.
 
-    `kb_factory(briefs_dir, data_dir)` builds the KnowledgeBase, so callers choose the embedder.
+    `kb_factory(briefs_dir, data_dir)` builds the KnowledgeBase, so callers choose the embedder
+    and retrieval settings. `full` re-reads every brief: lexical terms are recomputed (after a
+    tokenization change) while vectors come from the cache.
     """
     briefs_dir, data_dir = work_dir / "briefs", work_dir / "data"
     placement_path = work_dir / PLACEMENT_FILE
@@ -113,7 +115,7 @@ def prepare_eval_index(corpus_path: Path, work_dir: Path, kb_factory) -> tuple[K
         placement = write_eval_briefs(passages, briefs_dir)
         placement_path.write_text(json.dumps(placement), encoding="utf-8")
     kb: KnowledgeBase = kb_factory(briefs_dir, data_dir)
-    kb.reindex()
+    kb.reindex(full=full)
     return kb, gold_spans(passages, placement, briefs_dir)
 
 

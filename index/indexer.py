@@ -13,12 +13,14 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from index.chunking import chunk_brief
@@ -29,7 +31,6 @@ from index.store import (
     SCHEMA_VERSION,
     Catalog,
     EmbedderMismatchError,
-    NewChunk,
     build_faiss,
     read_faiss,
     reindex_lock,
@@ -321,7 +322,9 @@ class Indexer:
         _crash_point("committed")
         remove_stale_vector_files(self.data_dir, next_generation)
 
-    def _current_index(self, catalog: Catalog, conn, generation: int):  # type: ignore[no-untyped-def]
+    def _current_index(
+        self, catalog: Catalog, conn: sqlite3.Connection, generation: int
+    ) -> faiss.Index:
         path = vector_file(self.data_dir, generation)
         if path.exists():
             return read_faiss(path)
@@ -330,7 +333,9 @@ class Indexer:
         ids, vectors = catalog.vectors_for_chunks(conn)
         return build_faiss(ids, vectors, self.embedder.info.dimension)
 
-    def _insert_briefs(self, conn, planned: list[_PlannedBrief]) -> tuple[list[int], list[str]]:  # type: ignore[no-untyped-def]
+    def _insert_briefs(
+        self, conn: sqlite3.Connection, planned: list[_PlannedBrief]
+    ) -> tuple[list[int], list[str]]:
         spec = self.embedder.info.spec
         now = _now()
         new_ids: list[int] = []
@@ -355,35 +360,23 @@ class Indexer:
             )
             for chunk in brief.chunks:
                 digest = embed_hash(spec, chunk.embed_text)
-                new_chunk = NewChunk(
-                    brief_id=brief.brief_id,
-                    ordinal=chunk.ordinal,
-                    section=chunk.section,
-                    paragraphs=chunk.paragraphs,
-                    start=chunk.start,
-                    end=chunk.end,
-                    text=chunk.text,
-                    embed_hash=digest,
-                    terms=" ".join(lexical_terms(_lexical_source(chunk))),
-                )
                 cursor = conn.execute(
                     'INSERT INTO chunks (brief_id, ordinal, section, paragraphs, start, "end", text, '
                     "embed_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        new_chunk.brief_id,
-                        new_chunk.ordinal,
-                        new_chunk.section,
-                        json.dumps(list(new_chunk.paragraphs)),
-                        new_chunk.start,
-                        new_chunk.end,
-                        new_chunk.text,
-                        new_chunk.embed_hash,
+                        brief.brief_id,
+                        chunk.ordinal,
+                        chunk.section,
+                        json.dumps(list(chunk.paragraphs)),
+                        chunk.start,
+                        chunk.end,
+                        chunk.text,
+                        digest,
                     ),
                 )
                 chunk_id = int(cursor.lastrowid or 0)
-                conn.execute(
-                    "INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)", (chunk_id, new_chunk.terms)
-                )
+                terms = " ".join(lexical_terms(_lexical_source(chunk)))
+                conn.execute("INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)", (chunk_id, terms))
                 new_ids.append(chunk_id)
                 new_hashes.append(digest)
         return new_ids, new_hashes
@@ -394,7 +387,7 @@ def _lexical_source(chunk: Chunk) -> str:
     return f"{chunk.section or ''}\n{chunk.text}"
 
 
-def _chunk_ids_of(conn, brief_ids: list[str]) -> list[int]:  # type: ignore[no-untyped-def]
+def _chunk_ids_of(conn: sqlite3.Connection, brief_ids: list[str]) -> list[int]:
     ids: list[int] = []
     for brief_id in brief_ids:
         ids.extend(
@@ -404,7 +397,7 @@ def _chunk_ids_of(conn, brief_ids: list[str]) -> list[int]:  # type: ignore[no-u
     return ids
 
 
-def _set_meta(conn, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
+def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

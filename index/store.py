@@ -98,39 +98,11 @@ class ChunkRow:
     embed_hash: str
 
 
-@dataclass(frozen=True, slots=True)
-class NewChunk:
-    """A chunk about to be written: its vector is looked up in the cache by `embed_hash`."""
-
-    brief_id: str
-    ordinal: int
-    section: str | None
-    paragraphs: tuple[int, ...]
-    start: int
-    end: int
-    text: str
-    embed_hash: str
-    terms: str  # space-joined lexical terms for FTS5
-
-
-@dataclass(frozen=True, slots=True)
-class NewBrief:
-    record: BriefRecord
-    text: str
-    url: str | None
-    chunks: tuple[NewChunk, ...]
-
-
-def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+def connect(path: Path) -> sqlite3.Connection:
     """A connection in WAL mode: readers never block the writer, nor the writer the readers."""
-    if read_only:
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
-        )
-    else:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.row_factory = sqlite3.Row
     conn.isolation_level = None  # transactions are explicit: BEGIN ... COMMIT
@@ -152,19 +124,17 @@ def embedder_mismatch_message(on_disk: dict[str, object], configured: EmbedderIn
 
 
 class Catalog:
-    """The SQLite side of the data folder. One instance per process and role (reader or writer)."""
+    """The SQLite side of the data folder; creates it on first use."""
 
-    def __init__(self, data_dir: Path, *, read_only: bool = False) -> None:
+    def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.path = data_dir / CATALOG_FILE
-        if not read_only:
-            (data_dir / VECTORS_DIR).mkdir(parents=True, exist_ok=True)
-        self._conn = connect(self.path, read_only=read_only)
+        (data_dir / VECTORS_DIR).mkdir(parents=True, exist_ok=True)
+        self._conn = connect(self.path)
         # sqlite3 connections may be shared across threads only one call at a time.
         self._lock = threading.RLock()
-        if not read_only:
-            with self._lock:
-                self._conn.executescript(_SCHEMA)
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._conn.close()
