@@ -124,8 +124,10 @@ EVAL_DATASETS = ("tydiqa-id", "facqa-id")
 def cmd_eval(args: argparse.Namespace) -> int:
     """Retrieval quality and latency on the eval sets (see index/evaluation.py)."""
     from index.evaluation import evaluate_retrieval, prepare_eval_index, read_questions
+    from index.search import RetrievalConfig
 
     settings = _settings(args)
+    retrieval = RetrievalConfig(mode=args.mode)
     datasets = EVAL_DATASETS if args.dataset == "all" else (args.dataset,)
     results: dict[str, dict[str, object]] = {}
     for name in datasets:
@@ -137,7 +139,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             lambda briefs, data: KnowledgeBase(
                 briefs, data, embedder_spec=settings.embedder,
                 chunk_max_chars=settings.chunk_max_chars, batch_size=settings.embed_batch_size,
+                retrieval=retrieval,
             ),
+            full=args.full,
         )
         questions = read_questions(folder / f"{args.split}.jsonl", limit=args.limit)
         metrics = evaluate_retrieval(kb, questions, spans)
@@ -208,13 +212,88 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.answering import Answerer
     from bot.terminal import run_terminal_chat
 
-    kb = _knowledge_base(args)
+    settings = _settings(args)
+    kb = KnowledgeBase.from_settings(settings)
     try:
-        return run_terminal_chat(kb)
+        return run_terminal_chat(kb, answerer=Answerer.from_settings(kb, settings))
     finally:
         kb.close()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """One question, or a JSONL file of {"qid", "question"}: answers with numbered citations."""
+    from bot.answering import Answerer
+    from bot.terminal import format_answer
+
+    settings = _settings(args)
+    kb = KnowledgeBase.from_settings(settings)
+    answerer = Answerer.from_settings(kb, settings)
+    try:
+        if args.questions:
+            for item in _read_jsonl(args.questions):
+                answer = answerer.answer(item["question"])
+                print(json.dumps({"qid": item["qid"], **answer.to_json()}, ensure_ascii=False), flush=True)
+            return 0
+        if not args.question:
+            print("ask: give a QUESTION or --questions FILE.jsonl", file=sys.stderr)
+            return 2
+        answer = answerer.answer(args.question)
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
+        return 0
+    finally:
+        answerer.close()
+        kb.close()
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, str]]:
+    with open(path, encoding="utf-8") as handle:
+        yield from (json.loads(line) for line in handle if line.strip())
+
+
+def cmd_answer_eval(args: argparse.Namespace) -> int:
+    """Answer quality on ../shared/eval (see bot/answer_eval.py), or --calibrate the abstention."""
+    from bot.answer_eval import calibrate, evaluate_answers, relevance_features
+    from bot.answering import Answerer
+    from index.evaluation import prepare_eval_index, read_questions
+
+    settings = _settings(args)
+    kbs, spans, questions = {}, {}, {}
+    for name in EVAL_DATASETS:
+        kbs[name], spans[name] = prepare_eval_index(
+            args.eval_dir / name / "corpus.jsonl",
+            args.work_dir / name / _slug(settings.embedder),
+            lambda briefs, data: KnowledgeBase(
+                briefs, data, embedder_spec=settings.embedder,
+                chunk_max_chars=settings.chunk_max_chars, batch_size=settings.embed_batch_size,
+            ),
+        )
+        questions[name] = read_questions(args.eval_dir / name / f"{args.split}.jsonl", limit=args.limit)
+    other = dict(zip(EVAL_DATASETS, reversed(EVAL_DATASETS)))
+    results: dict[str, dict[str, object]] = {}
+    if args.calibrate:
+        covered = [relevance_features(kbs[name], questions[name]) for name in EVAL_DATASETS]
+        foreign = [relevance_features(kbs[other[name]], questions[name]) for name in EVAL_DATASETS]
+        fit = calibrate(covered, foreign)
+        results["calibration"] = dict(fit.to_json())
+    else:
+        answerers = {name: Answerer.from_settings(kb, settings) for name, kb in kbs.items()}
+        datasets = EVAL_DATASETS if args.dataset == "all" else (args.dataset,)
+        for name in datasets:
+            metrics = evaluate_answers(
+                answerers[name], questions[name], spans[name], answerers[other[name]], questions[name]
+            )
+            results[name] = dict(metrics.to_json())
+    for kb in kbs.values():
+        kb.close()
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+    else:
+        for name, metrics in results.items():
+            print(name + ": " + ", ".join(f"{key} {value}" for key, value in metrics.items()))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -245,8 +324,44 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="ask only the first N questions")
     evaluate.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     evaluate.add_argument("--work-dir", type=Path, default=DEFAULT_EVAL_WORK_DIR)
+    evaluate.add_argument(
+        "--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
+        help="rank by both retrievers (the bot's search) or by one alone, as a baseline",
+    )
+    evaluate.add_argument(
+        "--full", action="store_true",
+        help="rebuild the eval index's lexical terms and FAISS file (vectors stay cached): "
+        "needed after changing index/textnorm.py",
+    )
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=cmd_eval)
+
+    run = commands.add_parser(
+        "run", help="the Telegram bot (without TELEGRAM_BOT_TOKEN: how to get one, and the terminal chat)"
+    )
+    run.set_defaults(handler=cmd_run)
+
+    chat = commands.add_parser("chat", help="ask questions in the terminal, on the bot's engine")
+    chat.set_defaults(handler=cmd_chat)
+
+    ask = commands.add_parser("ask", help="answer a question from the briefs, with citations")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--questions", type=Path, help='JSONL file of {"qid", "question"}; implies --json')
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(handler=cmd_ask)
+
+    answer_eval = commands.add_parser("answer-eval", help="answer quality and abstention on ../shared/eval")
+    answer_eval.add_argument("--dataset", choices=(*EVAL_DATASETS, "all"), default="all")
+    answer_eval.add_argument("--split", choices=("train", "valid"), default="valid")
+    answer_eval.add_argument("--limit", type=int, help="ask only the first N questions of each dataset")
+    answer_eval.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    answer_eval.add_argument("--work-dir", type=Path, default=DEFAULT_EVAL_WORK_DIR)
+    answer_eval.add_argument(
+        "--calibrate", action="store_true",
+        help="fit the abstention constants of bot/abstention.py on --split (use train)",
+    )
+    answer_eval.add_argument("--json", action="store_true")
+    answer_eval.set_defaults(handler=cmd_answer_eval)
     return parser
 
 

@@ -41,7 +41,8 @@ async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     message = update.effective_message
     if message is None or not await _admin_only(update, context):
         return
-    full = bool(context.args) and context.args[0].lower() == "full"
+    args = context.args or []
+    full = bool(args) and args[0].lower() == "full"
     await run_reindex(message, services_of(context), user_language(update), full=full, wait=False)
 
 
@@ -193,6 +194,9 @@ async def reindex_quietly(services: BotServices, reason: str) -> None:
             report = await asyncio.to_thread(services.kb.reindex)
         except IndexError_ as error:
             logger.error("Reindex (%s) failed: %s", reason, error)
+            return
+        except Exception:  # a background task has nobody to tell but the log
+            logger.exception("Reindex (%s) failed", reason)
             return
         services.folder_signature = signature
     logger.info(

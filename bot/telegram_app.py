@@ -10,6 +10,7 @@ import asyncio
 import logging
 import secrets
 from contextlib import suppress
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -65,6 +66,7 @@ RATE_LIMIT_RETRIES = 3
 
 REDACTED = "[redacted]"
 
+
 def build_application(
     settings: Settings, kb: KnowledgeBase, *, answerer: Answerer | None = None
 ) -> Application:
@@ -98,7 +100,8 @@ def build_application(
         .post_stop(on_stop)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = BotServices(settings, kb, answerer or Answerer(kb))
+    answerer = answerer or Answerer.from_settings(kb, settings)
+    application.bot_data[SERVICES_KEY] = BotServices(settings, kb, answerer)
     add_handlers(application)
     return application
 
@@ -180,9 +183,16 @@ async def _watch_briefs(services: BotServices, interval_s: float) -> None:
 
 def run_application(application: Application, settings: Settings) -> None:
     """Long polling, or a webhook server when WEBHOOK_URL is set; returns on Ctrl-C."""
-    if not settings.webhook_url:
+    if settings.webhook_url:
+        application.run_webhook(**webhook_options(settings))
+    else:
         application.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
-        return
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """The arguments of `run_webhook` (and `Updater.start_webhook`) for WEBHOOK_URL."""
+    if not settings.webhook_url:
+        raise ValueError("WEBHOOK_URL is not set")
     # Without a secret anyone who guesses the URL could post updates: make one up for this run.
     secret = (
         settings.webhook_secret.get_secret_value()
@@ -190,15 +200,15 @@ def run_application(application: Application, settings: Settings) -> None:
         else secrets.token_urlsafe(32)
     )
     protect_secrets_in_logs(secret)
-    application.run_webhook(
-        listen=settings.webhook_listen,
-        port=settings.webhook_port,
-        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-        webhook_url=settings.webhook_url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-    )
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": secret,
+        "allowed_updates": Update.ALL_TYPES,
+        "drop_pending_updates": False,
+    }
 
 
 # -- keeping the token out of logs ----------------------------------------------------------------

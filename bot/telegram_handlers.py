@@ -11,7 +11,7 @@ import html
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,7 +303,7 @@ async def typing(bot: Bot, message: Message) -> AsyncIterator[None]:
             await task
 
 
-async def edit_html(edit, markup: str, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+async def edit_html(edit: Callable[..., Awaitable[object]], markup: str, **kwargs: object) -> None:
     """Edit a message to `markup`; an edit that changes nothing is no error."""
     try:
         await edit(markup, parse_mode=ParseMode.HTML, **kwargs)
@@ -326,6 +326,8 @@ def _examples(services: BotServices, language: str) -> list[str]:
     newest = briefs[0]
     key = (newest.brief_id, newest.content_hash, language)
     if key not in services.examples:
+        if any(cached[:2] != key[:2] for cached in services.examples):
+            services.examples.clear()  # a newer brief: the old questions are stale
         # The brief's own title finds its passages; those of other briefs are left out.
         hits = [
             hit

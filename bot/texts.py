@@ -164,7 +164,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "id": "<b>Status</b>\n"
         "Ringkasan: {briefs}\nPotongan: {chunks}\nEmbedder: {embedder}\n"
         "Indeks terakhir: {last_indexed}\nRingkasan terbaru: {latest}\n"
-        "Ukuran di disk: {size}\nAktif sejak: {uptime}",
+        "Ukuran di disk: {size}\nWaktu aktif: {uptime}",
         "en": "<b>Status</b>\n"
         "Briefs: {briefs}\nChunks: {chunks}\nEmbedder: {embedder}\n"
         "Last reindex: {last_indexed}\nLatest brief: {latest}\n"
