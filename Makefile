@@ -12,6 +12,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 run: $(BIN)/.installed  ## the Telegram bot (no token: the terminal chat on the same engine)
+	$(BIN)/briefbot index
 	$(BIN)/briefbot run
 
 test: $(BIN)/.installed  ## the whole test suite
