@@ -1,7 +1,7 @@
 """What a question says about *when*: a date, "today"/"yesterday", "day 992", or "the latest".
 
 Reading the question (`read_date_intent`) needs no index; deciding which briefs that means
-(`resolve_date_scope`) needs the dates the index holds, because questions are read against the
+(`resolve_dates`) needs the dates the index holds, because questions are read against the
 briefs, not the calendar:
 
 - "today" / "hari ini" is the newest brief's date, and "yesterday" / "kemarin" the newest date

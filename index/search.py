@@ -5,17 +5,18 @@ A question goes through four steps:
 1. scope: a question that names a day ("13 November", "kemarin", "hari ke-992") is searched only
    in that day's briefs, when the index has any (see `index/query_dates.py`);
 2. candidates: the dense top-N and the BM25 top-N, each candidate then scored by *both*
-   retrievers (its cosine from its stored vector, its BM25 restricted to it), so fusion never
-   has to guess a missing score;
-3. fusion (`fuse`): a weighted sum of per-retriever normalized scores, the method and weights
-   chosen on the eval sets' train questions by `benchmarks/tune_retrieval.py`
-   (see docs/retrieval.md); "the latest" in a question adds a bonus for newer briefs;
+   retrievers (its cosine from its stored vector, its BM25 from the same FTS5 pass), so fusion
+   never has to guess a missing score;
+3. fusion (`fuse`): a weighted sum of the two scores, the method and weight chosen on the eval
+   sets' train questions by `benchmarks/tune_retrieval.py` (see docs/retrieval.md); "the latest"
+   in a question adds a bonus for newer briefs;
 4. duplicates: a paragraph that daily briefs repeat (near-identical vectors or identical text)
    is shown once, from the newest brief, at the best rank any of its copies reached.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import sqlite3
@@ -75,7 +76,7 @@ class IndexReader:
 Mode = Literal["hybrid", "dense", "lexical"]
 Fusion = Literal["linear", "rrf"]
 DenseNorm = Literal["raw", "minmax", "zscore"]
-LexicalNorm = Literal["max", "minmax", "zscore", "idf"]
+LexicalNorm = Literal["raw", "max", "minmax", "zscore", "idf"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +91,23 @@ class RetrievalConfig:
     candidates: int = 50  # how many each retriever proposes before fusion
     fusion: Fusion = "linear"
     dense_norm: DenseNorm = "raw"
-    # "idf": BM25 divided by the summed IDF of the question's terms, i.e. roughly the share of
-    # the question's information the chunk matches. A question whose words the corpus lacks (an
-    # English question on Indonesian briefs) then gets little lexical weight, instead of its best
-    # accidental match being scaled up to 1 as per-query max-normalization does.
-    lexical_norm: LexicalNorm = "idf"
-    lexical_weight: float = 0.3  # linear: weight of the normalized lexical score
+    # "raw": BM25 as FTS5 computes it, which grows with how much of the question a chunk matches
+    # and how rare those words are. Unlike per-question rescaling (max, min-max, z-score), a chunk
+    # that shares one stray word with an English question on Indonesian briefs keeps a small
+    # score, and can't bury the right paragraph that only the dense side found.
+    lexical_norm: LexicalNorm = "raw"
+    lexical_weight: float = 0.0025  # linear: weight of the (normalized) lexical score
     rrf_k: float = 60.0  # rrf: the rank offset; lexical_weight then weighs the lexical ranks
-    duplicate_cosine: float = 0.97  # copies of one paragraph in several daily briefs
+    # Copies of one paragraph (daily briefs repeat running stories) are shown once, from the
+    # newest brief. Off only to measure what the collapse costs on eval sets whose corpus holds
+    # copies of a passage under different ids (see docs/retrieval.md).
+    collapse_duplicates: bool = True
+    duplicate_cosine: float = 0.97
+    duplicate_window: int = 30  # how many of the best candidates are checked for copies
     # "the latest" in a question: a bonus of up to this share of the candidates' score range,
     # halved for every `latest_half_life_days` a brief is older than the newest one.
     latest_boost: float = 0.5
-    latest_half_life_days: float = 7.0
+    latest_half_life_days: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +141,9 @@ class Retriever:
             brief_dates = catalog.brief_dates(conn) if intent.scoped or intent.latest else []
             scope = self._scope(query, intent, brief_dates, conn)
             found = self._candidates(index, query_vector, terms, scope, conn)
-            rows = catalog.chunk_rows(found.ids.tolist(), conn)
-        return self._rank(found, rows, intent, brief_dates, k)
+            if not len(found.ids):
+                return []
+            return self._rank(found, intent.latest, brief_dates, k, conn)
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -165,49 +172,76 @@ class Retriever:
         conn: sqlite3.Connection,
     ) -> Candidates:
         catalog, mode, n = self.reader.catalog, self.config.mode, self.config.candidates
-        match = fts_match_expression(terms)
+        # Every matching chunk's BM25 in one pass: the lexical top-N, and the BM25 of the chunks
+        # only the dense side proposes, come from the same scores.
+        bm25 = catalog.lexical_scores(fts_match_expression(terms), conn)
+        allowed = set(scope) if scope is not None else None
+        pool = bm25 if allowed is None else {c: s for c, s in bm25.items() if c in allowed}
+        lexical = heapq.nlargest(n, pool, key=pool.__getitem__) if mode != "dense" else []
         dense = _dense_search(index, query_vector, n, scope) if mode != "lexical" else []
-        lexical = dict(catalog.lexical_search(match, n, conn, within=scope)) if mode != "dense" else {}
-        ids = list(dict.fromkeys([chunk_id for chunk_id, _ in dense] + list(lexical)))
-        if not ids:
+        ids = np.array(list(dict.fromkeys([c for c, _ in dense] + lexical)), dtype=np.int64)
+        if not len(ids):
             return _no_candidates(self.embedder.info.dimension)
-        # Each candidate's score from the retriever that did not propose it: its BM25 (the FTS
-        # index scores just those rows), its cosine (from its stored vector).
-        unscored = [chunk_id for chunk_id in ids if chunk_id not in lexical]
-        lexical.update(catalog.lexical_search(match, len(unscored), conn, within=unscored))
-        id_array = np.array(ids, dtype=np.int64)
-        vectors = index.reconstruct_batch(id_array)
+        vectors = index.reconstruct_batch(ids)  # the cosine of lexical-only candidates too
         n_docs, doc_counts = catalog.term_document_counts(terms, conn)
         return Candidates(
-            ids=id_array,
+            ids=ids,
             vectors=vectors,
             dense=vectors @ query_vector.astype(np.float32),
-            lexical=np.array([lexical.get(chunk_id, 0.0) for chunk_id in ids]),
+            lexical=np.array([bm25.get(int(chunk_id), 0.0) for chunk_id in ids]),
             query_idf=sum(bm25_idf(n_docs, doc_counts.get(term, 0)) for term in terms),
         )
 
     def _rank(
-        self,
-        found: Candidates,
-        rows: dict[int, ChunkRow],
-        intent: DateIntent,
-        brief_dates: list[date],
-        k: int,
+        self, found: Candidates, latest: bool, brief_dates: list[date], k: int, conn: sqlite3.Connection
     ) -> list[Hit]:
-        if not len(found.ids):
-            return []
-        config = self.config
-        valid = np.ones(len(found.ids), dtype=bool)
-        scores = fuse(found.dense, found.lexical, valid, np.float64(found.query_idf), config)
-        chunk_dates = [_row_date(rows.get(int(chunk_id))) for chunk_id in found.ids]
-        if intent.latest and brief_dates:
-            scores = scores + recency_bonus(scores, chunk_dates, brief_dates[0], config)
-        order = [int(i) for i in np.argsort(-scores, kind="stable") if int(found.ids[i]) in rows]
-        texts = [_text_key(rows[int(c)].text) if int(c) in rows else "" for c in found.ids]
-        groups = collapse_duplicates(order, found.vectors, texts, chunk_dates, config.duplicate_cosine)
+        catalog = self.reader.catalog
+        all_valid = np.ones(len(found.ids), dtype=bool)
+        scores = fuse(found.dense, found.lexical, all_valid, np.float64(found.query_idf), self.config)
+        rows: dict[int, ChunkRow] = {}
+        if latest and brief_dates:
+            rows = catalog.chunk_rows(found.ids.tolist(), conn)
+            dates = [rows[int(chunk_id)].date for chunk_id in found.ids]
+            scores = scores + recency_bonus(scores, dates, brief_dates[0], self.config)
+        order = np.argsort(-scores, kind="stable")
+        groups: list[tuple[int, int]] = []
+        for window in self._windows(len(order), k):
+            missing = [int(found.ids[i]) for i in order[:window] if int(found.ids[i]) not in rows]
+            rows.update(catalog.chunk_rows(missing, conn))
+            groups = (
+                self._collapse(found, order[:window], rows)
+                if self.config.collapse_duplicates
+                else [(int(i), int(i)) for i in order[:window]]
+            )
+            if len(groups) >= k:
+                break
+        return self._hits(found, scores, rows, groups[:k])
+
+    def _windows(self, total: int, k: int) -> list[int]:
+        """How many of the best candidates to look through for copies of one paragraph: copies
+        score alike, so a short window finds them; then the whole list if it left fewer than k."""
+        first = min(total, max(self.config.duplicate_window, 2 * k))
+        return [first] if first == total else [first, total]
+
+    def _collapse(
+        self, found: Candidates, order: np.ndarray, rows: dict[int, ChunkRow]
+    ) -> list[tuple[int, int]]:
+        """(kept, best) candidate indices per group of copies, best group first."""
+        chosen = [rows[int(found.ids[i])] for i in order]
+        groups = collapse_duplicates(
+            found.vectors[order],
+            [_text_key(row.text) for row in chosen],
+            [row.date for row in chosen],
+            self.config.duplicate_cosine,
+        )
+        return [(int(order[kept]), int(order[best])) for kept, best in groups]
+
+    def _hits(
+        self, found: Candidates, scores: np.ndarray, rows: dict[int, ChunkRow], groups: list[tuple[int, int]]
+    ) -> list[Hit]:
         top_lexical = float(found.lexical.max()) or 1.0
         hits: list[Hit] = []
-        for rank, (kept, best) in enumerate(groups[:k], start=1):
+        for rank, (kept, best) in enumerate(groups, start=1):
             evidence = {
                 "dense": float(found.dense[kept]),
                 "lexical": float(found.lexical[kept]) / top_lexical,
@@ -297,40 +331,30 @@ def recency_bonus(
 
 
 def collapse_duplicates(
-    order: Sequence[int],
-    vectors: np.ndarray,
-    text_keys: Sequence[str],
-    dates: Sequence[date | None],
-    threshold: float,
+    vectors: np.ndarray, text_keys: Sequence[str], dates: Sequence[date | None], threshold: float
 ) -> list[tuple[int, int]]:
-    """Group candidates (given best first) that are copies of one paragraph.
+    """Group candidates (given best first) that are copies of one paragraph: cosine of at least
+    `threshold` with the group's best copy, or the same text.
 
-    Returns one (kept, best) pair per group in rank order: `kept` is the copy from the newest
-    brief (the best-ranked among equally new ones), `best` the best-ranked copy, whose score the
-    group takes.
+    Returns one (kept, best) pair of positions per group, in rank order: `kept` is the copy from
+    the newest brief (the best-ranked among equally new ones), `best` the best-ranked copy, whose
+    score the group takes.
     """
-    similar = vectors[list(order)] @ vectors[list(order)].T if len(order) else np.empty((0, 0))
-    groups: list[list[int]] = []  # positions in `order`, best first
-    for position, candidate in enumerate(order):
-        owner = next(
-            (
-                group
-                for group in groups
-                if similar[position, group[0]] >= threshold
-                or text_keys[candidate] == text_keys[order[group[0]]]
-            ),
+    similar = vectors @ vectors.T
+    heads: list[int] = []
+    members: dict[int, list[int]] = {}
+    for position in range(len(text_keys)):
+        head = next(
+            (h for h in heads if similar[position, h] >= threshold or text_keys[position] == text_keys[h]),
             None,
         )
-        if owner is None:
-            groups.append([position])
+        if head is None:
+            heads.append(position)
+            members[position] = [position]
         else:
-            owner.append(position)
-    return [(_newest(order, group, dates), order[group[0]]) for group in groups]
-
-
-def _newest(order: Sequence[int], group: list[int], dates: Sequence[date | None]) -> int:
-    # max() keeps the first of equals, and `group` is best-ranked first.
-    return order[max(group, key=lambda position: dates[order[position]] or date.min)]
+            members[head].append(position)
+    # max() keeps the first of equals, and members are best-ranked first.
+    return [(max(members[h], key=lambda p: dates[p] or date.min), h) for h in heads]
 
 
 _WORD = re.compile(r"\w+")
@@ -371,10 +395,6 @@ def _dense_search(
 def _no_candidates(dimension: int) -> Candidates:
     empty = np.empty(0)
     return Candidates(np.empty(0, np.int64), np.empty((0, dimension), np.float32), empty, empty, 0.0)
-
-
-def _row_date(row: ChunkRow | None) -> date | None:
-    return row.date if row else None
 
 
 def _hit(rank: int, row: ChunkRow, evidence: dict[str, float]) -> Hit:

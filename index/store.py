@@ -214,32 +214,23 @@ class Catalog:
         with self._lock:
             return int((conn or self._conn).execute("SELECT count(*) FROM chunks").fetchone()[0])
 
-    def lexical_search(
-        self,
-        match_query: str,
-        k: int,
-        conn: sqlite3.Connection | None = None,
-        *,
-        within: Sequence[int] | None = None,
-    ) -> list[tuple[int, float]]:
-        """FTS5 BM25 search; returns (chunk id, bm25 score where higher is better).
+    def lexical_scores(
+        self, match_query: str, conn: sqlite3.Connection | None = None
+    ) -> dict[int, float]:
+        """The BM25 score (higher is better) of every chunk that matches `match_query`.
 
-        `within` restricts the search to those chunk ids (a date filter, or scoring the chunks
-        another retriever found); BM25's statistics stay those of the whole index.
+        One pass gives the hybrid retriever both the lexical top-N and the BM25 of the chunks
+        only the dense side found: cheaper than a second query restricted to their rowids,
+        which FTS5 answers by scanning the whole match anyway.
         """
-        if not match_query or (within is not None and not within):
-            return []
-        where, params = "chunks_fts MATCH ?", [match_query]
-        if within is not None:
-            where += f" AND rowid IN ({','.join('?' * len(within))})"
-            params.extend(within)
+        if not match_query:
+            return {}
         with self._lock:
             rows = (conn or self._conn).execute(
-                f"SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE {where} "
-                "ORDER BY rank LIMIT ?",
-                (*params, k),
+                "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                (match_query,),
             ).fetchall()
-        return [(int(row[0]), -float(row[1])) for row in rows]
+        return {int(row[0]): -float(row[1]) for row in rows}
 
     def term_document_counts(
         self, terms: Sequence[str], conn: sqlite3.Connection | None = None
