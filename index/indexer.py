@@ -38,7 +38,7 @@ from index.store import (
     vector_file,
     write_faiss_atomically,
 )
-from index.textnorm import lexical_terms
+from index.textnorm import LEXICON_VERSION, lexical_terms
 
 
 # Fault injection for the crash-safety tests: the process kills itself (SIGKILL, no cleanup)
@@ -176,6 +176,10 @@ class Indexer:
     def _run_locked(self, catalog: Catalog, *, full: bool, notify: ProgressListener) -> IndexReport:
         if not full:
             catalog.check_embedder(self.embedder.info)
+        # Terms written by an older tokenizer would not match today's queries: rewrite them all.
+        # Cheap, since the vector cache spares every re-embedding.
+        stale_terms = catalog.meta().get("lexicon") != LEXICON_VERSION
+        full = full or (stale_terms and catalog.embedder_on_disk() is not None)
         known = {record.source: record for record in catalog.briefs()}
         files = brief_files(self.briefs_dir)
 
@@ -315,6 +319,7 @@ class Indexer:
             _set_meta(conn, "generation", str(next_generation))
             _set_meta(conn, "embedder", json.dumps(info.to_json()))
             _set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+            _set_meta(conn, "lexicon", LEXICON_VERSION)
             _set_meta(conn, "last_indexed_at", _now())
             conn.execute(
                 "DELETE FROM vector_cache WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)"

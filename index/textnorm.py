@@ -24,6 +24,10 @@ from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+# Recorded in the catalog with the terms it produced. Change it whenever `lexical_terms` changes
+# its output: the next reindex then recomputes every chunk's terms (vectors are reused).
+LEXICON_VERSION = "stop+sastrawi-1"
+
 # Words that say nothing about which paragraph answers a question: question words, pronouns,
 # prepositions, conjunctions, auxiliaries. Kept short on purpose: numbers ("dua", "lima"), time
 # words ("tahun", "bulan") and verbs that can carry meaning stay searchable (Sastrawi's own list of

