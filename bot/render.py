@@ -18,7 +18,8 @@ from telegram.constants import MessageLimit
 from bot.answer_model import Answer, Citation
 from bot.texts import text
 from index.indexer import IndexReport, ReindexProgress
-from index.knowledge_base import Passage, Status
+from index.knowledge_base import Status
+from index.models import Passage
 from index.models import BriefRecord
 
 BRIEFS_PER_PAGE = 10

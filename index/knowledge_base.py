@@ -14,7 +14,7 @@ from pathlib import Path
 from index.embeddings import BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
 from index.loaders import SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
-from index.models import BriefRecord, Hit
+from index.models import BriefRecord, Hit, Passage
 from index.search import IndexReader, RetrievalConfig, Retriever
 from index.settings import IndexSettings
 from index.store import Catalog, ReindexAlreadyRunningError
@@ -49,22 +49,6 @@ class Status:
             "size_bytes": self.size_bytes,
             "latest_brief_date": self.latest_brief_date.isoformat() if self.latest_brief_date else None,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A cited chunk as it stands in the index now, with the full paragraph(s) around it."""
-
-    chunk_id: int
-    brief_id: str
-    source: str
-    title: str
-    date: date | None
-    section: str | None
-    paragraphs: tuple[int, ...]
-    start: int
-    end: int
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,23 +124,9 @@ class KnowledgeBase:
         """The chunk with this id, or None when a reindex replaced or removed it."""
         catalog = self._catalog()
         try:
-            row = catalog.chunk_rows([chunk_id]).get(chunk_id)
+            return catalog.chunk_rows([chunk_id]).get(chunk_id)
         finally:
             catalog.close()
-        if row is None:
-            return None
-        return Passage(
-            chunk_id=row.chunk_id,
-            brief_id=row.brief_id,
-            source=row.source,
-            title=row.title,
-            date=row.date,
-            section=row.section,
-            paragraphs=row.paragraphs,
-            start=row.start,
-            end=row.end,
-            text=row.text,
-        )
 
     def status(self) -> Status:
         catalog = self._catalog()

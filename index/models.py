@@ -60,6 +60,22 @@ class BriefRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Passage:
+    """A chunk as the catalog holds it now, with the brief it belongs to."""
+
+    chunk_id: int
+    brief_id: str
+    source: str  # path relative to the briefs folder
+    title: str
+    date: date | None
+    section: str | None
+    paragraphs: tuple[int, ...]
+    start: int
+    end: int
+    text: str  # exactly the brief's text[start:end]
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One search result: a chunk with the brief it came from and its score."""
 

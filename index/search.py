@@ -31,9 +31,9 @@ import faiss
 import numpy as np
 
 from index.embeddings import BriefEmbeddings
-from index.models import Hit
+from index.models import Hit, Passage
 from index.query_dates import LEAD_CHARS, DateIntent, lead_mentions_day, read_date_intent, resolve_dates
-from index.store import Catalog, ChunkRow, build_faiss, read_faiss, vector_file
+from index.store import Catalog, build_faiss, read_faiss, vector_file
 from index.textnorm import lexical_terms
 
 
@@ -198,7 +198,7 @@ class Retriever:
         catalog = self.reader.catalog
         all_valid = np.ones(len(found.ids), dtype=bool)
         scores = fuse(found.dense, found.lexical, all_valid, np.float64(found.query_idf), self.config)
-        rows: dict[int, ChunkRow] = {}
+        rows: dict[int, Passage] = {}
         if latest and brief_dates:
             rows = catalog.chunk_rows(found.ids.tolist(), conn)
             dates = [rows[int(chunk_id)].date for chunk_id in found.ids]
@@ -224,7 +224,7 @@ class Retriever:
         return [first] if first == total else [first, total]
 
     def _collapse(
-        self, found: Candidates, order: np.ndarray, rows: dict[int, ChunkRow]
+        self, found: Candidates, order: np.ndarray, rows: dict[int, Passage]
     ) -> list[tuple[int, int]]:
         """(kept, best) candidate indices per group of copies, best group first."""
         chosen = [rows[int(found.ids[i])] for i in order]
@@ -237,7 +237,7 @@ class Retriever:
         return [(int(order[kept]), int(order[best])) for kept, best in groups]
 
     def _hits(
-        self, found: Candidates, scores: np.ndarray, rows: dict[int, ChunkRow], groups: list[tuple[int, int]]
+        self, found: Candidates, scores: np.ndarray, rows: dict[int, Passage], groups: list[tuple[int, int]]
     ) -> list[Hit]:
         top_lexical = float(found.lexical.max()) or 1.0
         hits: list[Hit] = []
@@ -397,7 +397,7 @@ def _no_candidates(dimension: int) -> Candidates:
     return Candidates(np.empty(0, np.int64), np.empty((0, dimension), np.float32), empty, empty, 0.0)
 
 
-def _hit(rank: int, row: ChunkRow, evidence: dict[str, float]) -> Hit:
+def _hit(rank: int, row: Passage, evidence: dict[str, float]) -> Hit:
     return Hit(
         rank=rank,
         score=evidence["score"],

@@ -29,7 +29,7 @@ import faiss
 import numpy as np
 
 from index.embeddings import EmbedderInfo
-from index.models import BriefRecord
+from index.models import BriefRecord, Passage
 
 SCHEMA_VERSION = 1
 CATALOG_FILE = "catalog.sqlite3"
@@ -81,21 +81,6 @@ class EmbedderMismatchError(IndexError_):
 
 class ReindexAlreadyRunningError(IndexError_):
     """Another reindex holds the lock."""
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkRow:
-    chunk_id: int
-    brief_id: str
-    source: str
-    title: str
-    date: date | None
-    section: str | None
-    paragraphs: tuple[int, ...]
-    start: int
-    end: int
-    text: str
-    embed_hash: str
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -197,14 +182,14 @@ class Catalog:
             ).fetchone()
         return row["text"] if row else None
 
-    def chunk_rows(self, chunk_ids: Sequence[int], conn: sqlite3.Connection | None = None) -> dict[int, ChunkRow]:
+    def chunk_rows(self, chunk_ids: Sequence[int], conn: sqlite3.Connection | None = None) -> dict[int, Passage]:
         if not chunk_ids:
             return {}
         marks = ",".join("?" * len(chunk_ids))
         with self._lock:
             rows = (conn or self._conn).execute(
                 "SELECT c.chunk_id, c.brief_id, b.source, b.title, b.date, c.section, c.paragraphs, "
-                f'c.start, c."end", c.text, c.embed_hash FROM chunks c JOIN briefs b USING (brief_id) '
+                f'c.start, c."end", c.text FROM chunks c JOIN briefs b USING (brief_id) '
                 f"WHERE c.chunk_id IN ({marks})",
                 list(chunk_ids),
             ).fetchall()
@@ -358,8 +343,8 @@ def _brief_record(row: sqlite3.Row) -> BriefRecord:
     )
 
 
-def _chunk_row(row: sqlite3.Row) -> ChunkRow:
-    return ChunkRow(
+def _chunk_row(row: sqlite3.Row) -> Passage:
+    return Passage(
         chunk_id=row["chunk_id"],
         brief_id=row["brief_id"],
         source=row["source"],
@@ -370,7 +355,6 @@ def _chunk_row(row: sqlite3.Row) -> ChunkRow:
         start=row["start"],
         end=row["end"],
         text=row["text"],
-        embed_hash=row["embed_hash"],
     )
 
 

@@ -24,7 +24,7 @@ from bot.render import (
 )
 from bot.texts import _TEXTS, example_questions, language_of, text
 from index.indexer import IndexReport
-from index.knowledge_base import Passage
+from index.models import Passage
 from index.models import BriefRecord
 from tests.botapi.server import parse_html
 
