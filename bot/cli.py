@@ -127,7 +127,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from index.search import RetrievalConfig
 
     settings = _settings(args)
-    retrieval = RetrievalConfig(mode=args.mode)
+    retrieval = RetrievalConfig(mode=args.mode, collapse_duplicates=not args.keep_copies)
     datasets = EVAL_DATASETS if args.dataset == "all" else (args.dataset,)
     results: dict[str, dict[str, object]] = {}
     for name in datasets:
@@ -327,6 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
         help="rank by both retrievers (the bot's search) or by one alone, as a baseline",
+    )
+    evaluate.add_argument(
+        "--keep-copies", action="store_true",
+        help="don't collapse copies of a paragraph to the newest brief's (to measure what that costs)",
     )
     evaluate.add_argument(
         "--full", action="store_true",

@@ -9,10 +9,14 @@ catches plurals and the spelling of names across the two languages.
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+from Sastrawi.Stemmer.Stemmer import Stemmer
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -40,7 +44,10 @@ NAME_WEIGHT = 2.0
 _FUZZY_MIN_CHARS = 5
 _FUZZY_MAX_TAIL = 2
 
-_stemmer = StemmerFactory().create_stemmer()
+# Sastrawi's own cached stemmer keeps every word it ever saw; `stem` below caches in bounded
+# space instead. The stemmer is not documented as thread-safe, so calls to it are serialised.
+_stemmer = Stemmer(ArrayDictionary(StemmerFactory().get_words()))
+_stemmer_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +56,20 @@ class Term:
     weight: float
 
 
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """The Sastrawi stem of one lower-case word; the word itself when stemming empties it."""
-    return _stemmer.stem(word) or word
+    """The Sastrawi stem of one lower-case word, accents dropped first ("São" and "Sao" match).
+
+    Sastrawi knows only a-z: a word in another script is kept as it is, not cut apart.
+    """
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+    if not _ASCII_WORD.fullmatch(folded):
+        return folded
+    with _stemmer_lock:
+        return _stemmer.stem(folded) or folded
 
 
 def is_stopword(word: str) -> bool:

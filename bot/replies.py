@@ -21,8 +21,8 @@ _REPLIES: dict[str, dict[str, str]] = {
         "en": "No briefs are indexed yet.",
     },
     "quoted_in": {
-        "id": "Dikutip dari ringkasan berbahasa {language}.",
-        "en": "Quoted from the briefs in {language}.",
+        "id": "Dikutip dari ringkasan berbahasa {source_language}.",
+        "en": "Quoted from the briefs in {source_language}.",
     },
     "understood_as": {
         "id": "Dipahami sebagai: {question}",
