@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -16,6 +17,10 @@ from bot.settings import Settings
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import KnowledgeBase
 from index.store import IndexError_
+
+if TYPE_CHECKING:
+    from index.evaluation import GoldSpan
+    from index.search import RetrievalConfig
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -123,7 +128,7 @@ EVAL_DATASETS = ("tydiqa-id", "facqa-id")
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Retrieval quality and latency on the eval sets (see index/evaluation.py)."""
-    from index.evaluation import evaluate_retrieval, prepare_eval_index, read_questions
+    from index.evaluation import evaluate_retrieval, read_questions
     from index.search import RetrievalConfig
 
     settings = _settings(args)
@@ -132,17 +137,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     results: dict[str, dict[str, object]] = {}
     for name in datasets:
         folder = args.eval_dir / name
-        # The work folder is kept: a second run embeds nothing and only asks the questions.
-        kb, spans = prepare_eval_index(
-            folder / "corpus.jsonl",
-            args.work_dir / name / _slug(settings.embedder),
-            lambda briefs, data: KnowledgeBase(
-                briefs, data, embedder_spec=settings.embedder,
-                chunk_max_chars=settings.chunk_max_chars, batch_size=settings.embed_batch_size,
-                retrieval=retrieval,
-            ),
-            full=args.full,
-        )
+        kb, spans = _eval_index(args, settings, name, retrieval=retrieval, full=args.full)
         questions = read_questions(folder / f"{args.split}.jsonl", limit=args.limit)
         metrics = evaluate_retrieval(kb, questions, spans)
         results[name] = metrics.to_json()
@@ -160,6 +155,31 @@ def format_eval_table(results: dict[str, dict[str, object]]) -> str:
     for name, metrics in results.items():
         lines.append(f"{name:<10} " + " ".join(f"{metrics[c]!s:>16}" for c in columns))
     return "\n".join(lines)
+
+
+def _eval_index(
+    args: argparse.Namespace,
+    settings: Settings,
+    dataset: str,
+    *,
+    retrieval: RetrievalConfig | None = None,
+    full: bool = False,
+) -> tuple[KnowledgeBase, dict[str, GoldSpan]]:
+    """The eval corpus `dataset` written as briefs and indexed under the work folder.
+
+    The work folder is kept: a second run embeds nothing and only asks the questions.
+    """
+    from index.evaluation import prepare_eval_index
+
+    return prepare_eval_index(
+        args.eval_dir / dataset / "corpus.jsonl",
+        args.work_dir / dataset / _slug(settings.embedder),
+        lambda briefs, data: KnowledgeBase.from_settings(
+            settings.model_copy(update={"briefs_dir": briefs, "data_dir": data}),
+            retrieval=retrieval,
+        ),
+        full=full,
+    )
 
 
 def _slug(text: str) -> str:
@@ -257,19 +277,12 @@ def cmd_answer_eval(args: argparse.Namespace) -> int:
     """Answer quality on ../shared/eval (see bot/answer_eval.py), or --calibrate the abstention."""
     from bot.answer_eval import calibrate, evaluate_answers, relevance_features
     from bot.answering import Answerer
-    from index.evaluation import prepare_eval_index, read_questions
+    from index.evaluation import read_questions
 
     settings = _settings(args)
     kbs, spans, questions = {}, {}, {}
     for name in EVAL_DATASETS:
-        kbs[name], spans[name] = prepare_eval_index(
-            args.eval_dir / name / "corpus.jsonl",
-            args.work_dir / name / _slug(settings.embedder),
-            lambda briefs, data: KnowledgeBase(
-                briefs, data, embedder_spec=settings.embedder,
-                chunk_max_chars=settings.chunk_max_chars, batch_size=settings.embed_batch_size,
-            ),
-        )
+        kbs[name], spans[name] = _eval_index(args, settings, name)
         questions[name] = read_questions(args.eval_dir / name / f"{args.split}.jsonl", limit=args.limit)
     other = dict(zip(EVAL_DATASETS, reversed(EVAL_DATASETS)))
     results: dict[str, dict[str, object]] = {}
@@ -296,6 +309,14 @@ def cmd_answer_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_eval_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", choices=(*EVAL_DATASETS, "all"), default="all")
+    parser.add_argument("--split", choices=("train", "valid"), default="valid")
+    parser.add_argument("--limit", type=int, help="ask only the first N questions of each dataset")
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--work-dir", type=Path, default=DEFAULT_EVAL_WORK_DIR)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="briefbot", description=__doc__)
     parser.add_argument("--briefs", type=Path, help="briefs folder (default: BRIEFS_DIR or ./briefs)")
@@ -319,11 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(handler=cmd_status)
 
     evaluate = commands.add_parser("eval", help="retrieval quality on ../shared/eval")
-    evaluate.add_argument("--dataset", choices=(*EVAL_DATASETS, "all"), default="all")
-    evaluate.add_argument("--split", choices=("train", "valid"), default="valid")
-    evaluate.add_argument("--limit", type=int, help="ask only the first N questions")
-    evaluate.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
-    evaluate.add_argument("--work-dir", type=Path, default=DEFAULT_EVAL_WORK_DIR)
+    _add_eval_options(evaluate)
     evaluate.add_argument(
         "--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
         help="rank by both retrievers (the bot's search) or by one alone, as a baseline",
@@ -355,11 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(handler=cmd_ask)
 
     answer_eval = commands.add_parser("answer-eval", help="answer quality and abstention on ../shared/eval")
-    answer_eval.add_argument("--dataset", choices=(*EVAL_DATASETS, "all"), default="all")
-    answer_eval.add_argument("--split", choices=("train", "valid"), default="valid")
-    answer_eval.add_argument("--limit", type=int, help="ask only the first N questions of each dataset")
-    answer_eval.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
-    answer_eval.add_argument("--work-dir", type=Path, default=DEFAULT_EVAL_WORK_DIR)
+    _add_eval_options(answer_eval)
     answer_eval.add_argument(
         "--calibrate", action="store_true",
         help="fit the abstention constants of bot/abstention.py on --split (use train)",
