@@ -35,7 +35,8 @@ _STOPWORDS = frozenset(
     the a an and of is are was were be been being to in on for with about from by that this these
     those it its at as has have had will would can could there their they he she his her not or
     but than also into after over did does do what who whom whose how when why which where
-    many much called name named mean meant say said tell me briefs brief
+    many much called name named mean meant say said tell me briefs brief explain describe list
+    sebutkan jelaskan ceritakan tolong
     """.split()
 )
 # A number or a capitalised word inside the question is usually the name the question is about.
