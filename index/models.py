@@ -5,7 +5,7 @@ All records are frozen: a stage returns new records instead of editing the ones 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 
@@ -76,22 +76,17 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
-    """One search result: a chunk with the brief it came from and its score."""
+class Hit(Passage):
+    """One search result: a stored chunk with its rank and score."""
 
     rank: int
     score: float
-    chunk_id: int
-    brief_id: str
-    source: str
-    title: str
-    date: date | None
-    section: str | None
-    paragraphs: tuple[int, ...]
-    start: int
-    end: int
-    text: str
-    scores: dict[str, float] = field(default_factory=dict)  # per-retriever evidence, for eval
+    scores: dict[str, float] = field(default_factory=dict)  # per-retriever evidence
+
+    @classmethod
+    def of(cls, passage: Passage, *, rank: int, score: float, scores: dict[str, float]) -> Hit:
+        fields_ = {f.name: getattr(passage, f.name) for f in fields(Passage)}
+        return cls(**fields_, rank=rank, score=score, scores=dict(scores))
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -398,21 +398,7 @@ def _no_candidates(dimension: int) -> Candidates:
 
 
 def _hit(rank: int, row: Passage, evidence: dict[str, float]) -> Hit:
-    return Hit(
-        rank=rank,
-        score=evidence["score"],
-        chunk_id=row.chunk_id,
-        brief_id=row.brief_id,
-        source=row.source,
-        title=row.title,
-        date=row.date,
-        section=row.section,
-        paragraphs=row.paragraphs,
-        start=row.start,
-        end=row.end,
-        text=row.text,
-        scores=dict(evidence),
-    )
+    return Hit.of(row, rank=rank, score=evidence["score"], scores=evidence)
 
 
 __all__ = [
