@@ -74,6 +74,20 @@ class Passage:
     end: int
     text: str  # exactly the brief's text[start:end]
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "chunk_id": self.chunk_id,
+            "brief_id": self.brief_id,
+            "source": self.source,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "section": self.section,
+            "paragraphs": list(self.paragraphs),
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Hit(Passage):
@@ -89,17 +103,4 @@ class Hit(Passage):
         return cls(**fields_, rank=rank, score=score, scores=dict(scores))
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "rank": self.rank,
-            "score": round(self.score, 6),
-            "chunk_id": self.chunk_id,
-            "brief_id": self.brief_id,
-            "source": self.source,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "section": self.section,
-            "paragraphs": list(self.paragraphs),
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-        }
+        return {"rank": self.rank, "score": round(self.score, 6), **Passage.to_json(self)}
