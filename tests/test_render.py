@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import fields
 from datetime import date
 
 import pytest
@@ -32,24 +33,6 @@ LIMIT = MessageLimit.MAX_TEXT_LENGTH
 PASSAGE_TEXT = "Ukraina menembak jatuh 46 dari 110 drone Rusia. Sebanyak 60 drone hilang."
 
 
-def citation(n: int = 1, **changes: object) -> Citation:
-    values: dict[str, object] = {
-        "n": n,
-        "chunk_id": 7,
-        "brief_id": "2024-11-13-perang",
-        "source": "2024-11-13-perang.txt",
-        "title": "Perang Ukraina hari ke-992",
-        "date": date(2024, 11, 13),
-        "section": "Pertempuran",
-        "paragraphs": (1,),
-        "start": 100,
-        "end": 100 + len(PASSAGE_TEXT),
-        "quote": PASSAGE_TEXT,
-    }
-    values.update(changes)
-    return Citation(**values)  # type: ignore[arg-type]
-
-
 def passage(**changes: object) -> Passage:
     values: dict[str, object] = {
         "chunk_id": 7,
@@ -65,6 +48,17 @@ def passage(**changes: object) -> Passage:
     }
     values.update(changes)
     return Passage(**values)  # type: ignore[arg-type]
+
+
+def citation(n: int = 1, **changes: object) -> Citation:
+    """A citation quoting the whole of `passage()`."""
+    source = passage()
+    values: dict[str, object] = {
+        f.name: getattr(source, f.name) for f in fields(Passage) if f.name != "text"
+    }
+    values.update(n=n, quote=source.text)
+    values.update(changes)
+    return Citation(**values)  # type: ignore[arg-type]
 
 
 def assert_valid_parts(parts: list[str]) -> None:
