@@ -154,6 +154,11 @@ def format_eval_table(results: dict[str, dict[str, object]]) -> str:
     lines = ["dataset    " + " ".join(f"{c:>16}" for c in columns)]
     for name, metrics in results.items():
         lines.append(f"{name:<10} " + " ".join(f"{metrics[c]!s:>16}" for c in columns))
+    strict = [(name, metrics["strict"]) for name, metrics in results.items() if isinstance(metrics.get("strict"), dict)]
+    if strict:
+        lines.append("strict: only the chunk shown counts, not the copies of it a hit stands for")
+        for name, figures in strict:
+            lines.append(f"{name:<10} " + " ".join(f"{figures.get(c, ''):>16}" for c in columns))
     return "\n".join(lines)
 
 

@@ -88,6 +88,12 @@ class Passage:
             "text": self.text,
         }
 
+    def reference_json(self) -> dict[str, object]:
+        """Where the passage is, without its text."""
+        full = Passage.to_json(self)
+        del full["text"]
+        return full
+
 
 @dataclass(frozen=True, slots=True)
 class Hit(Passage):
@@ -96,11 +102,27 @@ class Hit(Passage):
     rank: int
     score: float
     scores: dict[str, float] = field(default_factory=dict)  # per-retriever evidence
+    # The same paragraph in other (older) briefs, collapsed into this hit, newest first: daily
+    # briefs repeat running stories, and a reader may want to know since when.
+    copies: tuple[Passage, ...] = ()
 
     @classmethod
-    def of(cls, passage: Passage, *, rank: int, score: float, scores: dict[str, float]) -> Hit:
+    def of(
+        cls,
+        passage: Passage,
+        *,
+        rank: int,
+        score: float,
+        scores: dict[str, float],
+        copies: tuple[Passage, ...] = (),
+    ) -> Hit:
         fields_ = {f.name: getattr(passage, f.name) for f in fields(Passage)}
-        return cls(**fields_, rank=rank, score=score, scores=dict(scores))
+        return cls(**fields_, rank=rank, score=score, scores=dict(scores), copies=copies)
 
     def to_json(self) -> dict[str, object]:
-        return {"rank": self.rank, "score": round(self.score, 6), **Passage.to_json(self)}
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            **Passage.to_json(self),
+            "copies": [copy.reference_json() for copy in self.copies],
+        }

@@ -204,14 +204,14 @@ class Retriever:
             dates = [rows[int(chunk_id)].date for chunk_id in found.ids]
             scores = scores + recency_bonus(scores, dates, brief_dates[0], self.config)
         order = np.argsort(-scores, kind="stable")
-        groups: list[tuple[int, int]] = []
+        groups: list[CopyGroup] = []
         for window in self._windows(len(order), k):
             missing = [int(found.ids[i]) for i in order[:window] if int(found.ids[i]) not in rows]
             rows.update(catalog.chunk_rows(missing, conn))
             groups = (
                 self._collapse(found, order[:window], rows)
                 if self.config.collapse_duplicates
-                else [(int(i), int(i)) for i in order[:window]]
+                else [CopyGroup(int(i), int(i), (int(i),)) for i in order[:window]]
             )
             if len(groups) >= k:
                 break
@@ -225,8 +225,8 @@ class Retriever:
 
     def _collapse(
         self, found: Candidates, order: np.ndarray, rows: dict[int, Passage]
-    ) -> list[tuple[int, int]]:
-        """(kept, best) candidate indices per group of copies, best group first."""
+    ) -> list[CopyGroup]:
+        """Candidate indices per group of copies, best group first."""
         chosen = [rows[int(found.ids[i])] for i in order]
         groups = collapse_duplicates(
             found.vectors[order],
@@ -234,20 +234,30 @@ class Retriever:
             [row.date for row in chosen],
             self.config.duplicate_cosine,
         )
-        return [(int(order[kept]), int(order[best])) for kept, best in groups]
+        return [
+            CopyGroup(int(order[g.kept]), int(order[g.best]), tuple(int(order[m]) for m in g.members))
+            for g in groups
+        ]
 
     def _hits(
-        self, found: Candidates, scores: np.ndarray, rows: dict[int, Passage], groups: list[tuple[int, int]]
+        self, found: Candidates, scores: np.ndarray, rows: dict[int, Passage], groups: list[CopyGroup]
     ) -> list[Hit]:
         top_lexical = float(found.lexical.max()) or 1.0
         hits: list[Hit] = []
-        for rank, (kept, best) in enumerate(groups, start=1):
+        for rank, group in enumerate(groups, start=1):
+            kept = group.kept
             evidence = {
                 "dense": float(found.dense[kept]),
                 "lexical": float(found.lexical[kept]) / top_lexical,
-                "score": float(scores[best]),
+                "score": float(scores[group.best]),
             }
-            hits.append(_hit(rank, rows[int(found.ids[kept])], evidence))
+            copies = sorted(
+                (rows[int(found.ids[m])] for m in group.members if m != kept),
+                key=lambda row: row.date or date.min,
+                reverse=True,
+            )
+            row = rows[int(found.ids[kept])]
+            hits.append(Hit.of(row, rank=rank, score=evidence["score"], scores=evidence, copies=tuple(copies)))
         return hits
 
 
@@ -330,16 +340,21 @@ def recency_bonus(
 # -- duplicates -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class CopyGroup:
+    """Copies of one paragraph among the candidates, as positions."""
+
+    kept: int  # the copy shown: from the newest brief (the best-ranked among equally new ones)
+    best: int  # the best-ranked copy, whose score the group takes
+    members: tuple[int, ...]  # every copy, best-ranked first
+
+
 def collapse_duplicates(
     vectors: np.ndarray, text_keys: Sequence[str], dates: Sequence[date | None], threshold: float
-) -> list[tuple[int, int]]:
+) -> list[CopyGroup]:
     """Group candidates (given best first) that are copies of one paragraph: cosine of at least
-    `threshold` with the group's best copy, or the same text.
-
-    Returns one (kept, best) pair of positions per group, in rank order: `kept` is the copy from
-    the newest brief (the best-ranked among equally new ones), `best` the best-ranked copy, whose
-    score the group takes.
-    """
+    `threshold` with the group's best copy, or the same text. One group per paragraph, in rank
+    order."""
     similar = vectors @ vectors.T
     heads: list[int] = []
     members: dict[int, list[int]] = {}
@@ -354,7 +369,10 @@ def collapse_duplicates(
         else:
             members[head].append(position)
     # max() keeps the first of equals, and members are best-ranked first.
-    return [(max(members[h], key=lambda p: dates[p] or date.min), h) for h in heads]
+    return [
+        CopyGroup(kept=max(members[h], key=lambda p: dates[p] or date.min), best=h, members=tuple(members[h]))
+        for h in heads
+    ]
 
 
 _WORD = re.compile(r"\w+")
@@ -397,12 +415,9 @@ def _no_candidates(dimension: int) -> Candidates:
     return Candidates(np.empty(0, np.int64), np.empty((0, dimension), np.float32), empty, empty, 0.0)
 
 
-def _hit(rank: int, row: Passage, evidence: dict[str, float]) -> Hit:
-    return Hit.of(row, rank=rank, score=evidence["score"], scores=evidence)
-
-
 __all__ = [
     "Candidates",
+    "CopyGroup",
     "IndexReader",
     "RetrievalConfig",
     "Retriever",

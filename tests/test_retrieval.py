@@ -116,6 +116,9 @@ def test_a_paragraph_repeated_on_two_days_is_one_hit_from_the_newest_brief(two_d
     assert len(copies) == 1
     assert copies[0].date == NOV_13
     assert hits[0] is copies[0]
+    # The older brief's copy is not lost: the hit names it.
+    assert [(copy.date, copy.text) for copy in hits[0].copies] == [(NOV_12, REPEATED)]
+    assert hits[0].to_json()["copies"][0]["date"] == NOV_12.isoformat()
 
 
 # -- two languages ------------------------------------------------------------------------------
@@ -215,6 +218,32 @@ def test_eval_on_a_small_corpus_gives_perfect_scores_for_questions_copied_from_p
     assert main([*args, "--mode", "dense"]) == 0
     dense = json.loads(capsys.readouterr().out)["facqa-id"]
     assert dense["recall@1"] == (len(PASSAGES) - 1) / len(PASSAGES)
+
+
+def test_eval_counts_the_gold_passage_found_through_a_newer_copy_of_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The gold passage sits in the first (older) brief; the same sentence, spaced differently
+    # ("5,6" / "5, 6"), under another id lands in the second (newer) brief, which search shows.
+    gold = PASSAGES[11]
+    copy = gold.replace("5,6", "5, 6")
+    corpus = [*PASSAGES[:12], copy]  # 6 passages a brief: the copy opens the third
+    dataset = tmp_path / "eval" / "facqa-id"
+    dataset.mkdir(parents=True)
+    _write_jsonl(dataset / "corpus.jsonl", [{"doc_id": f"p{i}", "text": t} for i, t in enumerate(corpus)])
+    question = {"qid": "q", "question": "Gempa bermagnitudo berapa mengguncang Cianjur?", "gold_doc_id": "p11"}
+    _write_jsonl(dataset / "valid.jsonl", [question])
+
+    args = ["eval", "--dataset", "facqa-id", "--eval-dir", str(tmp_path / "eval"),
+            "--work-dir", str(tmp_path / "work"), "--json"]  # fmt: skip
+    assert main(args) == 0
+    metrics = json.loads(capsys.readouterr().out)["facqa-id"]
+    assert metrics["recall@1"] == 1.0  # the hit shown stands for the gold passage too
+    assert metrics["strict"]["recall@1"] == 0.0  # the chunk shown is the copy, not the gold
+
+    assert main([*args, "--keep-copies"]) == 0
+    kept = json.loads(capsys.readouterr().out)["facqa-id"]
+    assert kept["recall@5"] == kept["strict"]["recall@5"] == 1.0  # both copies listed, gold among them
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, object]]) -> None:
