@@ -5,6 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from index.models import Hit
+
+
+@dataclass(frozen=True, slots=True)
+class BriefRef:
+    """A brief named without a passage: the closest briefs of an abstention, or the older briefs
+    that repeat a cited paragraph."""
+
+    brief_id: str
+    title: str
+    date: date | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "brief_id": self.brief_id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:
@@ -21,6 +40,27 @@ class Citation:
     start: int
     end: int
     quote: str
+    # Older briefs that carry the same paragraph (a running story), newest first.
+    also_in: tuple[BriefRef, ...] = ()
+
+    @classmethod
+    def quoting(cls, n: int, hit: Hit, start: int = 0, end: int | None = None) -> Citation:
+        """Citation [n] of `hit.text[start:end]` (the whole passage by default)."""
+        end = len(hit.text) if end is None else end
+        return cls(
+            n=n,
+            chunk_id=hit.chunk_id,
+            brief_id=hit.brief_id,
+            source=hit.source,
+            title=hit.title,
+            date=hit.date,
+            section=hit.section,
+            paragraphs=hit.paragraphs,
+            start=hit.start + start,
+            end=hit.start + end,
+            quote=hit.text[start:end],
+            also_in=tuple(dict.fromkeys(BriefRef(c.brief_id, c.title, c.date) for c in hit.copies)),
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -35,22 +75,7 @@ class Citation:
             "start": self.start,
             "end": self.end,
             "quote": self.quote,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class BriefRef:
-    """A brief named in an abstention as the closest the briefs come to the question."""
-
-    brief_id: str
-    title: str
-    date: date | None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "brief_id": self.brief_id,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
+            "also_in": [brief.to_json() for brief in self.also_in],
         }
 
 

@@ -109,17 +109,9 @@ def _abstention(base: Answer, hits: Sequence[Hit]) -> Answer:
 
 
 def _llm_answer(base: Answer, hits: Sequence[Hit], draft: LlmDraft) -> Answer:
-    citations = tuple(_whole_passage(n, hits[index]) for n, index in enumerate(draft.cited, start=1))
+    citations = tuple(Citation.quoting(n, hits[index]) for n, index in enumerate(draft.cited, start=1))
     return _with_quote_note(
         replace(base, text=draft.text, citations=citations, abstained=False, used_llm=True), citations
-    )
-
-
-def _whole_passage(n: int, hit: Hit) -> Citation:
-    return Citation(
-        n=n, chunk_id=hit.chunk_id, brief_id=hit.brief_id, source=hit.source, title=hit.title,
-        date=hit.date, section=hit.section, paragraphs=hit.paragraphs, start=hit.start,
-        end=hit.end, quote=hit.text,
     )
 
 

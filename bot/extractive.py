@@ -114,19 +114,5 @@ def compose(chosen: Sequence[Candidate]) -> tuple[str, tuple[Citation, ...]]:
         pieces.extend(f"{c.text} [{n}]" for c in group)
         hit = group[0].hit
         start, end = group[0].sentence.start, group[-1].sentence.end
-        citations.append(
-            Citation(
-                n=n,
-                chunk_id=hit.chunk_id,
-                brief_id=hit.brief_id,
-                source=hit.source,
-                title=hit.title,
-                date=hit.date,
-                section=hit.section,
-                paragraphs=hit.paragraphs,
-                start=hit.start + start,
-                end=hit.start + end,
-                quote=hit.text[start:end],
-            )
-        )
+        citations.append(Citation.quoting(n, hit, start, end))
     return " ".join(pieces), tuple(citations)

@@ -122,6 +122,10 @@ def _cut_priority(atoms: list[str], cut: int) -> int:
 # -- answers -----------------------------------------------------------------------------------
 
 
+# How many older briefs repeating a cited paragraph are named in the source list.
+ALSO_IN_SHOWN = 3
+
+
 def format_date(value: date | None, language: str) -> str:
     return value.isoformat() if value else text(language, "no_date")
 
@@ -138,7 +142,17 @@ def source_label(citation: Citation, language: str) -> str:
         if part
     )
     pieces = [f"[{citation.n}] {short_title(citation.title)}", format_date(citation.date, language)]
-    return " — ".join([*pieces, location] if location else pieces)
+    label = " — ".join([*pieces, location] if location else pieces)
+    if citation.also_in:
+        label += f" ({text(language, 'also_in', dates=_also_in_dates(citation, language))})"
+    return label
+
+
+def _also_in_dates(citation: Citation, language: str) -> str:
+    """The dates of the older briefs repeating the paragraph, a few named, the rest counted."""
+    shown = [format_date(brief.date, language) for brief in citation.also_in[:ALSO_IN_SHOWN]]
+    hidden = len(citation.also_in) - len(shown)
+    return ", ".join(shown) + (f" +{hidden}" if hidden else "")
 
 
 def _paragraph_mark(paragraphs: Sequence[int]) -> str:

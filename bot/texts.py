@@ -95,6 +95,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "I don't know that command. /help lists the ones I have.",
     },
     "sources": {"id": "Sumber", "en": "Sources"},
+    "also_in": {"id": "juga di ringkasan {dates}", "en": "also in the briefs of {dates}"},
     "closest": {
         "id": "Ringkasan yang paling dekat:",
         "en": "The closest briefs:",

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering import Answerer
 from bot.cli import main
+from bot.render import render_answer, short_title
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from index.search import RetrievalConfig
 from index.textnorm import lexical_terms
+from tests.botapi.server import parse_html
 
 NOV_12, NOV_13 = date(2024, 11, 12), date(2024, 11, 13)
 
@@ -119,6 +122,17 @@ def test_a_paragraph_repeated_on_two_days_is_one_hit_from_the_newest_brief(two_d
     # The older brief's copy is not lost: the hit names it.
     assert [(copy.date, copy.text) for copy in hits[0].copies] == [(NOV_12, REPEATED)]
     assert hits[0].to_json()["copies"][0]["date"] == NOV_12.isoformat()
+
+
+def test_an_answer_citing_a_repeated_paragraph_names_the_older_brief_too(two_days: KnowledgeBase) -> None:
+    answer = Answerer(two_days).answer("Apakah pasukan Korea Utara ikut bertempur di Kursk?", language_code="en")
+
+    first = answer.citations[0]
+    assert first.date == NOV_13 and first.quote in REPEATED
+    assert [brief.date for brief in first.also_in] == [NOV_12]
+    [part] = render_answer(answer)
+    plain, _ = parse_html(part)
+    assert f"[1] {short_title(first.title)} — 2024-11-13 — Pertempuran, ¶2 (also in the briefs of 2024-11-12)" in plain
 
 
 # -- two languages ------------------------------------------------------------------------------
