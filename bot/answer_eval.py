@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.abstention import assess
+from bot.abstention import FEATURES, assess
 from bot.answer_model import Answer
 from bot.answering import RETRIEVED, Answerer
 from bot.lexical import content_terms
@@ -106,16 +106,14 @@ def evaluate_answers(
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    dense_weight: float
-    coverage_weight: float
+    weights: tuple[float, ...]  # in the order of bot.abstention.FEATURES
     bias: float
     in_corpus_answered: float  # on the questions it was fitted on
     out_of_corpus_answered: float
 
-    def to_json(self) -> dict[str, float]:
+    def to_json(self) -> dict[str, object]:
         return {
-            "DENSE_WEIGHT": round(self.dense_weight, 2),
-            "COVERAGE_WEIGHT": round(self.coverage_weight, 2),
+            "WEIGHTS": dict(zip(FEATURES, (round(w, 2) for w in self.weights))),
             "BIAS": round(self.bias, 2),
             "in_corpus_answered": round(self.in_corpus_answered, 4),
             "out_of_corpus_answered": round(self.out_of_corpus_answered, 4),
@@ -123,29 +121,30 @@ class Calibration:
 
 
 def relevance_features(kb: KnowledgeBase, questions: Sequence[EvalQuestion]) -> np.ndarray:
-    """(dense, coverage) of each question against `kb`, as `bot.abstention.assess` sees them."""
-    rows = []
-    for question in questions:
-        relevance = assess(question.question, content_terms(question.question), kb.search(question.question, k=RETRIEVED))
-        rows.append((relevance.dense, relevance.coverage))
-    return np.asarray(rows, dtype=np.float64).reshape(-1, 2)
+    """`Relevance.features` of each question against `kb`, as `bot.abstention.assess` sees them."""
+    rows = [
+        assess(q.question, content_terms(q.question), kb.search(q.question, k=RETRIEVED)).features
+        for q in questions
+    ]
+    return np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
 
 
-def calibrate(covered_parts: Sequence[np.ndarray], not_covered_parts: Sequence[np.ndarray]) -> Calibration:
-    """Logistic regression of covered (1) vs not covered (0) questions on (dense, coverage), each
-    given as feature rows per dataset; then the bias is moved so that every dataset answers at
-    least CALIBRATION_ANSWER_RATE of its own questions: missing an answer the briefs have costs
-    more than the odd answer from a loosely related passage."""
+def calibrate(
+    covered_parts: Sequence[np.ndarray],
+    not_covered_parts: Sequence[np.ndarray],
+    answer_rate: float = CALIBRATION_ANSWER_RATE,
+) -> Calibration:
+    """Logistic regression of covered (1) vs not covered (0) questions on the relevance
+    features, each given as feature rows per dataset; then the bias is moved so that every
+    dataset answers at least `answer_rate` of its own questions: missing an answer the briefs
+    have costs more than the odd answer from a loosely related passage."""
     covered, not_covered = np.vstack(covered_parts), np.vstack(not_covered_parts)
     x = np.vstack([covered, not_covered])
     y = np.concatenate([np.ones(len(covered)), np.zeros(len(not_covered))])
     weights = _fit_logistic(x, y)
-    bias = max(
-        -float(np.quantile(part @ weights[1:], 1.0 - CALIBRATION_ANSWER_RATE)) for part in covered_parts
-    )
+    bias = max(-float(np.quantile(part @ weights[1:], 1.0 - answer_rate)) for part in covered_parts)
     return Calibration(
-        dense_weight=float(weights[1]),
-        coverage_weight=float(weights[2]),
+        weights=tuple(float(w) for w in weights[1:]),
         bias=bias,
         in_corpus_answered=float(np.mean(covered @ weights[1:] + bias >= 0)),
         out_of_corpus_answered=float(np.mean(not_covered @ weights[1:] + bias >= 0)),
