@@ -1,8 +1,11 @@
-"""Short follow-ups ("dan Tiongkok?", "what about China?") read in the light of the last question.
+"""Short follow-ups ("dan Tiongkok?", "what about China?", "dan kemarin?") read in the light of
+the last question.
 
 A follow-up names a new subject for the previous question: the rewrite puts it where the previous
 question's last name stood ("Siapa yang ditemui Shoigu di Beijing?" + "dan Tiongkok?" ->
-"Siapa yang ditemui Shoigu di Tiongkok?"), or adds it when that question named nothing.
+"Siapa yang ditemui Shoigu di Tiongkok?"), or adds it when that question named nothing. A new
+*day* ("kemarin", "12 November", "hari ke-991", "yesterday") replaces the previous question's
+day instead, so a reader can walk back through the daily briefs with the same question.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.lexical import is_stopword
+from index.query_dates import read_date_intent, time_spans
 
 # How long a chat's last question stays the context of a follow-up.
 MEMORY_TTL_S = 15 * 60
@@ -65,7 +69,10 @@ def followup_subject(message: str) -> str | None:
 
 
 def rewrite(previous: str, subject: str) -> str:
-    """`previous` asked about `subject` instead of its last name, or with `subject` added."""
+    """`previous` asked about `subject` instead of its last name (or its day, when `subject` is
+    one), or with `subject` added."""
+    if read_date_intent(subject).scoped:
+        return _with_day(previous, subject)
     names = _name_spans(previous)
     if names:
         start, end = names[-1]
@@ -73,6 +80,31 @@ def rewrite(previous: str, subject: str) -> str:
     body = previous.rstrip(" ?!.")
     ending = previous[len(body) :]
     return f"{body} ({subject}){ending}"
+
+
+# Words that introduce a day ("pada 13 November", "on November 13"): dropped before a relative
+# day ("pada kemarin", "on yesterday" are not said).
+_DAY_PREPOSITION = re.compile(r"(?:\b(?:pada|tanggal|hari|on)\b\s*)+$", re.IGNORECASE)
+
+
+def _with_day(previous: str, day: str) -> str:
+    """`previous` asked about `day` instead of its own day, or with `day` added."""
+    spans = time_spans(previous)
+    if not spans:
+        body = previous.rstrip(" ?!.")
+        return f"{body} {day}{previous[len(body):] or '?'}"
+    intent = read_date_intent(day)
+    relative = intent.relative is not None or intent.latest
+    *others, (start, end) = spans
+    head, tail = previous[:start].rstrip(), previous[end:]
+    if relative:
+        head = _DAY_PREPOSITION.sub("", head).rstrip()
+    elif head.split() and day.split()[0].lower() == head.split()[-1].lower():
+        head = head[: head.lower().rfind(head.split()[-1].lower())].rstrip()  # "pada hari" + "hari ke-991"
+    question = f"{head} {day}{tail}"
+    for other_start, other_end in reversed(others):  # any earlier day words go
+        question = question[:other_start].rstrip() + " " + question[other_end:].lstrip()
+    return question
 
 
 def _name_spans(question: str) -> list[tuple[int, int]]:

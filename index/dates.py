@@ -130,6 +130,18 @@ def find_date(text: str, today: date | None = None) -> DateMatch | None:
     return None
 
 
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every written date in `text` ("Rabu, 13 November", "12/11/2024")."""
+    reference = date.today()  # any day will do: only whether the words make a date matters
+    spans: list[tuple[int, int]] = []
+    candidates = [match for pattern in _PATTERNS for match in pattern.finditer(text)]
+    candidates.sort(key=lambda match: (match.start(), -(match.end() - match.start())))
+    for match in candidates:
+        if (not spans or match.start() >= spans[-1][1]) and _to_date(match, reference):
+            spans.append((match.start(), match.end()))
+    return spans
+
+
 def is_date_only(text: str) -> bool:
     """Whether `text` is nothing but a date, as a dateline is ("Rabu, 13 November 2024")."""
     core = text.strip(_DATELINE_TRIM)

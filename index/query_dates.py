@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from index.dates import find_date
+from index.dates import date_spans, find_date
 
 _TODAY = re.compile(r"\b(?:hari\s+ini|today)\b", re.IGNORECASE)
 _YESTERDAY = re.compile(r"\b(?:kemarin|kemaren|yesterday)\b", re.IGNORECASE)
@@ -61,6 +61,21 @@ def read_date_intent(question: str) -> DateIntent:
         day_number=int(day_number.group(1)) if day_number else None,
         latest=_LATEST.search(question) is not None,
     )
+
+
+def time_spans(question: str) -> list[tuple[int, int]]:
+    """(start, end) of the question's time words: dates, today / yesterday, day numbers, latest;
+    in order, not overlapping."""
+    spans = list(date_spans(question))
+    for pattern in (_TODAY, _YESTERDAY, _LATEST, _DAY_NUMBER):
+        spans.extend(match.span() for match in pattern.finditer(question))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def lead_mentions_day(lead: str, day_number: int) -> bool:

@@ -110,6 +110,29 @@ def test_latest_prefers_the_newest_brief(two_days: KnowledgeBase) -> None:
     assert hits[0].date == NOV_13
 
 
+@pytest.mark.parametrize(
+    ("first", "follow_up", "understood"),
+    [
+        ("Berapa drone Rusia yang ditembak jatuh pada 13 November?", "dan kemarin?",
+         "Berapa drone Rusia yang ditembak jatuh kemarin?"),
+        ("How many Russian drones were shot down today?", "what about yesterday?",
+         "How many Russian drones were shot down yesterday?"),
+        ("Berapa drone Rusia yang ditembak jatuh?", "bagaimana dengan hari ke-991?",
+         "Berapa drone Rusia yang ditembak jatuh hari ke-991?"),
+    ],
+)  # fmt: skip
+def test_a_follow_up_naming_another_day_asks_the_same_question_of_that_days_brief(
+    two_days: KnowledgeBase, first: str, follow_up: str, understood: str
+) -> None:
+    answerer = Answerer(two_days)
+    answer = answerer.answer(first, chat_key="chat")
+    assert "46 dari 110" in answer.text and answer.citations[0].date == NOV_13
+
+    answer = answerer.answer(follow_up, chat_key="chat")
+    assert answer.resolved_question == understood
+    assert "31 dari 58" in answer.text and answer.citations[0].date == NOV_12
+
+
 # -- repeats --------------------------------------------------------------------------------------
 
 
