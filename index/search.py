@@ -230,7 +230,7 @@ class Retriever:
         chosen = [rows[int(found.ids[i])] for i in order]
         groups = collapse_duplicates(
             found.vectors[order],
-            [_text_key(row.text) for row in chosen],
+            [text_key(row.text) for row in chosen],
             [row.date for row in chosen],
             self.config.duplicate_cosine,
         )
@@ -378,7 +378,7 @@ def collapse_duplicates(
 _WORD = re.compile(r"\w+")
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
     """Text compared for identity: case, punctuation and spacing don't make two paragraphs differ."""
     return " ".join(_WORD.findall(text.lower()))
 
@@ -423,5 +423,6 @@ __all__ = [
     "Retriever",
     "bm25_idf",
     "fts_match_expression",
+    "text_key",
     "fuse",
 ]

@@ -362,6 +362,10 @@ def test_supported_suffixes() -> None:
         ("Siapa yang bertemu Shoigu di Beijing?", "id"),
         ("dan Tiongkok?", "id"),
         ("Shoigu?", "id"),  # no evidence: the default
+        ("Siapakah pemeran utama The Longest Ride?", "id"),  # an English title inside
+        ("Kapan novel We Need to Talk About Kevin dirilis?", "id"),
+        ("Kapan Fly to the Sky mulai debut?", "id"),
+        ("What did Kaja Kallas say about China? Apa?", "en"),
     ],
 )
 def test_detect_language_on_questions(text: str, expected: str) -> None:
