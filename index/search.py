@@ -11,7 +11,8 @@ A question goes through four steps:
    sets' train questions by `benchmarks/tune_retrieval.py` (see docs/retrieval.md); "the latest"
    in a question adds a bonus for newer briefs;
 4. duplicates: a paragraph that daily briefs repeat (near-identical vectors or identical text)
-   is shown once, from the newest brief, at the best rank any of its copies reached.
+   is shown once, from the newest brief, at the best rank any of its copies reached; the hit
+   lists the other copies (`Hit.copies`), so nothing the older briefs said is lost.
 """
 
 from __future__ import annotations
