@@ -270,7 +270,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer(text(language, "error"), show_alert=True)
         elif update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, text(language, "error"))
+            message = update.effective_message
+            await context.bot.send_message(
+                update.effective_chat.id,
+                text(language, "error"),
+                message_thread_id=thread_of(message) if message is not None else None,
+            )
     except TelegramError as error:
         # Telegram itself may be what failed; the error above is logged either way.
         logger.warning("Could not tell the user about the error: %s", error)

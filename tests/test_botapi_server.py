@@ -278,6 +278,29 @@ async def test_privacy_mode_hides_group_chatter(bot: Bot, botapi_server: BotApiS
 
 
 @pytest.mark.asyncio
+async def test_forum_topics_keep_their_messages(bot: Bot, botapi_server: BotApiServer) -> None:
+    forum = Chat(id=-1_005_678, type="supergroup", title="Newsroom topics", is_forum=True)
+    topic = botapi_server.create_topic(ALICE, forum, "Ukraina")
+    botapi_server.send_text(ALICE, forum, f"/ask@{TEST_BOT_USERNAME} apa kabar?", message_thread_id=topic)
+
+    asked = await next_message(bot)
+    assert asked.is_topic_message and asked.message_thread_id == topic
+    assert asked.chat.is_forum
+    assert asked.reply_to_message is not None and asked.reply_to_message.forum_topic_created is not None
+
+    # PTB's reply_text sends message_thread_id for a topic message; a plain reply stays there too.
+    in_topic = await asked.reply_text("Baik.")
+    quoted = await bot.send_message(forum.id, "Baik.", reply_to_message_id=asked.message_id)
+    in_general = await bot.send_message(forum.id, "Halo semua.")
+    assert in_topic.message_thread_id == quoted.message_thread_id == topic
+    assert in_general.message_thread_id is None
+    with pytest.raises(BadRequest, match="(?i)message thread not found"):
+        await bot.send_message(forum.id, "?", message_thread_id=topic + 100)
+    with pytest.raises(BadRequest, match="(?i)message thread not found"):
+        await bot.send_message(GROUP.id, "?", message_thread_id=topic)
+
+
+@pytest.mark.asyncio
 async def test_button_press_and_answer(bot: Bot, botapi_server: BotApiServer) -> None:
     sent = await bot.send_message(ALICE.id, "Sumber?", reply_markup=keyboard("src:1"))
     pressed = botapi_server.press_button(ALICE, ALICE_CHAT, sent.message_id, "src:1")

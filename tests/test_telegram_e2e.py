@@ -113,9 +113,11 @@ class Harness:
                 await application.stop()
                 await application.post_stop(application)
 
-    def send(self, user: User, chat: Chat, text: str, reply_to: int | None = None) -> int:
-        """The user writes in the chat; returns the message id."""
-        update = self.server.send_text(user, chat, text, reply_to_message_id=reply_to)
+    def send(
+        self, user: User, chat: Chat, text: str, reply_to: int | None = None, thread: int | None = None
+    ) -> int:
+        """The user writes in the chat (in topic `thread` of a forum); returns the message id."""
+        update = self.server.send_text(user, chat, text, reply_to_message_id=reply_to, message_thread_id=thread)
         return int(update["message"]["message_id"])
 
     async def reply(
@@ -256,6 +258,32 @@ async def test_group_answers_ask_mentions_and_replies_only(knowledge_base: Knowl
             DRONE_QUESTION,
         ]
         assert not server.server_errors
+
+
+async def test_in_a_forum_the_answer_and_its_passages_stay_in_the_topic_asked_in(harness: Harness) -> None:
+    forum = Chat(id=-1_005_678, type="supergroup", title="Newsroom topics", is_forum=True)
+    server = harness.server
+    async with harness.run():
+        topic = server.create_topic(ALICE, forum, "Ukraina")
+        asked = harness.send(ALICE, forum, f"/ask {DRONE_QUESTION}", thread=topic)
+        answer = await harness.answer(forum, asked)
+        assert "46" in answer["text"]
+        assert answer["message_thread_id"] == topic and answer["is_topic_message"]
+        assert any(
+            c.params["chat_id"] == forum.id and c.params.get("message_thread_id") == topic
+            for c in server.calls("sendChatAction")
+        )
+
+        await harness.press(ALICE, forum, answer, buttons(answer)[0][1])
+        passage = await harness.reply(forum, answer["message_id"])
+        assert DRONE_FACT in passage["text"]
+        assert passage["message_thread_id"] == topic
+
+        # Asked in the General topic (no thread), answered there.
+        general = harness.send(BOB, forum, f"/ask {DRONE_QUESTION}")
+        in_general = await harness.answer(forum, general)
+        assert "message_thread_id" not in in_general
+    assert not server.server_errors
 
 
 async def test_start_greets_in_the_users_language_with_example_questions(harness: Harness) -> None:

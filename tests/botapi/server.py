@@ -90,6 +90,7 @@ class Chat:
     type: str = "private"
     title: str | None = None
     username: str | None = None
+    is_forum: bool = False  # a supergroup with topics
 
     @classmethod
     def private(cls, user: User) -> Chat:
@@ -949,6 +950,7 @@ class BotApiServer:
         self._chats: dict[int, JsonDict] = {}
         self._unknown_chat_ids: list[int] = []
         self._messages: dict[tuple[int, int], JsonDict] = {}
+        self._topics: set[tuple[int, int]] = set()  # (chat id, message_thread_id)
         self._last_message_id: dict[int, int] = {}
         self._updates: list[JsonDict] = []
         self._undelivered: list[tuple[JsonDict, str]] = []
@@ -1069,11 +1071,31 @@ class BotApiServer:
     # the bot (as Telegram would); wait_for's timeout report lists such undelivered updates.
 
     def send_text(
-        self, user: User, chat: Chat, text: str, reply_to_message_id: int | None = None
+        self,
+        user: User,
+        chat: Chat,
+        text: str,
+        reply_to_message_id: int | None = None,
+        message_thread_id: int | None = None,
     ) -> JsonDict:
-        """``user`` writes ``text`` in ``chat``; returns the Update (entities detected as Telegram does)."""
+        """``user`` writes ``text`` in ``chat`` (in topic ``message_thread_id`` of a forum);
+        returns the Update (entities detected as Telegram does)."""
         content = _without_empty({"text": text, "entities": _with_detected_entities(text, [])})
-        return self._inject_message(user, chat, content, reply_to_message_id)
+        return self._inject_message(user, chat, content, reply_to_message_id, message_thread_id)
+
+    def create_topic(self, user: User, chat: Chat, name: str) -> int:
+        """``user`` opens a topic in forum ``chat``; returns its message_thread_id, which is the
+        id of the service message that created it (not delivered to the bot)."""
+        if not chat.is_forum:
+            raise ValueError(f"chat {chat.id} is not a forum")
+        with self._lock:
+            chat_object = self._register_chat(chat, user)
+            created = {"forum_topic_created": {"name": name, "icon_color": 7322096}}
+            message = self._new_message(chat_object, user.to_api(), created)
+            thread = int(message["message_id"])
+            message.update(message_thread_id=thread, is_topic_message=True)
+            self._topics.add((chat.id, thread))
+            return thread
 
     def send_document(
         self,
@@ -1156,15 +1178,28 @@ class BotApiServer:
         return _without_empty({"caption": caption, "caption_entities": _with_detected_entities(caption, [])})
 
     def _inject_message(
-        self, user: User, chat: Chat, content: JsonDict, reply_to_message_id: int | None = None
+        self,
+        user: User,
+        chat: Chat,
+        content: JsonDict,
+        reply_to_message_id: int | None = None,
+        message_thread_id: int | None = None,
     ) -> JsonDict:
         with self._lock:
             chat_object = self._register_chat(chat, user)
+            if message_thread_id is not None and (chat.id, message_thread_id) not in self._topics:
+                raise AssertionError(f"no topic {message_thread_id} in chat {chat.id}")
             reply_to = None
             if reply_to_message_id is not None:
                 reply_to = self._messages.get((chat.id, reply_to_message_id))
                 if reply_to is None:
                     raise AssertionError(f"no message {reply_to_message_id} in chat {chat.id} to reply to")
+            elif message_thread_id is not None:
+                # As Telegram does: a topic message that replies to nothing else replies to the
+                # service message that opened the topic.
+                reply_to = self._messages[(chat.id, message_thread_id)]
+            if message_thread_id is not None:
+                content = {**content, "message_thread_id": message_thread_id, "is_topic_message": True}
             message = self._new_message(chat_object, user.to_api(), content, reply_to=reply_to)
             undelivered_reason = None if self._reaches_bot(message) else "privacy mode"
             return self._enqueue("message", message, undelivered_reason)
@@ -1180,7 +1215,10 @@ class BotApiServer:
             names = {"first_name": user.first_name, "last_name": user.last_name, "username": user.username}
         else:
             names = {"title": chat.title or f"Test {chat.type} {-chat.id}", "username": chat.username}
-        chat_object = {"id": chat.id, **_without_empty(names), "type": chat.type}
+        if chat.is_forum and chat.type != "supergroup":
+            raise ValueError("only a supergroup can be a forum")
+        chat_object = {"id": chat.id, **_without_empty(names), "type": chat.type, "is_forum": chat.is_forum or None}
+        chat_object = _without_empty(chat_object)
         self._chats[chat.id] = chat_object
         return chat_object
 
@@ -1658,8 +1696,14 @@ class BotApiServer:
     def _send(self, chat: JsonDict, params: JsonDict, content: JsonDict) -> JsonDict:
         """Store a message from the bot; returns the Message object for the answer."""
         reply_to = self._reply_target(chat["id"], params)
+        thread = params.get("message_thread_id")
+        if thread is not None and (chat["id"], thread) not in self._topics:
+            raise _bad_request("message thread not found")
+        if thread is None and reply_to is not None and reply_to.get("is_topic_message"):
+            thread = reply_to["message_thread_id"]  # a reply stays in its message's topic
         options = {
-            "message_thread_id": params.get("message_thread_id"),
+            "message_thread_id": thread,
+            "is_topic_message": True if thread is not None else None,
             "has_protected_content": params.get("protect_content") or None,
         }
         message = self._new_message(chat, self._bot_user(), {**content, **options}, reply_to=reply_to)
