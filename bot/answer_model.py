@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from index.models import Hit
+from index.models import Hit, location_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +65,7 @@ class Citation:
     def to_json(self) -> dict[str, object]:
         return {
             "n": self.n,
-            "chunk_id": self.chunk_id,
-            "brief_id": self.brief_id,
-            "source": self.source,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "section": self.section,
-            "paragraphs": list(self.paragraphs),
-            "start": self.start,
-            "end": self.end,
+            **location_json(self),
             "quote": self.quote,
             "also_in": [brief.to_json() for brief in self.also_in],
         }

@@ -71,8 +71,9 @@ def followup_subject(message: str) -> str | None:
 def rewrite(previous: str, subject: str) -> str:
     """`previous` asked about `subject` instead of its last name (or its day, when `subject` is
     one), or with `subject` added."""
-    if read_date_intent(subject).scoped:
-        return _with_day(previous, subject)
+    day = read_date_intent(subject)
+    if day.scoped:
+        return _with_day(previous, subject, relative=day.relative is not None or day.latest)
     names = _name_spans(previous)
     if names:
         start, end = names[-1]
@@ -87,14 +88,13 @@ def rewrite(previous: str, subject: str) -> str:
 _DAY_PREPOSITION = re.compile(r"(?:\b(?:pada|tanggal|hari|on)\b\s*)+$", re.IGNORECASE)
 
 
-def _with_day(previous: str, day: str) -> str:
-    """`previous` asked about `day` instead of its own day, or with `day` added."""
+def _with_day(previous: str, day: str, *, relative: bool) -> str:
+    """`previous` asked about `day` instead of its own day, or with `day` added; `relative`:
+    `day` is "kemarin", "yesterday" and the like."""
     spans = time_spans(previous)
     if not spans:
         body = previous.rstrip(" ?!.")
         return f"{body} {day}{previous[len(body):] or '?'}"
-    intent = read_date_intent(day)
-    relative = intent.relative is not None or intent.latest
     *others, (start, end) = spans
     head, tail = previous[:start].rstrip(), previous[end:]
     if relative:

@@ -134,9 +134,7 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every written date in `text` ("Rabu, 13 November", "12/11/2024")."""
     reference = date.today()  # any day will do: only whether the words make a date matters
     spans: list[tuple[int, int]] = []
-    candidates = [match for pattern in _PATTERNS for match in pattern.finditer(text)]
-    candidates.sort(key=lambda match: (match.start(), -(match.end() - match.start())))
-    for match in candidates:
+    for match in _candidates(text):
         if (not spans or match.start() >= spans[-1][1]) and _to_date(match, reference):
             spans.append((match.start(), match.end()))
     return spans
@@ -179,11 +177,15 @@ def _split_lead(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def _candidates(text: str) -> list[re.Match[str]]:
+    """Every reading of a date in `text`: earliest first, and at one place the longer (more
+    complete) reading first."""
+    found = [match for pattern in _PATTERNS for match in pattern.finditer(text)]
+    return sorted(found, key=lambda match: (match.start(), -(match.end() - match.start())))
+
+
 def _first_date(text: str, today: date) -> DateMatch | None:
-    candidates = [match for pattern in _PATTERNS for match in pattern.finditer(text)]
-    # Earliest first; at the same place the longer (more complete) reading wins.
-    candidates.sort(key=lambda match: (match.start(), -(match.end() - match.start())))
-    for candidate in candidates:
+    for candidate in _candidates(text):
         found = _to_date(candidate, today)
         if found:
             return found

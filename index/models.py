@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,35 @@ class BriefRecord:
     language: str | None = None
 
 
+class Located(Protocol):
+    """Anything that names a stretch of a brief: a stored passage, a citation."""
+
+    chunk_id: int
+    brief_id: str
+    source: str
+    title: str
+    date: date | None
+    section: str | None
+    paragraphs: tuple[int, ...]
+    start: int
+    end: int
+
+
+def location_json(place: Located) -> dict[str, object]:
+    """The JSON fields saying which brief, where in it, and under which section."""
+    return {
+        "chunk_id": place.chunk_id,
+        "brief_id": place.brief_id,
+        "source": place.source,
+        "title": place.title,
+        "date": place.date.isoformat() if place.date else None,
+        "section": place.section,
+        "paragraphs": list(place.paragraphs),
+        "start": place.start,
+        "end": place.end,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Passage:
     """A chunk as the catalog holds it now, with the brief it belongs to."""
@@ -75,24 +105,11 @@ class Passage:
     text: str  # exactly the brief's text[start:end]
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "chunk_id": self.chunk_id,
-            "brief_id": self.brief_id,
-            "source": self.source,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "section": self.section,
-            "paragraphs": list(self.paragraphs),
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-        }
+        return {**location_json(self), "text": self.text}
 
     def reference_json(self) -> dict[str, object]:
         """Where the passage is, without its text."""
-        full = Passage.to_json(self)
-        del full["text"]
-        return full
+        return location_json(self)
 
 
 @dataclass(frozen=True, slots=True)
