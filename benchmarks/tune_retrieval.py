@@ -40,16 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from index.evaluation import EvalQuestion, gold_spans, read_corpus, read_questions  # noqa: E402
 from index.search import RetrievalConfig, bm25_idf, fts_match_expression, fuse, text_key  # noqa: E402
 from index.store import CATALOG_FILE, read_faiss, vector_file  # noqa: E402
-from index.textnorm import (  # noqa: E402
-    ENGLISH_STOP_WORDS,
-    STOP_WORDS,
-    LexicalAnalyzer,
-    lexical_terms,
-    sastrawi_stemmer,
-)
+from index.text.stopwords import ENGLISH_STOP_WORDS, STOP_WORDS  # noqa: E402
+from index.text.terms import LexicalAnalyzer, lexical_terms, sastrawi_stemmer  # noqa: E402
 
 DATASETS = ("tydiqa-id", "facqa-id")
-DEFAULT_TOKENIZATION = "stop+sastrawi"  # what index.textnorm.lexical_terms does
+DEFAULT_TOKENIZATION = "stop+sastrawi"  # what index.text.terms.lexical_terms does
 # Mean train MRR@10 differences this small are noise: most tokenizations and fusion methods land
 # within it of one another (see the printed table).
 MARGIN = 0.002
@@ -72,7 +67,7 @@ Analyze = Callable[[str], list[str]]
 
 
 def analyzers() -> dict[str, Analyze]:
-    """Every tokenization compared; "stop+sastrawi" is `index.textnorm.lexical_terms`."""
+    """Every tokenization compared; "stop+sastrawi" is `index.text.terms.lexical_terms`."""
     import Stemmer
     from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 

@@ -211,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # The Telegram stack is imported only by the commands that use it.
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.telegram_app import build_application, redact_secrets, run_application
+    from bot.telegram_bot.app import build_application, redact_secrets, run_application
 
     settings = _settings(args)
     token = settings.telegram_bot_token.get_secret_value().strip() if settings.telegram_bot_token else ""
@@ -237,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.answering import Answerer
+    from bot.engine.answering import Answerer
     from bot.terminal import run_terminal_chat
 
     settings = _settings(args)
@@ -250,7 +250,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """One question, or a JSONL file of {"qid", "question"}: answers with numbered citations."""
-    from bot.answering import Answerer
+    from bot.engine.answering import Answerer
     from bot.terminal import format_answer
 
     settings = _settings(args)
@@ -279,9 +279,9 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, str]]:
 
 
 def cmd_answer_eval(args: argparse.Namespace) -> int:
-    """Answer quality on ../shared/eval (see bot/answer_eval.py), or --calibrate the abstention."""
-    from bot.answer_eval import calibrate, evaluate_answers, relevance_features
-    from bot.answering import Answerer
+    """Answer quality on ../shared/eval (see bot/engine/answer_eval.py), or --calibrate the abstention."""
+    from bot.engine.answer_eval import calibrate, evaluate_answers, relevance_features
+    from bot.engine.answering import Answerer
     from index.evaluation import read_questions
 
     settings = _settings(args)
@@ -357,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--full", action="store_true",
         help="rebuild the eval index's lexical terms and FAISS file (vectors stay cached): "
-        "needed after changing index/textnorm.py",
+        "needed after changing index/text/terms.py",
     )
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=cmd_eval)
@@ -380,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval_options(answer_eval)
     answer_eval.add_argument(
         "--calibrate", action="store_true",
-        help="fit the abstention constants of bot/abstention.py on --split (use train)",
+        help="fit the abstention constants of bot/engine/abstention.py on --split (use train)",
     )
     answer_eval.add_argument("--json", action="store_true")
     answer_eval.set_defaults(handler=cmd_answer_eval)

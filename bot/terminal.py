@@ -11,10 +11,10 @@ import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.answer_model import Answer
-from bot.answering import Answerer
-from bot.render import format_date, short_title, source_label
-from bot.telegram_handlers import MAX_QUESTION_CHARS
+from bot.engine.answer_model import Answer
+from bot.engine.answering import Answerer
+from bot.telegram_bot.render import format_date, short_title, source_label
+from bot.telegram_bot.handlers import MAX_QUESTION_CHARS
 from index.knowledge_base import KnowledgeBase
 from index.store import IndexError_
 

@@ -38,7 +38,7 @@ from index.store import (
     vector_file,
     write_faiss_atomically,
 )
-from index.textnorm import LEXICON_VERSION, lexical_terms
+from index.text.terms import LEXICON_VERSION, lexical_terms
 
 
 # Fault injection for the crash-safety tests: the process kills itself (SIGKILL, no cleanup)

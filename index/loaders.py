@@ -22,7 +22,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from index.dates import find_date, is_date_only, parse_date_value
-from index.language import detect_language, normalize_language_code
+from index.text.language import detect_language, normalize_language_code
 from index.models import Paragraph, ParsedBrief
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")

@@ -35,7 +35,7 @@ from index.embeddings import BriefEmbeddings
 from index.models import Hit, Passage
 from index.query_dates import LEAD_CHARS, DateIntent, lead_mentions_day, read_date_intent, resolve_dates
 from index.store import Catalog, build_faiss, read_faiss, vector_file
-from index.textnorm import lexical_terms
+from index.text.terms import lexical_terms
 
 
 class IndexReader:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_model import Answer
-from bot.answering import Answerer
+from bot.engine.answer_model import Answer
+from bot.engine.answering import Answerer
 from bot.cli import main
-from bot.followups import MEMORY_TTL_S, ConversationMemory
+from bot.engine.followups import MEMORY_TTL_S, ConversationMemory
 from index.knowledge_base import KnowledgeBase
 from index.store import Catalog
 

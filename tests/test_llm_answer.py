@@ -16,8 +16,8 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from bot.answering import Answerer
-from bot.llm_answer import build_chat_model, check_citations
+from bot.engine.answering import Answerer
+from bot.engine.llm_answer import build_chat_model, check_citations
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
 

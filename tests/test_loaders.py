@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.language import detect_language, normalize_language_code
+from index.text.language import detect_language, normalize_language_code
 from index.loaders import SUPPORTED_SUFFIXES, BriefLoadError, load_brief, parse_brief
 from index.models import ParsedBrief
 

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.answer_model import Answer, BriefRef, Citation
-from bot.render import (
+from bot.engine.answer_model import Answer, BriefRef, Citation
+from bot.telegram_bot.render import (
     briefs_page,
     citation_keyboard,
     parse_passage_data,
@@ -23,7 +23,7 @@ from bot.render import (
     split_html,
     utf16_len,
 )
-from bot.texts import _TEXTS, example_questions, language_of, text
+from bot.telegram_bot.texts import _TEXTS, example_questions, language_of, text
 from index.indexer import IndexReport
 from index.models import Passage
 from index.models import BriefRecord

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering import Answerer
+from bot.engine.answering import Answerer
 from bot.cli import main
-from bot.render import render_answer, short_title
+from bot.telegram_bot.render import render_answer, short_title
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from index.search import RetrievalConfig
-from index.textnorm import lexical_terms
+from index.text.terms import lexical_terms
 from tests.botapi.server import parse_html
 
 NOV_12, NOV_13 = date(2024, 11, 12), date(2024, 11, 13)

@@ -24,13 +24,13 @@ from telegram import Update
 from telegram.constants import FileSizeLimit, MessageLimit
 from telegram.ext import Application
 
-from bot import telegram_admin
-from bot.answer_model import Answer, Citation
-from bot.answering import Answerer
+from bot.telegram_bot import admin as telegram_admin
+from bot.engine.answer_model import Answer, Citation
+from bot.engine.answering import Answerer
 from bot.cli import main
 from bot.settings import Settings
-from bot.telegram_app import REDACTED, build_application, webhook_options
-from bot.telegram_handlers import MAX_QUESTION_CHARS, SERVICES_KEY, BotServices
+from bot.telegram_bot.app import REDACTED, build_application, webhook_options
+from bot.telegram_bot.handlers import MAX_QUESTION_CHARS, SERVICES_KEY, BotServices
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
 from index.models import BriefRecord

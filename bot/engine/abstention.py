@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.lexical import Term, coverage, stems
-from bot.sentences import split_sentences
-from index.language import detect_language
+from index.text.matching import Term, coverage, stems
+from index.text.sentences import split_sentences
+from index.text.language import detect_language
 from index.models import Hit
 
 # How many of the top passages are looked at.

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_model import Citation
-from bot.lexical import Term, coverage, stems
-from bot.sentences import Sentence, split_sentences
+from bot.engine.answer_model import Citation
+from index.text.matching import Term, coverage, stems
+from index.text.sentences import Sentence, split_sentences
 from index.embeddings import BriefEmbeddings
 from index.models import Hit
 

@@ -8,16 +8,16 @@ from dataclasses import replace
 
 from langchain_core.language_models import BaseChatModel
 
-from bot.abstention import assess
-from bot.answer_model import Answer, BriefRef, Citation
-from bot.extractive import ExtractiveConfig, candidates, choose, compose, score
-from bot.followups import ConversationMemory, followup_subject, rewrite
-from bot.lexical import Term, content_terms
-from bot.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
-from bot.replies import language_name, reply, reply_language
+from bot.engine.abstention import assess
+from bot.engine.answer_model import Answer, BriefRef, Citation
+from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose, score
+from bot.engine.followups import ConversationMemory, followup_subject, rewrite
+from index.text.matching import Term, content_terms
+from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
+from bot.engine.replies import language_name, reply, reply_language
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
-from index.language import DEFAULT_LANGUAGE, detect_language
+from index.text.language import DEFAULT_LANGUAGE, detect_language
 from index.models import Hit
 
 # Passages retrieved per question: the extractive answer reads the first few, the LLM gets all.

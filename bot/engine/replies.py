@@ -1,12 +1,12 @@
 """The words an answer wraps around its quotes, in the user's language (plain text, no markup).
 
-Telegram's own interface strings live in `bot/texts.py`; these belong to the `Answer` itself, so
+Telegram's own interface strings live in `bot/telegram_bot/texts.py`; these belong to the `Answer` itself, so
 the terminal, the JSON output and Telegram all say the same.
 """
 
 from __future__ import annotations
 
-from index.language import detect_language
+from index.text.language import detect_language
 
 INDONESIAN = "id"
 ENGLISH = "en"

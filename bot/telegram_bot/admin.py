@@ -16,15 +16,15 @@ from telegram.constants import FileSizeLimit
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.render import render_progress, render_report, render_status
-from bot.telegram_handlers import (
+from bot.telegram_bot.render import render_progress, render_report, render_status
+from bot.telegram_bot.handlers import (
     BotServices,
     edit_html,
     folder_signature,
     services_of,
     user_language,
 )
-from bot.texts import text
+from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import UploadRejectedError
 from index.loaders import SUPPORTED_SUFFIXES

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.lexical import is_stopword
+from index.text.stopwords import QUESTION_WORDS, is_topic_stop_word
 from index.query_dates import read_date_intent, time_spans
 
 # How long a chat's last question stays the context of a follow-up.
@@ -37,12 +37,6 @@ _MARKER = re.compile(
     r"^\s*(?:" + "|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)) + r")\b\s*",
     re.IGNORECASE,
 )
-_QUESTION_WORDS = frozenset(
-    """
-    apa apakah siapa siapakah berapa berapakah kapan mengapa kenapa bagaimana bagaimanakah mana
-    manakah dimana dimanakah gimana what who whom whose which when where why how
-    """.split()
-)
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
 
 
@@ -61,7 +55,7 @@ def followup_subject(message: str) -> str | None:
     marker = _MARKER.match(message)
     rest = message[marker.end() :] if marker else message
     rest_words = [w.lower() for w in _WORD.findall(rest)]
-    if not rest_words or any(word in _QUESTION_WORDS for word in rest_words):
+    if not rest_words or any(word in QUESTION_WORDS for word in rest_words):
         return None
     if marker is None and len(rest_words) > MAX_BARE_FOLLOWUP_WORDS:
         return None
@@ -115,7 +109,7 @@ def _name_spans(question: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for match in _WORD.finditer(question):
         word = match.group()
-        if not (word[0].isupper() or word[0].isdigit()) or is_stopword(word):
+        if not (word[0].isupper() or word[0].isdigit()) or is_topic_stop_word(word):
             continue
         if spans and not question[spans[-1][1] : match.start()].strip():
             spans[-1] = (spans[-1][0], match.end())  # "Korea Utara", "Wang Yi": one name

@@ -3,7 +3,7 @@
 For each dataset: its questions against its own index (answers should contain a gold answer
 string, cite the gold passage first, and not abstain) and against the other dataset's index
 (where the briefs don't cover them: the answerer should abstain). `calibrate` fits the
-relevance decision of `bot/abstention.py` on the same two kinds of questions.
+relevance decision of `bot/engine/abstention.py` on the same two kinds of questions.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.abstention import FEATURES, assess
-from bot.answer_model import Answer
-from bot.answering import RETRIEVED, Answerer
-from bot.lexical import content_terms
+from bot.engine.abstention import FEATURES, assess
+from bot.engine.answer_model import Answer
+from bot.engine.answering import RETRIEVED, Answerer
+from index.text.matching import content_terms
 from index.evaluation import EvalQuestion, GoldSpan
 from index.knowledge_base import KnowledgeBase
 
@@ -106,7 +106,7 @@ def evaluate_answers(
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    weights: tuple[float, ...]  # in the order of bot.abstention.FEATURES
+    weights: tuple[float, ...]  # in the order of bot.engine.abstention.FEATURES
     bias: float
     in_corpus_answered: float  # on the questions it was fitted on
     out_of_corpus_answered: float
@@ -121,7 +121,7 @@ class Calibration:
 
 
 def relevance_features(kb: KnowledgeBase, questions: Sequence[EvalQuestion]) -> np.ndarray:
-    """`Relevance.features` of each question against `kb`, as `bot.abstention.assess` sees them."""
+    """`Relevance.features` of each question against `kb`, as `bot.engine.abstention.assess` sees them."""
     rows = [
         assess(q.question, content_terms(q.question), kb.search(q.question, k=RETRIEVED)).features
         for q in questions

@@ -15,8 +15,8 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot.answer_model import Answer, Citation
-from bot.texts import text
+from bot.engine.answer_model import Answer, Citation
+from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import Status
 from index.models import Passage

@@ -21,8 +21,8 @@ from telegram.constants import ChatAction, ChatType, FileSizeLimit, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.answering import Answerer
-from bot.render import (
+from bot.engine.answering import Answerer
+from bot.telegram_bot.render import (
     BRIEFS_PAGE_PREFIX,
     briefs_page,
     citation_keyboard,
@@ -32,7 +32,7 @@ from bot.render import (
     render_passage,
 )
 from bot.settings import Settings
-from bot.texts import example_questions, language_of, text
+from bot.telegram_bot.texts import example_questions, language_of, text
 from index.indexer import brief_files
 from index.knowledge_base import KnowledgeBase
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from index.text.stopwords import ENGLISH_FUNCTION_WORDS, INDONESIAN_FUNCTION_WORDS, QUESTION_WORDS
+
 INDONESIAN = "id"
 ENGLISH = "en"
 
@@ -18,31 +20,9 @@ ENGLISH = "en"
 # follow-up like "Shoigu?" keeps the conversation's language.
 DEFAULT_LANGUAGE = INDONESIAN
 
-_INDONESIAN_WORDS = frozenset(
-    """
-    yang dan di ke ini itu dengan untuk dari adalah pada akan tidak juga sudah telah oleh atau
-    tentang saja ada karena tetapi tapi dalam sebagai dia ia mereka kami kita saya aku bahwa bisa
-    sebuah seorang para lebih antara setelah belum masih harus hanya jika kalau agar serta namun
-    apa apakah siapa berapa kapan mengapa kenapa bagaimana gimana mana yg dgn utk gak nggak tdk
-    siapakah berapakah kapankah mengapakah bagaimanakah manakah dimana dimanakah
-    """.split()
-)
-_ENGLISH_WORDS = frozenset(
-    """
-    the a an and of is are was were be been being to in on for with about from by that this these
-    those it its at as has have had will would can could there their they he she his her not or
-    but than also into after over did does do what who whom whose how when why which where
-    """.split()
-)
 
 # A question word opening a sentence says more than a function word inside it, which may belong
 # to a title the question quotes ("Kapan Fly to the Sky mulai debut?").
-_QUESTION_WORDS = frozenset(
-    """
-    apa apakah siapa siapakah berapa berapakah kapan kapankah mengapa kenapa bagaimana
-    bagaimanakah dimana dimanakah manakah what who whom whose how when why which where
-    """.split()
-)
 _OPENING_QUESTION_WEIGHT = 2
 
 # ASCII letters only: every function word above is ASCII, and this keeps the scan cheap.
@@ -66,25 +46,27 @@ _LANGUAGE_CODES: dict[str, str] = {
 def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
     """Whichever of "id" and "en" has more function words in `text`; `default` on a tie."""
     indonesian = english = 0
+    first = len(text) - len(text.lstrip())
     for match in _WORD.finditer(text):
         word = match.group()
-        opening = _starts_sentence(text, match.start())
+        opening = match.start() <= first or _follows_sentence_end(text, match.start())
         if word[0].isupper() and not opening:
             continue  # part of a name or title
         word = word.lower()
-        weight = _OPENING_QUESTION_WEIGHT if opening and word in _QUESTION_WORDS else 1
-        if word in _INDONESIAN_WORDS:
+        weight = _OPENING_QUESTION_WEIGHT if opening and word in QUESTION_WORDS else 1
+        if word in INDONESIAN_FUNCTION_WORDS:
             indonesian += weight
-        elif word in _ENGLISH_WORDS:
+        elif word in ENGLISH_FUNCTION_WORDS:
             english += weight
     if indonesian == english:
         return default
     return INDONESIAN if indonesian > english else ENGLISH
 
 
-def _starts_sentence(text: str, position: int) -> bool:
+def _follows_sentence_end(text: str, position: int) -> bool:
+    # Only a few characters are looked at, so detection stays linear in the text's length.
     before = text[max(0, position - 3) : position]
-    return not text[:position].strip() or bool(_SENTENCE_END.search(before)) or before.endswith(('"', "'", "("))
+    return bool(_SENTENCE_END.search(before)) or before.endswith(('"', "'", "("))
 
 
 def normalize_language_code(value: object) -> str | None:

@@ -25,17 +25,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.answering import Answerer
-from bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
+from bot.engine.answering import Answerer
+from bot.telegram_bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
 from bot.settings import Settings
-from bot.telegram_admin import (
+from bot.telegram_bot.admin import (
     document_received,
     reindex_command,
     reindex_quietly,
     remove_command,
     status_command,
 )
-from bot.telegram_handlers import (
+from bot.telegram_bot.handlers import (
     SERVICES_KEY,
     BotServices,
     ask_command,
@@ -50,7 +50,7 @@ from bot.telegram_handlers import (
     text_message,
     unknown_command,
 )
-from bot.texts import COMMANDS_ADMINS, COMMANDS_USERS, ENGLISH, INDONESIAN
+from bot.telegram_bot.texts import COMMANDS_ADMINS, COMMANDS_USERS, ENGLISH, INDONESIAN
 from index.knowledge_base import KnowledgeBase
 
 logger = logging.getLogger(__name__)
