@@ -258,8 +258,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     answerer = Answerer.from_settings(kb, settings)
     try:
         if args.questions:
-            for item in _read_jsonl(args.questions):
-                answer = answerer.answer(item["question"])
+            for n, item in enumerate(_read_jsonl(args.questions)):
+                # Lines of one "chat" are one conversation; a line without one is a chat of its own.
+                chat_key = f"chat:{item['chat']}" if item.get("chat") is not None else f"line:{n}"
+                answer = answerer.answer(item["question"], chat_key=chat_key)
                 print(json.dumps({"qid": item["qid"], **answer.to_json()}, ensure_ascii=False), flush=True)
             return 0
         if not args.question:
@@ -271,6 +273,41 @@ def cmd_ask(args: argparse.Namespace) -> int:
     finally:
         answerer.close()
         kb.close()
+
+
+DEFAULT_NEWS_DIR = Path("../shared/news")
+DEFAULT_NEWS_WORK_DIR = Path(".cache/news-eval")
+
+
+def cmd_news_eval(args: argparse.Namespace) -> int:
+    """News-intent questions on the real daily briefs of ../shared/news (see bot/engine/news_eval.py)."""
+    from bot.engine.answering import Answerer
+    from bot.engine.news_eval import evaluate_news, format_table, read_news_questions, summarize
+
+    settings = _settings(args)
+    kb = KnowledgeBase.from_settings(settings.model_copy(update={
+        "briefs_dir": args.news_dir / "briefs", "data_dir": args.work_dir / "data",
+    }))
+    answerer = Answerer.from_settings(kb, settings)
+    try:
+        with progress_bar() as update:
+            kb.reindex(progress=update)
+        results = evaluate_news(answerer, read_news_questions(args.news_dir / "questions.jsonl"))
+    finally:
+        answerer.close()
+        kb.close()
+    summary = summarize(results)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(format_table(summary))
+    if args.failures:
+        for result in results:
+            if not result.right:
+                cited = [(c.date.isoformat() if c.date else None, c.quote[:70]) for c in result.answer.citations[:3]]
+                print(f"✗ {result.question.kind} {result.question.question!r} (gold {result.question.gold_date}) "
+                      f"-> {result.answer.kind}, abstained={result.answer.abstained}, {cited}", file=sys.stderr)
+    return 0
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, str]]:
@@ -322,11 +359,25 @@ def _add_eval_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_EVAL_WORK_DIR)
 
 
+def _folder_options(default: object) -> argparse.ArgumentParser:
+    """--briefs / --data, accepted before the subcommand and after it (`briefbot index --briefs
+    DIR`). After it, the default is SUPPRESS, so an option given before is not overwritten."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--briefs", type=Path, default=default, help="briefs folder (default: BRIEFS_DIR or ./briefs)")
+    options.add_argument("--data", type=Path, default=default, help="data folder (default: DATA_DIR or ./data)")
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="briefbot", description=__doc__)
-    parser.add_argument("--briefs", type=Path, help="briefs folder (default: BRIEFS_DIR or ./briefs)")
-    parser.add_argument("--data", type=Path, help="data folder (default: DATA_DIR or ./data)")
+    parser = argparse.ArgumentParser(prog="briefbot", description=__doc__, parents=[_folder_options(None)])
+    subcommand_options = _folder_options(argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_parser = commands.add_parser
+
+    def add_command(name: str, **kwargs: object) -> argparse.ArgumentParser:
+        return _add_parser(name, parents=[subcommand_options], **kwargs)  # type: ignore[arg-type]
+
+    commands.add_parser = add_command  # type: ignore[method-assign]
 
     index = commands.add_parser("index", help="index the briefs folder (incremental)")
     index.add_argument("--full", action="store_true", help="rebuild everything from scratch")
@@ -372,7 +423,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question from the briefs, with citations")
     ask.add_argument("question", nargs="?")
-    ask.add_argument("--questions", type=Path, help='JSONL file of {"qid", "question"}; implies --json')
+    ask.add_argument(
+        "--questions", type=Path,
+        help='JSONL file of {"qid", "question"} (optionally "chat": lines of one chat are one '
+        "conversation, in order, so follow-ups apply); implies --json",
+    )
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(handler=cmd_ask)
 
@@ -384,6 +439,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     answer_eval.add_argument("--json", action="store_true")
     answer_eval.set_defaults(handler=cmd_answer_eval)
+
+    news_eval = commands.add_parser("news-eval", help="news questions on ../shared/news (topics, days, summaries)")
+    news_eval.add_argument("--news-dir", type=Path, default=DEFAULT_NEWS_DIR)
+    news_eval.add_argument("--work-dir", type=Path, default=DEFAULT_NEWS_WORK_DIR)
+    news_eval.add_argument("--json", action="store_true")
+    news_eval.add_argument("--failures", action="store_true", help="also list the questions answered wrong")
+    news_eval.set_defaults(handler=cmd_news_eval)
     return parser
 
 

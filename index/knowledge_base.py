@@ -7,6 +7,7 @@ import re
 import shutil
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -109,8 +110,35 @@ class KnowledgeBase:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        return self._retriever().run(query, k)
+    def search(
+        self, query: str, k: int = 5, *, dates: Sequence[date] | None = None, recent: bool | None = None
+    ) -> list[Hit]:
+        """The `k` best passages; `dates` limits them to those days' briefs, `recent` prefers
+        newer briefs (both read from the question's own words when not given)."""
+        return self._retriever().run(query, k, dates=dates, recent=recent)
+
+    def mentions(self, query: str, limit: int = 20, *, phrase: bool = False) -> list[Hit]:
+        """Passages holding every topic word of `query` (with `phrase`: in a row), newest first
+        (see `Retriever.mentions`)."""
+        return self._retriever().mentions(query, limit, phrase=phrase)
+
+    def brief_dates(self) -> list[date]:
+        """The dates the indexed briefs cover, newest first."""
+        catalog = self._catalog()
+        try:
+            return catalog.brief_dates()
+        finally:
+            catalog.close()
+
+    def passages_on(self, day: date) -> list[Passage]:
+        """Every passage of the briefs dated `day`, in reading order (brief by brief)."""
+        catalog = self._catalog()
+        try:
+            with catalog.snapshot() as conn:
+                rows = catalog.chunk_rows(catalog.chunk_ids_of(conn, dates=[day]), conn)
+        finally:
+            catalog.close()
+        return sorted(rows.values(), key=lambda row: (row.brief_id, row.start))
 
     def briefs(self) -> list[BriefRecord]:
         """Indexed briefs, newest first."""

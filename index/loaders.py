@@ -54,9 +54,14 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # all but \t \n \
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _HTML_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_HTML_BLOCKS = (*_HTML_HEADINGS, "p", "li", "blockquote")
+_HTML_BLOCKS = (*_HTML_HEADINGS, "p", "li", "ul", "ol", "blockquote", "div")
 # Page furniture, not the brief's content.
 _HTML_DROPPED = ("script", "style", "nav", "header", "footer", "noscript", "template")
+# Classes of page furniture (MediaWiki's edit links and navigation bars, print-hidden parts).
+_HTML_CHROME_CLASSES = frozenset(
+    "navbar noprint editlink mw-editsection current-events-navbar current-events-nav navbox "
+    "reference mw-jump-link".split()
+)
 _HTML_DATE_META = (  # (attribute, value) of the <meta> tags giving the publication date
     ("property", "article:published_time"),
     ("name", "date"),
@@ -84,10 +89,12 @@ class _Line:
 
 @dataclass(slots=True)
 class _Block:
-    """A heading, or a paragraph made of one or more (hard-wrapped) lines."""
+    """A heading, a topic label, or a paragraph made of one or more (hard-wrapped) lines."""
 
     lines: list[_Line]
     heading: str | None = None  # the section name, for a heading
+    label: bool = False  # a topic label of a list ("Gaza war"): shown, but not a paragraph
+    topics: tuple[str, ...] = ()  # a list item's path of topic labels, outermost first
 
     @property
     def start(self) -> int:
@@ -96,6 +103,19 @@ class _Block:
     @property
     def end(self) -> int:
         return self.lines[-1].end
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A line of a rebuilt text (HTML, PDF): a heading, a topic label or a paragraph."""
+
+    text: str
+    kind: str  # "heading" | "label" | "paragraph"
+    topics: tuple[str, ...] = ()
+
+
+# Between the levels of a paragraph's section path: "Armed conflicts and attacks › Gaza war".
+TOPIC_SEPARATOR = " › "
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +186,7 @@ def _parse_html(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
     known_date = _html_date(soup, today)
     url = _html_url(soup)
     language = normalize_language_code(soup.html.get("lang")) if soup.html else None
-    for tag in soup.find_all(_HTML_DROPPED):
+    for tag in soup.find_all(_is_page_chrome):
         tag.decompose()
     text, blocks = _assemble(title, list(_html_blocks(soup)))
     return _brief(
@@ -187,7 +207,7 @@ def _parse_pdf(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
     title = _title(layout.lead)
     # PDF text is hard-wrapped at the page width: each paragraph is rejoined onto one line.
     pieces = [
-        (block.heading or _unwrap(block.lines), block.heading is not None)
+        _Piece(block.heading, "heading") if block.heading is not None else _Piece(_unwrap(block.lines), "paragraph")
         for block in layout.blocks
     ]
     text, blocks = _assemble(title, pieces)
@@ -238,8 +258,9 @@ def _paragraphs(blocks: list[_Block]) -> tuple[Paragraph, ...]:
     for block in blocks:
         if block.heading is not None:
             section = block.heading
-        else:
-            paragraphs.append(Paragraph(len(paragraphs) + 1, section, block.start, block.end))
+        elif not block.label:
+            path = TOPIC_SEPARATOR.join(part for part in (section, *block.topics) if part) or None
+            paragraphs.append(Paragraph(len(paragraphs) + 1, path, block.start, block.end))
     return tuple(paragraphs)
 
 
@@ -412,16 +433,17 @@ def _unwrap(lines: list[_Line]) -> str:
     return " ".join(joined.split())
 
 
-def _assemble(lead: str | None, pieces: list[tuple[str, bool]]) -> tuple[str, list[_Block]]:
-    """The text of the lead and the (text, is_heading) pieces, one per line, and their blocks."""
+def _assemble(lead: str | None, pieces: list[_Piece]) -> tuple[str, list[_Block]]:
+    """The text of the lead and the pieces, one per line, and their blocks."""
     parts = [lead] if lead else []
     offset = len(lead) + 1 if lead else 0
     blocks: list[_Block] = []
-    for piece, is_heading in pieces:
-        line = _Line(offset, offset + len(piece), piece, after_blank=False)
-        blocks.append(_Block([line], piece if is_heading else None))
-        parts.append(piece)
-        offset += len(piece) + 1
+    for piece in pieces:
+        line = _Line(offset, offset + len(piece.text), piece.text, after_blank=False)
+        heading = piece.text if piece.kind == "heading" else None
+        blocks.append(_Block([line], heading, label=piece.kind == "label", topics=piece.topics))
+        parts.append(piece.text)
+        offset += len(piece.text) + 1
     return "\n".join(parts), blocks
 
 
@@ -475,6 +497,17 @@ def _metadata_text(value: object) -> str | None:
 # --- HTML ----------------------------------------------------------------------------------------
 
 
+def _is_page_chrome(tag: Tag) -> bool:
+    """Navigation, edit links, styles, hidden text: what a reader of the page does not read."""
+    if tag.name in _HTML_DROPPED or tag.get("role") == "navigation" or tag.get("aria-hidden") == "true":
+        return True
+    classes = tag.get("class") or ()
+    if any(name in _HTML_CHROME_CLASSES for name in classes):
+        return True
+    style = str(tag.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style
+
+
 def _html_title(soup: BeautifulSoup) -> str | None:
     for tag in (soup.title, soup.find("h1")):
         if isinstance(tag, Tag) and (text := _tag_text(tag)):
@@ -508,20 +541,81 @@ def _html_url(soup: BeautifulSoup) -> str | None:
     return None
 
 
-def _html_blocks(soup: BeautifulSoup) -> Iterator[tuple[str, bool]]:
-    """(text, is_heading) for each heading and paragraph, in document order."""
+def _html_blocks(soup: BeautifulSoup) -> Iterator[_Piece]:
+    """The headings, topic labels and paragraphs of a page, in document order.
+
+    A heading is an <h1>-<h6>, an element marked role="heading", or a paragraph that is only bold
+    text ("<p><b>Armed conflicts and attacks</b></p>"). Nested lists are read as a reader reads
+    them: an item that holds a list of its own labels a topic ("Russo-Ukrainian war"), and the
+    items under it carry the path of labels above them.
+    """
     seen_paragraph = False
     for tag in soup.find_all(_HTML_BLOCKS):
+        if tag.name == "li" or tag.find_parent(("li", "ul", "ol")) is not None:
+            continue  # read with its list
+        if tag.name in ("ul", "ol"):
+            seen_paragraph = True
+            yield from _list_pieces(tag, ())
+            continue
         if tag.find(_HTML_BLOCKS):
-            continue  # the innermost block holds the text: <li><p>...</p></li> is one paragraph
+            continue  # the innermost block holds the text
         text = _tag_text(tag)
         if not text:
             continue
-        is_heading = tag.name in _HTML_HEADINGS
-        if tag.name == "h1" and not seen_paragraph:
+        is_heading = tag.name in _HTML_HEADINGS or tag.get("role") == "heading" or _only_bold(tag)
+        if is_heading and not seen_paragraph and (tag.name == "h1" or tag.get("role") == "heading"):
             continue  # the headline, already the title: not a section
         seen_paragraph = seen_paragraph or not is_heading
-        yield text, is_heading
+        yield _Piece(text, "heading" if is_heading else "paragraph")
+
+
+def _list_pieces(listing: Tag, topics: tuple[str, ...]) -> Iterator[_Piece]:
+    """The items of a <ul>/<ol>, depth first; an item holding a list labels its sub-items."""
+    for item in listing.find_all("li", recursive=False):
+        sublists = item.find_all(("ul", "ol"), recursive=False)
+        own = _own_text(item, sublists)
+        if not sublists:
+            if own:
+                yield _Piece(own, "paragraph", topics)
+            continue
+        label: tuple[str, ...] = ()
+        if own:
+            # "Gaza war" labels what follows; a whole sentence with sub-points is also news.
+            kind = "paragraph" if _ends_sentence(_without_sources(own)) else "label"
+            yield _Piece(own, kind, topics)
+            label = (own,) if kind == "label" else ()
+        for sublist in sublists:
+            yield from _list_pieces(sublist, topics + label)
+
+
+def _own_text(item: Tag, sublists: list[Tag]) -> str:
+    """An item's text without its nested lists."""
+    if not sublists:
+        return _tag_text(item)
+    parts = [
+        child.get_text() if isinstance(child, Tag) else str(child)
+        for child in item.children
+        if child not in sublists
+    ]
+    return _PUNCTUATION_AFTER_SPACE.sub(r"\1", " ".join(" ".join(parts).split()))
+
+
+_PUNCTUATION_AFTER_SPACE = re.compile(r"\s+([,.;:!?])")
+
+
+def _only_bold(tag: Tag) -> bool:
+    """A paragraph whose whole text is bold (or strong): a heading in all but name."""
+    if tag.name != "p":
+        return False
+    bold = " ".join(" ".join(b.get_text() for b in tag.find_all(("b", "strong"))).split())
+    return bool(bold) and bold == _tag_text(tag)
+
+
+_SOURCES = re.compile(r"(?:\s*\([^()]{1,60}\))+\s*$")
+
+
+def _without_sources(text: str) -> str:
+    return _SOURCES.sub("", text)
 
 
 def _tag_text(tag: Tag) -> str:

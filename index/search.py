@@ -132,19 +132,65 @@ class Retriever:
         self.embedder = embedder
         self.config = config or RetrievalConfig()
 
-    def run(self, query: str, k: int = 5) -> list[Hit]:
-        intent = read_date_intent(query)
+    def run(
+        self, query: str, k: int = 5, *, dates: Sequence[date] | None = None, recent: bool | None = None
+    ) -> list[Hit]:
+        """The `k` best passages for `query`.
+
+        By default the question's own time words choose its day and whether newer briefs are
+        preferred (see `index/query_dates.py`). A caller that has already read the question
+        passes `dates` (only briefs of those days; none found: no hits) and `recent`.
+        """
+        intent = read_date_intent(query) if dates is None or recent is None else DateIntent()
+        latest = intent.latest if recent is None else recent
         query_vector = self.embedder.encode_query(query)
         terms = list(dict.fromkeys(lexical_terms(query)))
         catalog = self.reader.catalog
         with catalog.snapshot() as conn:
             index = self.reader.index_for(catalog.generation(conn))
-            brief_dates = catalog.brief_dates(conn) if intent.scoped or intent.latest else []
-            scope = self._scope(query, intent, brief_dates, conn)
+            brief_dates = catalog.brief_dates(conn) if intent.scoped or latest else []
+            if dates is not None:
+                scope: list[int] | None = catalog.chunk_ids_of(conn, dates=dates)
+                if not scope:
+                    return []
+            else:
+                scope = self._scope(query, intent, brief_dates, conn)
             found = self._candidates(index, query_vector, terms, scope, conn)
             if not len(found.ids):
                 return []
-            return self._rank(found, intent.latest, brief_dates, k, conn)
+            return self._rank(found, latest, brief_dates, k, conn)
+
+    def mentions(self, query: str, limit: int = 20, *, phrase: bool = False) -> list[Hit]:
+        """The passages holding every topic word of `query` (their section's words count), newest
+        first, one per repeated paragraph; each scored by its cosine with `query`. With `phrase`,
+        only those holding the words in a row (a story's label: "Russian invasion of Ukraine").
+
+        Ranking by relevance would bury the newest report of a long-running story under older
+        ones that say more; this is how "the latest on X" finds it.
+        """
+        terms = list(dict.fromkeys(lexical_terms(query)))
+        if not terms:
+            return []
+        catalog = self.reader.catalog
+        with catalog.snapshot() as conn:
+            index = self.reader.index_for(catalog.generation(conn))
+            expression = f'"{" ".join(terms)}"' if phrase else " AND ".join(f'"{term}"' for term in terms)
+            matched = catalog.lexical_scores(expression, conn)
+            if not matched:
+                return []
+            rows = catalog.chunk_rows(list(matched), conn)
+        newest = sorted(rows.values(), key=lambda row: (row.date or date.min, -row.start), reverse=True)
+        kept: dict[str, list[Passage]] = {}
+        for row in newest:
+            kept.setdefault(text_key(row.text), []).append(row)
+            if len(kept) >= limit:
+                break
+        ids = np.array([group[0].chunk_id for group in kept.values()], dtype=np.int64)
+        cosines = index.reconstruct_batch(ids) @ self.embedder.encode_query(query).astype(np.float32)
+        return [
+            Hit.of(group[0], rank=rank, score=float(cosine), scores={"dense": float(cosine)}, copies=tuple(group[1:]))
+            for rank, (group, cosine) in enumerate(zip(kept.values(), cosines), start=1)
+        ]
 
     # -- steps ----------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from index.models import Hit, location_json
+from index.models import Hit, Passage, location_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +44,10 @@ class Citation:
     also_in: tuple[BriefRef, ...] = ()
 
     @classmethod
-    def quoting(cls, n: int, hit: Hit, start: int = 0, end: int | None = None) -> Citation:
-        """Citation [n] of `hit.text[start:end]` (the whole passage by default)."""
+    def quoting(cls, n: int, hit: Passage, start: int = 0, end: int | None = None) -> Citation:
+        """Citation [n] of `hit.text[start:end]` (the whole passage by default); a search hit
+        also names the older briefs that repeat the paragraph."""
+        copies = hit.copies if isinstance(hit, Hit) else ()
         end = len(hit.text) if end is None else end
         return cls(
             n=n,
@@ -59,7 +61,7 @@ class Citation:
             start=hit.start + start,
             end=hit.start + end,
             quote=hit.text[start:end],
-            also_in=tuple(dict.fromkeys(BriefRef(c.brief_id, c.title, c.date) for c in hit.copies)),
+            also_in=tuple(dict.fromkeys(BriefRef(c.brief_id, c.title, c.date) for c in copies)),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -82,6 +84,9 @@ class Answer:
     closest: tuple[BriefRef, ...] = ()  # when abstaining: the briefs that came closest
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "question shortened"
     used_llm: bool = False
+    kind: str = "fact"  # what was asked: see bot/engine/understanding.py
+    # Why it abstained: "not_covered", "no_brief_on_date", "no_briefs"; None when it answered.
+    reason: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -89,6 +94,8 @@ class Answer:
             "resolved_question": self.resolved_question,
             "answer": self.text,
             "abstained": self.abstained,
+            "reason": self.reason,
+            "kind": self.kind,
             "language": self.language,
             "citations": [c.to_json() for c in self.citations],
             "closest": [b.to_json() for b in self.closest],

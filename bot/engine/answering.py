@@ -1,10 +1,17 @@
-"""Question in, cited answer out: follow-up rewrite, retrieval, the relevance decision, then an
-LLM answer when one is configured and the extractive answer otherwise (or when it fails)."""
+"""Question in, cited answer out.
+
+A message is first read as a follow-up of the chat's previous question when it is elliptic
+(`followups.py`), then understood (`understanding.py`: its kind, day and topic); then each kind
+has its answer: a day's summary, a topic's newest reports, someone's statements (`news.py`), or,
+for any other question, retrieval, the relevance decision and an LLM answer when one is
+configured, the extractive answer otherwise (or when it fails). A day no brief covers is said to
+be so, never answered from another day."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 from langchain_core.language_models import BaseChatModel
 
@@ -14,11 +21,14 @@ from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose,
 from bot.engine.followups import ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
-from bot.engine.replies import language_name, reply, reply_language
+from bot.engine.news import about_topic, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
+from bot.engine.understanding import DayReference, Understanding, resolve_days, understand
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
 from index.text.language import DEFAULT_LANGUAGE, detect_language
 from index.models import Hit
+from index.query_dates import lead_mentions_day
 
 # Passages retrieved per question: the extractive answer reads the first few, the LLM gets all.
 RETRIEVED = 5
@@ -50,7 +60,11 @@ class Answerer:
     def answer(
         self, question: str, *, chat_key: str | None = None, language_code: str | None = None
     ) -> Answer:
-        asked, resolved, language = self._understand(question, chat_key, language_code)
+        brief_dates = self.kb.brief_dates()
+        asked, resolved, language = self._read_followup(question, chat_key, language_code)
+        understood = understand(asked, reference=brief_dates[0] if brief_dates else None, language=language)
+        if chat_key and understood.kind != "small_talk":
+            self._memory.remember(chat_key, asked, language)
         base = Answer(
             question=question,
             text="",
@@ -59,22 +73,30 @@ class Answerer:
             language=language,
             resolved_question=resolved,
             notes=(reply(language, "understood_as", question=resolved),) if resolved else (),
+            kind=understood.kind,
         )
-        hits = self.kb.search(asked, k=RETRIEVED)
-        terms = content_terms(asked)
-        if not assess(asked, terms, hits).answerable:
-            return _abstention(base, hits)
-        if self._llm is not None:
-            draft = self._llm.draft(asked, hits, language)
-            if draft is not None:
-                return _llm_answer(base, hits, draft)
-        return self._extractive_answer(base, asked, terms, hits)
+        if understood.kind == "small_talk":
+            example = self._example_topic()
+            return replace(base, text=reply(language, "small_talk", example=example), reason="small_talk")
+        if not brief_dates:
+            return replace(base, text=reply(language, "no_briefs"), reason="no_briefs")
+        days = self._days(understood, brief_dates)
+        if isinstance(days, Answer):  # a named day without a brief
+            return replace(days, **{f: getattr(base, f) for f in _BASE_FIELDS})
+        if understood.kind == "day_summary":
+            return self._day_summary(base, days or brief_dates[:1])
+        if understood.kind in ("topic", "latest"):
+            return self._about_topic(base, understood, days)
+        if understood.kind == "statement":
+            return self._statements(base, understood, days)
+        return self._fact(base, asked, days)
 
-    def _understand(
+    # -- reading the message --------------------------------------------------------------------
+
+    def _read_followup(
         self, question: str, chat_key: str | None, language_code: str | None
     ) -> tuple[str, str | None, str]:
-        """(the question to search for, the follow-up rewrite if any, the reply language); the
-        chat remembers the question as understood, so follow-ups can chain."""
+        """(the question to answer, the follow-up rewrite if any, the reply language)."""
         previous = self._memory.last(chat_key) if chat_key else None
         subject = followup_subject(question) if previous else None
         resolved = rewrite(previous.question, subject) if previous and subject else None
@@ -82,10 +104,87 @@ class Answerer:
         language = reply_language(
             question, language_code, default=previous.language if previous else DEFAULT_LANGUAGE
         )
-        asked = resolved or question
-        if chat_key:
-            self._memory.remember(chat_key, asked, language)
-        return asked, resolved, language
+        return resolved or question, resolved, language
+
+    def _days(self, understood: Understanding, brief_dates: list[date]) -> list[date] | None | Answer:
+        """The brief dates the question is about; None when it names no day; an abstention
+        (`no_brief_on_date`) when it names a day no brief covers."""
+        day = understood.day
+        if day is None:
+            return None
+        if day.kind == "day_number" and day.day_number is not None:
+            days = sorted(
+                {b.date for b in self.kb.briefs() if b.date and lead_mentions_day(b.title, day.day_number)},
+                reverse=True,
+            )
+            return days or None  # a day number no lead line gives: a word of the question
+        days = resolve_days(day, brief_dates)
+        if day.kind == "date" and day.day is not None:
+            if understood.kind == "fact" and _names_an_event(day, brief_dates):
+                return None  # "the treaty of 17 August 1945": a date in the question, not its day
+            if day.day in brief_dates:
+                return [day.day]
+            return _no_brief(understood.language, day.day, brief_dates)
+        if not days:
+            return _no_brief(understood.language, None, brief_dates, relative=day.kind)
+        return days
+
+    # -- answers per kind -----------------------------------------------------------------------
+
+    def _day_summary(self, base: Answer, days: Sequence[date]) -> Answer:
+        passages = [p for day in sorted(days, reverse=True) for p in self.kb.passages_on(day)]
+        points = day_points(passages)
+        if len(days) > 1:
+            points = [replace(point, dated=True) for point in points]
+        text, citations = compose_points(points, base.language, summary_intro(base.language, days))
+        return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
+
+    def _about_topic(self, base: Answer, understood: Understanding, days: Sequence[date] | None) -> Answer:
+        topic = understood.topic
+        hits = self._topic_hits(topic, days, recent=understood.kind == "latest")
+        points = about_topic(topic, hits)
+        if not points:
+            # Asked in the other language than the briefs ("North Korean troops" of Indonesian
+            # briefs), a topic shares few words with them: the question's own relevance decision,
+            # which weighs meaning across languages, may still find it answered.
+            answered = self._fact(base, understood.question, days)
+            if not answered.abstained:
+                return answered
+            if days:
+                day_label = ", ".join(format_day(d, base.language) for d in days)
+                text = reply(base.language, "topic_not_on_day", topic=topic, day=day_label)
+                return replace(base, text=text, reason="not_covered", closest=_closest(hits))
+            return _abstention(base, hits)
+        intro = topic_intro(base.language, topic, days, understood.kind == "latest")
+        text, citations = compose_points(points, base.language, intro)
+        return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
+
+    def _statements(self, base: Answer, understood: Understanding, days: Sequence[date] | None) -> Answer:
+        speaker = understood.speaker or understood.topic
+        hits = [*self._topic_hits(speaker, days, recent=False), *self.kb.search(understood.question, k=RETRIEVED, dates=days)]
+        points = said_by(topic_terms(speaker), hits)
+        if not points:
+            return _abstention(base, hits)
+        text, citations = compose_points(points, base.language, reply(base.language, "statement", who=speaker))
+        return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
+
+    def _topic_hits(self, topic: str, days: Sequence[date] | None, *, recent: bool) -> list[Hit]:
+        """Passages naming the topic (newest first), then the best matches by meaning."""
+        mentions = [*self.kb.mentions(topic, limit=TOPIC_LABELLED, phrase=True), *self.kb.mentions(topic, limit=TOPIC_MENTIONS)]
+        if days is not None:
+            mentions = [hit for hit in mentions if hit.date in days]
+        return [*mentions, *self.kb.search(topic, k=TOPIC_SEARCHED, dates=days, recent=recent)]
+
+    def _fact(self, base: Answer, asked: str, days: Sequence[date] | None) -> Answer:
+        hits = self.kb.search(asked, k=RETRIEVED, dates=days) if days else self.kb.search(asked, k=RETRIEVED)
+        terms = content_terms(asked)
+        if not assess(asked, terms, hits).answerable:
+            return _abstention(base, hits)
+        if self._llm is not None:
+            draft = self._llm.draft(asked, hits, base.language)
+            if draft is not None:
+                return _llm_answer(base, hits, draft)
+        return self._extractive_answer(base, asked, terms, hits)
 
     def _extractive_answer(self, base: Answer, asked: str, terms: Sequence[Term], hits: Sequence[Hit]) -> Answer:
         embedder = self.kb.embedder
@@ -95,17 +194,58 @@ class Answerer:
         text, citations = compose(choose(scored, self._extractive))
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
 
+    def _example_topic(self) -> str:
+        """A name from the newest brief, for the small-talk reply's example question."""
+        briefs = self.kb.briefs()
+        for passage in self.kb.passages_on(briefs[0].date) if briefs and briefs[0].date else []:
+            names = [w for w in passage.text.split()[1:6] if w[:1].isupper() and w.isalpha()]
+            if names:
+                return names[0]
+        return "Kursk"
+
     def close(self) -> None:
         if self._llm is not None:
             self._llm.close()
 
 
-def _abstention(base: Answer, hits: Sequence[Hit]) -> Answer:
+# The fields of an answer that say what was asked, kept when an abstention replaces it.
+_BASE_FIELDS = ("question", "language", "resolved_question", "notes", "kind")
+# A topic question reads this many passages naming the topic, and this many found by meaning.
+TOPIC_MENTIONS = 12
+TOPIC_LABELLED = 40  # passages holding the topic's words in a row, among them those filed under its very name
+TOPIC_SEARCHED = 10
+# A date this many years before the oldest brief names an event, not a day of the briefs.
+EVENT_YEARS_BEFORE = 2
+
+
+def _names_an_event(day: DayReference, brief_dates: list[date]) -> bool:
+    return bool(day.year_given and day.day and day.day.year < brief_dates[-1].year - EVENT_YEARS_BEFORE)
+
+
+def _no_brief(language: str, day: date | None, brief_dates: list[date], *, relative: str | None = None) -> Answer:
+    """There is no brief for that day: say so and name the nearest briefs' dates."""
+    if day is None:
+        label = relative_day(relative or "", language)
+        text = reply(language, "no_brief_relative", day=label, newest=format_day(brief_dates[0], language))
+    else:
+        before = [d for d in brief_dates if d < day][:1]
+        after = [d for d in reversed(brief_dates) if d > day][:1]
+        nearest = ", ".join(format_day(d, language) for d in [*before, *after])
+        text = reply(language, "no_brief_on_date", day=format_day(day, language))
+        if nearest:
+            text += " " + reply(language, "nearest_briefs", days=nearest)
+    return Answer(question="", text=text, citations=(), abstained=True, language=language, reason="no_brief_on_date")
+
+
+def _closest(hits: Sequence[Hit]) -> tuple[BriefRef, ...]:
     closest: dict[str, BriefRef] = {}
     for hit in hits:
         closest.setdefault(hit.brief_id, BriefRef(hit.brief_id, hit.title, hit.date))
-    key = "not_covered" if hits else "no_briefs"
-    return replace(base, text=reply(base.language, key), closest=tuple(closest.values())[:CLOSEST_BRIEFS])
+    return tuple(closest.values())[:CLOSEST_BRIEFS]
+
+
+def _abstention(base: Answer, hits: Sequence[Hit]) -> Answer:
+    return replace(base, text=reply(base.language, "not_covered"), closest=_closest(hits), reason="not_covered")
 
 
 def _llm_answer(base: Answer, hits: Sequence[Hit], draft: LlmDraft) -> Answer:

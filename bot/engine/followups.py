@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.text.stopwords import QUESTION_WORDS, is_topic_stop_word
+from bot.engine.understanding import NEWS_WORDS, SMALL_TALK
 from index.query_dates import read_date_intent, time_spans
 
 # How long a chat's last question stays the context of a follow-up.
@@ -48,18 +49,30 @@ class Turn:
 
 
 def followup_subject(message: str) -> str | None:
-    """The new subject when `message` looks like a follow-up, else None."""
-    words = _WORD.findall(message)
-    if not words or len(words) > MAX_FOLLOWUP_WORDS:
+    """The new subject when `message` is elliptic ("dan Tiongkok?", "what about yesterday?",
+    "Shoigu?"), else None: a full question, a request ("Ringkas berita hari ini") or a courtesy
+    ("ok", "terima kasih") stands on its own."""
+    words = [w.lower() for w in _WORD.findall(message)]
+    if not words or len(words) > MAX_FOLLOWUP_WORDS or all(w in SMALL_TALK for w in words):
         return None
     marker = _MARKER.match(message)
     rest = message[marker.end() :] if marker else message
     rest_words = [w.lower() for w in _WORD.findall(rest)]
     if not rest_words or any(word in QUESTION_WORDS for word in rest_words):
         return None
-    if marker is None and len(rest_words) > MAX_BARE_FOLLOWUP_WORDS:
-        return None
+    if marker is None:
+        # A bare follow-up names something: a name, a number or a day, and asks for nothing.
+        if len(rest_words) > MAX_BARE_FOLLOWUP_WORDS or any(w in NEWS_WORDS for w in rest_words):
+            return None
+        if not (_names_something(rest) or read_date_intent(rest).scoped):
+            return None
     return rest.strip(" \t\n?!.,;:")
+
+
+def _names_something(text: str) -> bool:
+    return any(
+        (word[0].isupper() or word[0].isdigit()) and not is_topic_stop_word(word) for word in _WORD.findall(text)
+    )
 
 
 def rewrite(previous: str, subject: str) -> str:
@@ -107,10 +120,12 @@ def _name_spans(question: str) -> list[tuple[int, int]]:
     A capitalised function or question word ("Siapa", "What") is sentence case, not a name.
     """
     spans: list[tuple[int, int]] = []
-    for match in _WORD.finditer(question):
+    for position, match in enumerate(_WORD.finditer(question)):
         word = match.group()
         if not (word[0].isupper() or word[0].isdigit()) or is_topic_stop_word(word):
             continue
+        if position == 0 and word.lower() in NEWS_WORDS:
+            continue  # "Ringkas berita ...", "Tell me ...": sentence case
         if spans and not question[spans[-1][1] : match.start()].strip():
             spans[-1] = (spans[-1][0], match.end())  # "Korea Utara", "Wang Yi": one name
         else:

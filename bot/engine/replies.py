@@ -6,6 +6,8 @@ the terminal, the JSON output and Telegram all say the same.
 
 from __future__ import annotations
 
+from datetime import date
+
 from index.text.language import detect_language
 
 INDONESIAN = "id"
@@ -24,6 +26,46 @@ _REPLIES: dict[str, dict[str, str]] = {
         "id": "Dikutip dari ringkasan berbahasa {source_language}.",
         "en": "Quoted from the briefs in {source_language}.",
     },
+    "no_brief_on_date": {
+        "id": "Tidak ada ringkasan berita untuk {day}.",
+        "en": "There is no brief for {day}.",
+    },
+    "nearest_briefs": {
+        "id": "Ringkasan terdekat: {days}.",
+        "en": "The nearest briefs are from {days}.",
+    },
+    "no_brief_relative": {
+        "id": "Tidak ada ringkasan untuk {day}: ringkasan terbaru bertanggal {newest}.",
+        "en": "There is no brief for {day}: the newest brief is from {newest}.",
+    },
+    "day_summary": {
+        "id": "Ringkasan berita {day}:",
+        "en": "The brief of {day}:",
+    },
+    "topic": {
+        "id": "Yang dikatakan ringkasan tentang {topic}, terbaru dulu:",
+        "en": "What the briefs say about {topic}, newest first:",
+    },
+    "topic_latest": {
+        "id": "Berita terbaru tentang {topic}:",
+        "en": "The latest on {topic}:",
+    },
+    "topic_on_day": {
+        "id": "{topic} dalam ringkasan {day}:",
+        "en": "{topic} in the brief of {day}:",
+    },
+    "topic_not_on_day": {
+        "id": "Ringkasan {day} tidak membahas {topic}.",
+        "en": "The brief of {day} doesn't mention {topic}.",
+    },
+    "statement": {
+        "id": "Yang dikatakan {who} menurut ringkasan, terbaru dulu:",
+        "en": "What {who} said, per the briefs, newest first:",
+    },
+    "small_talk": {
+        "id": "Siap! Tanyakan apa saja tentang ringkasan berita, misalnya «Ringkas berita hari ini» atau «Apa yang terjadi di {example}?».",
+        "en": "Sure! Ask me anything about the briefs, e.g. “Summarize today's brief” or “What happened in {example}?”.",
+    },
     "understood_as": {
         "id": "Dipahami sebagai: {question}",
         "en": "Understood as: {question}",
@@ -34,6 +76,32 @@ _LANGUAGE_NAMES: dict[str, dict[str, str]] = {
     "id": {"id": "Indonesia", "en": "Inggris"},
     "en": {"id": "Indonesian", "en": "English"},
 }
+
+
+_MONTHS = {
+    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split(),
+    "en": "January February March April May June July August September October November December".split(),
+}
+_TODAY_WORDS = {"today": {"id": "hari ini", "en": "today"}, "yesterday": {"id": "kemarin", "en": "yesterday"},
+                "last_week": {"id": "minggu lalu", "en": "last week"}}
+
+
+def format_day(day: date | None, language: str, *, short: bool = False) -> str:
+    """"13 November 2024" in Indonesian, "November 13, 2024" in English ("13 Nov 2024" short)."""
+    if day is None:
+        return "?"
+    month = _MONTHS.get(language, _MONTHS[ENGLISH])[day.month - 1]
+    if short:
+        return f"{day.day} {month[:3]} {day.year}"
+    if language == INDONESIAN:
+        return f"{day.day} {month} {day.year}"
+    return f"{month} {day.day}, {day.year}"
+
+
+def relative_day(kind: str, language: str) -> str:
+    """How the reply names "today", "yesterday", "last week" in `language`."""
+    names = _TODAY_WORDS.get(kind, {})
+    return names.get(language, names.get(ENGLISH, kind))
 
 
 def reply(language: str, key: str, **values: str) -> str:

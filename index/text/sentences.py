@@ -29,19 +29,41 @@ class Sentence:
 
 
 def split_sentences(text: str) -> list[Sentence]:
-    """The sentences of `text` in order, each stripped of surrounding whitespace."""
+    """The sentences of `text` in order, each stripped of surrounding whitespace. A news item's
+    trailing source marks ("... border. (Reuters) (AP)") stay with the sentence before them."""
     sentences: list[Sentence] = []
     start = _skip_space(text, 0)
     for match in _END.finditer(text):
         end = match.end()
         if end <= start or _is_abbreviation(text[start : match.start() + 1]):
             continue
-        sentences.append(Sentence(start, end))
+        _append(sentences, text, Sentence(start, end))
         start = _skip_space(text, end)
     end = len(text.rstrip())
     if start < end:
-        sentences.append(Sentence(start, end))
+        _append(sentences, text, Sentence(start, end))
     return sentences
+
+
+# Source attributions after an item: "(Reuters)", "(AP) (Global Nation)".
+_SOURCES = re.compile(r"(?:\s*\([^()]{1,60}\))+\s*$")
+_SOURCE_NAME = re.compile(r"\(([^()]{1,60})\)")
+
+
+def _append(sentences: list[Sentence], text: str, sentence: Sentence) -> None:
+    if sentences and _SOURCES.fullmatch(text[sentence.start : sentence.end]):
+        sentences[-1] = Sentence(sentences[-1].start, sentence.end)
+    else:
+        sentences.append(sentence)
+
+
+def split_sources(text: str) -> tuple[str, tuple[str, ...]]:
+    """A news item's text without its trailing source marks, and the sources they name:
+    "Talks resume. (Reuters) (AP)" -> ("Talks resume.", ("Reuters", "AP"))."""
+    match = _SOURCES.search(text)
+    if match is None or match.start() == 0:
+        return text, ()
+    return text[: match.start()].rstrip(), tuple(_SOURCE_NAME.findall(match.group()))
 
 
 def _skip_space(text: str, position: int) -> int:

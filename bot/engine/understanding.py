@@ -1,0 +1,296 @@
+"""What a message asks, read once, in Indonesian or English: its kind, the day(s) it names and its
+topic. Everything after this (retrieval, abstention, the answer's shape, follow-ups) works from
+the `Understanding`, never from the raw words again.
+
+Kinds, as readers of daily briefs ask them:
+
+- `day_summary`: "Ringkas berita hari ini", "News of November 30, 2025", "Apa yang terjadi
+  kemarin?": what a day's brief says, across its sections (no topic words left);
+- `latest`: "Berita terbaru Cyclone Senyar?", "Latest on the Sudanese civil war": a topic's
+  newest reports first;
+- `statement`: "Apa kata Rutte?", "What did Shoigu say?": what someone said;
+- `topic`: "Apa yang terjadi di Kursk?", "Korea Utara", "Gaza peace plan on November 17?": what
+  the briefs say about a topic (on a day, when one is named);
+- `fact`: any other question ("Berapa drone yang ditembak jatuh?"): the passage that answers it;
+- `small_talk`: "ok", "terima kasih", "clear": nothing to look up.
+
+Days are read here but resolved against the briefs in `resolve_days`: "hari ini" / "today" is the
+newest brief (briefs come out after the day they cover, and not every day), "kemarin" the one
+before it, "minggu lalu" / "last week" the seven days up to the newest brief, and a date written
+without a year the most recent such day not after the newest brief.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from index.dates import find_date
+from index.query_dates import time_spans
+from index.text.language import detect_language
+from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
+
+Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk"]
+DayKind = Literal["date", "today", "yesterday", "last_week", "day_number"]
+
+_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+
+_TODAY = re.compile(r"\b(?:hari\s+ini|today|tonight|this\s+morning|pagi\s+ini)\b", re.IGNORECASE)
+_YESTERDAY = re.compile(r"\b(?:kemarin|kemaren|yesterday)\b", re.IGNORECASE)
+_LAST_WEEK = re.compile(
+    r"\b(?:minggu\s+(?:lalu|ini|terakhir)|pekan\s+(?:lalu|ini|terakhir)|seminggu\s+terakhir|"
+    r"(?:last|this|past)\s+week|the\s+week)\b",
+    re.IGNORECASE,
+)
+_DAY_NUMBER = re.compile(r"\b(?:hari\s+ke-?\s*|day\s+)(\d{1,5})\b", re.IGNORECASE)
+# "4/11", "04.11": day first, as both languages' readers write it, without a year.
+_SHORT_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.](\d{1,2})(?![\d/.-])")
+# Words asking for the newest reports. "terakhir" alone often means "final"; after "berita",
+# "update", "kabar", "perkembangan" it means "latest".
+_LATEST = re.compile(
+    r"\b(?:terbaru|terkini|latest|newest|most\s+recent|recent|(?:berita|kabar|update|perkembangan|info)\s+terakhir|"
+    r"last\s+(?:update|news)|lately|so\s+far)\b",
+    re.IGNORECASE,
+)
+# "since yesterday" is a request for what is new in the newest brief.
+_WHATS_NEW = re.compile(r"\b(?:what'?s\s+new|apa\s+yang\s+baru|ada\s+(?:berita\s+)?apa|yang\s+baru)\b", re.IGNORECASE)
+
+_SINCE_YESTERDAY = re.compile(r"\b(?:since|sejak)\s+(?:yesterday|kemarin)\b", re.IGNORECASE)
+
+# Someone's words: "apa kata Rutte", "what did Shoigu say", "menurut Blinken", "pernyataan X".
+_STATEMENT_PATTERNS = (
+    re.compile(r"\bapa\s+(?:yang\s+)?(?:kata|dikatakan|disampaikan|dinyatakan|ucapan|pernyataan)\s+(?P<who>.+)", re.IGNORECASE),
+    re.compile(r"\b(?:pernyataan|komentar|ucapan|kata-kata)\s+(?P<who>.+)", re.IGNORECASE),
+    re.compile(r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>.+?)\s+(?:say|said|tell|told|state|stated|announce|claim|warn)\b", re.IGNORECASE),
+    re.compile(r"\bwhat\s+(?:is|was)\s+(?P<who>.+?)\s+saying\b", re.IGNORECASE),
+    re.compile(r"\b(?P<who>.+?)\s+(?:said|says)\s+what\b", re.IGNORECASE),
+)
+# A "speaker" that is the briefs themselves ("What did the brief of October 3 say about X?").
+_BRIEF_WORDS = frozenset("brief briefs ringkasan berita news the summary report page".split())
+
+# Words that ask for news without naming what about: left out of the topic.
+NEWS_WORDS = frozenset(
+    """
+    berita news ringkasan ringkas ringkaslah rangkum rangkuman rangkumkan ikhtisar summary summarize
+    summarise summarised brief briefs isi headline headlines highlight highlights kabar info informasi
+    update updates perkembangan terjadi happened happening happen going stories story top utama
+    penting important key main today's yesterday's hari tanggal date day days edition edisi
+    terbaru terkini latest newest recent most terakhir last week minggu pekan lalu sejak since
+    baru new what's whats s apa give show me tell please tolong dong ya kasih beri berikan
+    sampaikan jelaskan ceritakan mengenai tentang soal seputar about on of for in at regarding
+    re di pada dari yang ada how was were is are did do does the a an any anything there
+    morning pagi siang sore malam ini this that
+    """.split()
+)
+# Topic requests that are not factoid questions: "apa yang terjadi di X", "what happened in X".
+_TOPIC_REQUEST = re.compile(
+    r"\b(?:apa\s+yang\s+terjadi|ada\s+apa|bagaimana\s+(?:perkembangan|kabar|situasi|keadaan)|"
+    r"perkembangan|kabar|situasi|what\s+happened|what'?s\s+happening|what\s+is\s+happening|"
+    r"what'?s\s+going\s+on|tell\s+me\s+about|ceritakan|jelaskan\s+tentang|news\s+(?:on|about)|"
+    r"berita\s+(?:tentang|soal|mengenai|seputar)|update\s+(?:on|about|mengenai|tentang)|"
+    r"how\s+is|how\s+are|situation|developments?|what\s+(?:did|does|has|is)\s+.+?\s+(?:do|doing|done)|"
+    r"apa\s+yang\s+(?:dilakukan|terjadi))\b",
+    re.IGNORECASE,
+)
+
+SMALL_TALK = frozenset(
+    """
+    ok oke okay okey k sip siap baik baiklah mantap mantul noted clear got it thanks thank thx ty
+    you makasih terima kasih trims tq nice good great cool wow hmm hm oh ah hi hai halo hello hey
+    pagi selamat sore siang malam bye dah yes no ya tidak nggak gak iya yup yep nope sure alright
+    understood paham mengerti lol wkwk haha hehe
+    """.split()
+)
+# A bare topic ("Korea Utara", "Kursk") is short.
+MAX_BARE_TOPIC_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DayReference:
+    """A day (or days) a question names, before it is matched to the briefs."""
+
+    kind: DayKind
+    text: str  # the words that name it: "13 November", "kemarin"
+    day: date | None = None  # kind "date": the date, its year inferred when not written
+    year_given: bool = False
+    day_number: int | None = None  # kind "day_number": "hari ke-992" -> 992
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    question: str
+    language: str  # "id" | "en", of the question itself
+    kind: Kind
+    topic: str  # the topic words in the asker's spelling ("Korea Utara"); "" for none
+    day: DayReference | None = None
+    speaker: str | None = None  # kind "statement": who
+
+    @property
+    def search_text(self) -> str:
+        """What to search for: the topic when the question is about one, else the question."""
+        if self.kind == "fact":
+            return self.question
+        return self.speaker or self.topic or self.question
+
+
+def understand(question: str, *, reference: date | None = None, language: str | None = None) -> Understanding:
+    """Reads `question`. `reference` (the newest brief's date) anchors dates without a year."""
+    text = " ".join(question.split())
+    lang = language or detect_language(text)
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return Understanding(question, lang, "small_talk", "")
+    if all(w in SMALL_TALK for w in words) and len(words) <= 4:
+        return Understanding(question, lang, "small_talk", "")
+    day = read_day(text, reference)
+    latest = bool(_LATEST.search(text)) or bool(_WHATS_NEW.search(text))
+    if day is not None and day.kind == "yesterday" and _SINCE_YESTERDAY.search(text):
+        day = DayReference("today", day.text)  # "what's new since yesterday": the newest brief
+    topic = topic_words(text)
+    speaker = _speaker(text)
+    if speaker:
+        return Understanding(question, lang, "statement", topic, day, speaker)
+    if not topic:
+        if day is not None or latest or _asks_for_news(words):
+            return Understanding(question, lang, "day_summary", "", day)
+        return Understanding(question, lang, "small_talk", "")
+    if latest and day is None:
+        return Understanding(question, lang, "latest", topic, None)
+    if _TOPIC_REQUEST.search(text) or _is_bare_topic(words) or (day is not None and not _asks_fact(words)):
+        return Understanding(question, lang, "topic", topic, day)
+    return Understanding(question, lang, "fact", topic, day)
+
+
+def read_day(text: str, reference: date | None = None) -> DayReference | None:
+    """The day `text` names, if any: a written date wins over "today" / "yesterday"."""
+    anchor = reference or date.today()
+    found = find_date(text, anchor)
+    if found is not None:
+        spans = [s for s in time_spans(text) if not _is_relative(text[s[0] : s[1]])]
+        words = text[spans[0][0] : spans[0][1]] if spans else ""
+        return DayReference("date", words, found.date, found.year_given)
+    short = _SHORT_DATE.search(text)
+    if short:
+        day_of_month, month = int(short.group(1)), int(short.group(2))
+        when = _most_recent(day_of_month, month, anchor)
+        if when is not None:
+            return DayReference("date", short.group(0), when, False)
+    if match := _DAY_NUMBER.search(text):
+        return DayReference("day_number", match.group(0), day_number=int(match.group(1)))
+    if match := _YESTERDAY.search(text):
+        return DayReference("yesterday", match.group(0))
+    if match := _TODAY.search(text):
+        return DayReference("today", match.group(0))
+    if match := _LAST_WEEK.search(text):
+        return DayReference("last_week", match.group(0))
+    return None
+
+
+def resolve_days(day: DayReference, brief_dates: list[date]) -> list[date]:
+    """The days of `day` among `brief_dates` (newest first) or, for a written date, that date
+    whether or not a brief has it (the caller then says there is none)."""
+    if day.kind == "date" and day.day is not None:
+        return [day.day]
+    if not brief_dates:
+        return []
+    newest = brief_dates[0]
+    if day.kind == "today":
+        return [newest]
+    if day.kind == "yesterday":
+        return brief_dates[1:2]
+    if day.kind == "last_week":
+        return [d for d in brief_dates if d > newest - timedelta(days=7)]
+    return []
+
+
+def day_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` names days (dates, relative days, day numbers, "latest"), in order."""
+    spans = list(time_spans(text))
+    for pattern in (_LAST_WEEK, _SHORT_DATE, _TODAY):
+        spans.extend(match.span() for match in pattern.finditer(text))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def topic_words(text: str) -> str:
+    """The words of `text` that name what it is about, in order: no time words, question
+    words, function words or news-request words ("berita", "latest", "tell me")."""
+    kept: list[str] = []
+    cursor = 0
+    for start, end in [*day_spans(text), (len(text), len(text))]:
+        kept.extend(_topic_tokens(text[cursor:start]))
+        cursor = end
+    return " ".join(kept)
+
+
+def _topic_tokens(piece: str) -> list[str]:
+    tokens = []
+    for match in _WORD.finditer(piece):
+        word = match.group().strip("'’-")
+        lowered = word.lower()
+        if not word or lowered in TOPIC_STOP_WORDS or lowered in NEWS_WORDS or lowered in SMALL_TALK - _KEEP_IN_TOPIC:
+            continue
+        tokens.append(word)
+    return tokens
+
+
+# Small-talk words that are also names or topics when they come with other words.
+_KEEP_IN_TOPIC = frozenset({"good", "great", "nice", "cool", "baik", "selamat"})
+
+
+def _speaker(text: str) -> str | None:
+    for pattern in _STATEMENT_PATTERNS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        who_words = _WORD.findall(match.group("who"))
+        if not who_words or any(w.lower() in _BRIEF_WORDS for w in who_words[:3]):
+            continue
+        # "Apa kata Rutte tentang Tiongkok?": the speaker is the name, not what follows it.
+        name: list[str] = []
+        for word in who_words:
+            if word.lower() in {"tentang", "about", "soal", "mengenai", "on", "regarding", "di", "in", "pada"}:
+                break
+            if word.lower() not in TOPIC_STOP_WORDS and word.lower() not in NEWS_WORDS:
+                name.append(word)
+        if name:
+            return " ".join(name)
+    return None
+
+
+def _asks_for_news(words: list[str]) -> bool:
+    return any(w in NEWS_WORDS and w not in TOPIC_STOP_WORDS for w in words)
+
+
+def _asks_fact(words: list[str]) -> bool:
+    """An opening question word other than "what" / "apa": who, how many, when, why..."""
+    factoid = QUESTION_WORDS - {"apa", "what", "apakah"}
+    return any(w in factoid for w in words[:3])
+
+
+def _is_bare_topic(words: list[str]) -> bool:
+    return len(words) <= MAX_BARE_TOPIC_WORDS and not any(w in QUESTION_WORDS for w in words)
+
+
+def _is_relative(words: str) -> bool:
+    return bool(_TODAY.search(words) or _YESTERDAY.search(words) or _LATEST.search(words))
+
+
+def _most_recent(day_of_month: int, month: int, anchor: date) -> date | None:
+    if not 1 <= month <= 12:
+        return None
+    for year in range(anchor.year, anchor.year - 2, -1):
+        try:
+            candidate = date(year, month, day_of_month)
+        except ValueError:
+            return None
+        if candidate <= anchor:
+            return candidate
+    return None
