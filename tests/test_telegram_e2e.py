@@ -627,3 +627,28 @@ def test_settings_point_the_bot_at_the_configured_server(harness: Harness, tmp_p
     )
     assert application.bot.base_url == f"http://127.0.0.1:9/bot{TEST_BOT_TOKEN}"
     assert application.bot.base_file_url == f"http://127.0.0.1:9/file/bot{TEST_BOT_TOKEN}"
+
+
+async def test_news_questions_in_a_chat_summaries_topics_and_days_without_a_brief(harness: Harness) -> None:
+    """The sample brief's conversation as a reader has it on Telegram."""
+    chat = Chat.private(ALICE)
+    async with harness.run():
+        asked = harness.send(ALICE, chat, "Apa yang terjadi di Kursk?")
+        kursk = await harness.answer(chat, asked)
+        assert "Kursk" in kursk["text"] and "Pertempuran, ¶3" in "\n".join(source_lines(kursk))
+
+        asked = harness.send(ALICE, chat, "Ringkas berita hari ini")
+        summary = await harness.answer(chat, asked)
+        lines = summary["text"].splitlines()
+        assert lines[0] == "Ringkasan berita 13 November 2024:"
+        assert "Pertempuran" in lines and "Hubungan internasional" in lines  # sections as headings
+        assert len(buttons(summary)) >= 3  # one passage button per cited point
+
+        asked = harness.send(ALICE, chat, "dan kemarin?")
+        yesterday = await harness.reply(chat, asked)
+        assert "Tidak ada ringkasan untuk kemarin" in yesterday["text"]
+        assert "13 November 2024" in yesterday["text"] and not buttons(yesterday)  # nothing cited
+
+        asked = harness.send(ALICE, chat, "terima kasih")
+        thanks = await harness.reply(chat, asked)
+        assert "Tanyakan apa saja" in thanks["text"] and not buttons(thanks)

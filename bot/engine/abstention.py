@@ -45,6 +45,10 @@ WEIGHTS = (69.23, 1.09, 5.05)
 BIAS = -61.57
 # The cosine that answers a question asked in another language than the briefs (see above).
 CROSS_LINGUAL_MIN_DENSE = 0.79
+# ... and a few of its words must still be there: names and numbers are written alike in both
+# languages ("drones"/"drone", "Ukraine"/"Ukraina"); a question sharing none of them ("Siapa
+# pemenang Piala Dunia 2022?" of English briefs on a tennis final) is about something else.
+CROSS_LINGUAL_MIN_COVERAGE = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,7 @@ class Relevance:
     def answerable(self) -> bool:
         if self.logit >= 0.0:
             return True
-        return self.cross_lingual and self.dense >= CROSS_LINGUAL_MIN_DENSE
+        return self.cross_lingual and self.dense >= CROSS_LINGUAL_MIN_DENSE and self.coverage >= CROSS_LINGUAL_MIN_COVERAGE
 
 
 def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -> Relevance:

@@ -21,7 +21,7 @@ from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose,
 from bot.engine.followups import ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
-from bot.engine.news import about_topic, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.news import about_topic, best_coverage, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand
 from bot.settings import Settings
@@ -63,8 +63,6 @@ class Answerer:
         brief_dates = self.kb.brief_dates()
         asked, resolved, language = self._read_followup(question, chat_key, language_code)
         understood = understand(asked, reference=brief_dates[0] if brief_dates else None, language=language)
-        if chat_key and understood.kind != "small_talk":
-            self._memory.remember(chat_key, asked, language)
         base = Answer(
             question=question,
             text="",
@@ -75,11 +73,17 @@ class Answerer:
             notes=(reply(language, "understood_as", question=resolved),) if resolved else (),
             kind=understood.kind,
         )
+        answer = self._respond(base, understood, brief_dates)
+        if chat_key and understood.kind != "small_talk":
+            self._memory.remember(chat_key, asked, language, answered=not answer.abstained)
+        return answer
+
+    def _respond(self, base: Answer, understood: Understanding, brief_dates: list[date]) -> Answer:
         if understood.kind == "small_talk":
             example = self._example_topic()
-            return replace(base, text=reply(language, "small_talk", example=example), reason="small_talk")
+            return replace(base, text=reply(base.language, "small_talk", example=example), reason="small_talk")
         if not brief_dates:
-            return replace(base, text=reply(language, "no_briefs"), reason="no_briefs")
+            return replace(base, text=reply(base.language, "no_briefs"), reason="no_briefs")
         days = self._days(understood, brief_dates)
         if isinstance(days, Answer):  # a named day without a brief
             return replace(days, **{f: getattr(base, f) for f in _BASE_FIELDS})
@@ -89,7 +93,7 @@ class Answerer:
             return self._about_topic(base, understood, days)
         if understood.kind == "statement":
             return self._statements(base, understood, days)
-        return self._fact(base, asked, days)
+        return self._fact(base, understood.question, days)
 
     # -- reading the message --------------------------------------------------------------------
 
@@ -98,7 +102,7 @@ class Answerer:
     ) -> tuple[str, str | None, str]:
         """(the question to answer, the follow-up rewrite if any, the reply language)."""
         previous = self._memory.last(chat_key) if chat_key else None
-        subject = followup_subject(question) if previous else None
+        subject = followup_subject(question, bare=previous.answered) if previous else None
         resolved = rewrite(previous.question, subject) if previous and subject else None
         # A bare "Shoigu?" keeps the conversation's language.
         language = reply_language(
@@ -147,9 +151,10 @@ class Answerer:
             # Asked in the other language than the briefs ("North Korean troops" of Indonesian
             # briefs), a topic shares few words with them: the question's own relevance decision,
             # which weighs meaning across languages, may still find it answered.
-            answered = self._fact(base, understood.question, days)
-            if not answered.abstained:
-                return answered
+            if best_coverage(topic_terms(topic), hits) >= CROSS_LINGUAL_TOPIC_MIN_COVERAGE:
+                answered = self._fact(base, understood.question, days)
+                if not answered.abstained:
+                    return answered
             if days:
                 day_label = ", ".join(format_day(d, base.language) for d in days)
                 text = reply(base.language, "topic_not_on_day", topic=topic, day=day_label)
@@ -214,6 +219,9 @@ _BASE_FIELDS = ("question", "language", "resolved_question", "notes", "kind")
 TOPIC_MENTIONS = 12
 TOPIC_LABELLED = 40  # passages holding the topic's words in a row, among them those filed under its very name
 TOPIC_SEARCHED = 10
+# A topic none of whose passages holds this share of its words is not looked up as a question
+# either ("Apa yang terjadi di Atlantis?"); "North Korean troops" of Indonesian briefs holds 0.4.
+CROSS_LINGUAL_TOPIC_MIN_COVERAGE = 0.3
 # A date this many years before the oldest brief names an event, not a day of the briefs.
 EVENT_YEARS_BEFORE = 2
 

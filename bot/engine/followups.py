@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.text.stopwords import QUESTION_WORDS, is_topic_stop_word
-from bot.engine.understanding import NEWS_WORDS, SMALL_TALK
-from index.query_dates import read_date_intent, time_spans
+from bot.engine.understanding import NEWS_WORDS, SMALL_TALK, day_spans, read_day
 
 # How long a chat's last question stays the context of a follow-up.
 MEMORY_TTL_S = 15 * 60
@@ -46,9 +45,12 @@ class Turn:
     question: str  # the question as it was understood (after any rewrite)
     language: str
     at: float  # monotonic seconds
+    # Whether it was answered: after "the briefs don't cover this", a bare name ("Shoigu?") is
+    # a new question, not the same question about Shoigu.
+    answered: bool = True
 
 
-def followup_subject(message: str) -> str | None:
+def followup_subject(message: str, *, bare: bool = True) -> str | None:
     """The new subject when `message` is elliptic ("dan Tiongkok?", "what about yesterday?",
     "Shoigu?"), else None: a full question, a request ("Ringkas berita hari ini") or a courtesy
     ("ok", "terima kasih") stands on its own."""
@@ -61,12 +63,30 @@ def followup_subject(message: str) -> str | None:
     if not rest_words or any(word in QUESTION_WORDS for word in rest_words):
         return None
     if marker is None:
-        # A bare follow-up names something: a name, a number or a day, and asks for nothing.
-        if len(rest_words) > MAX_BARE_FOLLOWUP_WORDS or any(w in NEWS_WORDS for w in rest_words):
+        if not bare:
             return None
-        if not (_names_something(rest) or read_date_intent(rest).scoped):
+        # A bare follow-up names a day ("minggu lalu?"), or a name or a number and asks for
+        # nothing ("Shoigu?", not "berita terbaru").
+        if len(rest_words) > MAX_BARE_FOLLOWUP_WORDS:
+            return None
+        if read_day(rest) is not None and _only_a_day(rest):
+            return rest.strip(" \t\n?!.,;:")
+        if any(w in NEWS_WORDS for w in rest_words) or not _names_something(rest):
             return None
     return rest.strip(" \t\n?!.,;:")
+
+
+# What may stand beside the day in a bare day follow-up ("pada 12 November?", "on the 12th?").
+_DAY_PREPOSITIONS = frozenset("on pada tanggal tgl hari the of for untuk di in".split())
+
+
+def _only_a_day(text: str) -> bool:
+    cursor, rest = 0, []
+    for start, end in day_spans(text):
+        rest.append(text[cursor:start])
+        cursor = end
+    rest.append(text[cursor:])
+    return all(w.lower() in _DAY_PREPOSITIONS for w in _WORD.findall(" ".join(rest)))
 
 
 def _names_something(text: str) -> bool:
@@ -78,9 +98,9 @@ def _names_something(text: str) -> bool:
 def rewrite(previous: str, subject: str) -> str:
     """`previous` asked about `subject` instead of its last name (or its day, when `subject` is
     one), or with `subject` added."""
-    day = read_date_intent(subject)
-    if day.scoped:
-        return _with_day(previous, subject, relative=day.relative is not None or day.latest)
+    day = read_day(subject)
+    if day is not None:
+        return _with_day(previous, subject, relative=day.kind != "date")
     names = _name_spans(previous)
     if names:
         start, end = names[-1]
@@ -98,7 +118,7 @@ _DAY_PREPOSITION = re.compile(r"(?:\b(?:pada|tanggal|hari|on)\b\s*)+$", re.IGNOR
 def _with_day(previous: str, day: str, *, relative: bool) -> str:
     """`previous` asked about `day` instead of its own day, or with `day` added; `relative`:
     `day` is "kemarin", "yesterday" and the like."""
-    spans = time_spans(previous)
+    spans = day_spans(previous)
     if not spans:
         body = previous.rstrip(" ?!.")
         return f"{body} {day}{previous[len(body):] or '?'}"
@@ -150,9 +170,9 @@ class ConversationMemory:
                 return None
             return turn
 
-    def remember(self, chat_key: str, question: str, language: str) -> None:
+    def remember(self, chat_key: str, question: str, language: str, *, answered: bool = True) -> None:
         with self._lock:
             self._turns.pop(chat_key, None)  # re-inserted last: the dict stays oldest-first
-            self._turns[chat_key] = Turn(question, language, self._clock())
+            self._turns[chat_key] = Turn(question, language, self._clock(), answered)
             while len(self._turns) > MEMORY_MAX_CHATS:
                 del self._turns[next(iter(self._turns))]

@@ -33,7 +33,7 @@ TOPIC_POINT_MAX_CHARS = 450
 # topic's words, names counting double; or, for a topic written in the other language than
 # the briefs, when the embedder puts it this close. Set on the news questions and the sample
 # brief's conversations (docs/answers.md, "News questions").
-TOPIC_MIN_COVERAGE = 0.6
+TOPIC_MIN_COVERAGE = 0.7
 TOPIC_MIN_DENSE = 0.86
 TOP_SECTION_SEPARATOR = " › "
 
@@ -68,6 +68,11 @@ def is_about(terms: Sequence[Term], passage: Passage, dense: float | None = None
     if coverage(terms, text_stems) >= TOPIC_MIN_COVERAGE and coverage(names, text_stems) >= (1.0 if names else 0.0):
         return True
     return dense is not None and dense >= TOPIC_MIN_DENSE
+
+
+def best_coverage(terms: Sequence[Term], passages: Sequence[Passage]) -> float:
+    """The largest share of the topic's words any one passage (with its section path) holds."""
+    return max((coverage(terms, stems(f"{p.section or ''} {p.text}")) for p in passages), default=0.0)
 
 
 def newest_first(passages: Sequence[Passage]) -> list[Passage]:

@@ -1,0 +1,135 @@
+"""News questions on real daily briefs (three days of Wikipedia's Current events, in
+tests/data/news) and on the sample brief: a day's summary, a topic's newest reports, a named day
+without a brief, and the sample brief's conversations through `briefbot ask --questions`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.engine.answering import Answerer
+from index.knowledge_base import KnowledgeBase
+from index.loaders import load_brief
+
+DATA = Path(__file__).resolve().parent / "data"
+NEWS = DATA / "news"
+SAMPLE = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+    root = tmp_path_factory.mktemp("news")
+    kb = KnowledgeBase(NEWS, root / "data")
+    kb.reindex()
+    answerer = Answerer(kb)
+    yield answerer
+    kb.close()
+
+
+def test_wikipedia_items_keep_their_topic_path_and_sources_and_lose_the_page_chrome() -> None:
+    brief = load_brief(NEWS / "2025-12-07.html")
+    sections = [p.section for p in brief.paragraphs]
+    texts = [brief.text[p.start : p.end] for p in brief.paragraphs]
+    senyar = next(i for i, text in enumerate(texts) if "908" in text)
+    assert sections[senyar] == "Disasters and accidents › 2025 North Indian Ocean cyclone season › Cyclone Senyar"
+    assert texts[senyar].endswith("(Al Jazeera)")  # the item keeps its source
+    assert "Armed conflicts and attacks" not in texts  # a heading is a section, not a paragraph
+    assert not any(word in brief.text.split() for word in ("edit", "history", "watch"))  # page chrome
+    assert ".mw-parser-output" not in brief.text  # styles
+
+
+def test_a_days_summary_cites_that_days_items_under_their_sections(news: Answerer) -> None:
+    answer = news.answer("Berita 6 Desember 2025")
+    assert not answer.abstained and answer.kind == "day_summary"
+    assert 3 <= len(answer.citations) <= 8
+    assert {c.date for c in answer.citations} == {date(2025, 12, 6)}
+    assert answer.text.startswith("Ringkasan berita 6 Desember 2025")  # the asker's language
+    assert "Disasters and accidents" in answer.text.splitlines()  # sections as headings
+    assert len({c.section.split(" › ")[0] for c in answer.citations if c.section}) >= 3  # across sections
+
+
+def test_the_latest_on_a_topic_comes_newest_first_each_dated(news: Answerer) -> None:
+    answer = news.answer("Latest on Afghanistan–Pakistan clashes?")
+    assert not answer.abstained and answer.kind == "latest"
+    dates = [c.date for c in answer.citations]
+    assert dates[0] == date(2025, 12, 6) and date(2025, 12, 5) in dates
+    assert dates == sorted(dates, reverse=True)
+    assert "6 Dec 2025" in answer.text
+
+
+def test_a_topic_on_a_named_day_cites_only_that_day(news: Answerer) -> None:
+    answer = news.answer("Apa isi ringkasan 5 Desember 2025 tentang Colombian conflict?")
+    assert not answer.abstained
+    assert {c.date for c in answer.citations} == {date(2025, 12, 5)}
+    assert any("Clan del Golfo" in c.quote for c in answer.citations)
+
+
+def test_a_day_without_a_brief_is_said_so_with_the_nearest_days_and_nothing_cited(news: Answerer) -> None:
+    answer = news.answer("News of December 8, 2025")
+    assert answer.abstained and answer.reason == "no_brief_on_date" and not answer.citations
+    assert "no brief for December 8, 2025" in answer.text and "December 7, 2025" in answer.text
+    indonesian = news.answer("Apa isi ringkasan tanggal 1 Desember 2025?")
+    assert indonesian.reason == "no_brief_on_date" and "5 Desember 2025" in indonesian.text
+
+
+def test_what_the_briefs_dont_say_is_not_answered(news: Answerer) -> None:
+    for question in ("What is the capital of France?", "Apa resep rendang?", "What did Napoleon say?"):
+        answer = news.answer(question)
+        assert answer.abstained and answer.reason == "not_covered" and not answer.citations, question
+
+
+def _ask_chats(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[dict[str, object]]) -> list[dict]:
+    briefs = tmp_path / "briefs"
+    briefs.mkdir()
+    shutil.copy(SAMPLE, briefs / SAMPLE.name)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    assert main(["--briefs", str(briefs), "--data", str(tmp_path / "data"), "index"]) == 0
+    capsys.readouterr()
+    # The folders after the subcommand work too.
+    assert main(["ask", "--questions", str(questions), "--briefs", str(briefs), "--data", str(tmp_path / "data")]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_the_sample_brief_conversations_answer_and_cite_as_a_reader_expects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        {"qid": "kursk", "chat": "a", "question": "Apa yang terjadi di Kursk?"},
+        {"qid": "rutte", "chat": "a", "question": "Apa kata Rutte?"},
+        {"qid": "today", "chat": "a", "question": "Ringkas berita hari ini"},
+        {"qid": "korea", "chat": "b", "question": "Korea Utara"},
+        {"qid": "yesterday", "chat": "b", "question": "dan kemarin?"},
+        {"qid": "12nov", "chat": "b", "question": "dan 12 November?"},
+        {"qid": "china", "chat": "c", "question": "Siapa yang ditemui Shoigu di Beijing?"},
+        {"qid": "thanks", "chat": "c", "question": "terima kasih"},
+        {"qid": "france", "question": "What is the capital of France?"},
+    ]
+    answers = {item["qid"]: item for item in _ask_chats(tmp_path, capsys, lines)}
+
+    def paragraphs(qid: str) -> list[int]:
+        return [p for c in answers[qid]["citations"] for p in c["paragraphs"]]
+
+    assert not answers["kursk"]["abstained"] and 3 in paragraphs("kursk") and "Kursk" in answers["kursk"]["answer"]
+    assert not answers["rutte"]["abstained"] and paragraphs("rutte")[0] == 4
+    # A request of its own, not a follow-up of the Rutte question: both sections, cited.
+    today = answers["today"]
+    assert today["kind"] == "day_summary" and today["resolved_question"] is None
+    assert {c["section"] for c in today["citations"]} == {"Pertempuran", "Hubungan internasional"}
+    # A bare topic answered in Indonesian, with no English scaffolding.
+    korea = answers["korea"]
+    assert not korea["abstained"] and 3 in paragraphs("korea")
+    assert korea["notes"] == [] and "Understood" not in korea["answer"]
+    # Only the 13 November brief exists: yesterday and 12 November are said to have none.
+    for qid in ("yesterday", "12nov"):
+        assert answers[qid]["abstained"] and answers[qid]["reason"] == "no_brief_on_date", qid
+        assert answers[qid]["citations"] == [] and "13 November 2024" in answers[qid]["answer"]
+    assert answers["yesterday"]["notes"][0].startswith("Dipahami sebagai")
+    assert answers["thanks"]["kind"] == "small_talk" and answers["thanks"]["citations"] == []
+    assert answers["france"]["abstained"] and answers["france"]["reason"] == "not_covered"
