@@ -277,12 +277,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 DEFAULT_NEWS_DIR = Path("../shared/news")
 DEFAULT_NEWS_WORK_DIR = Path(".cache/news-eval")
+DEFAULT_OWN_QUESTIONS = Path(__file__).resolve().parents[1] / "benchmarks" / "news_own_questions.jsonl"
 
 
 def cmd_news_eval(args: argparse.Namespace) -> int:
     """News-intent questions on the real daily briefs of ../shared/news (see bot/engine/news_eval.py)."""
     from bot.engine.answering import Answerer
-    from bot.engine.news_eval import evaluate_news, format_table, read_news_questions, summarize
+    from bot.engine.news_eval import (
+        evaluate_news, evaluate_own, format_table, read_news_questions, read_own_questions, summarize,
+    )
 
     settings = _settings(args)
     kb = KnowledgeBase.from_settings(settings.model_copy(update={
@@ -293,20 +296,29 @@ def cmd_news_eval(args: argparse.Namespace) -> int:
         with progress_bar() as update:
             kb.reindex(progress=update)
         results = evaluate_news(answerer, read_news_questions(args.news_dir / "questions.jsonl"))
+        own = evaluate_own(answerer, read_own_questions(args.own_questions)) if args.own_questions.exists() else None
     finally:
         answerer.close()
         kb.close()
     summary = summarize(results)
+    if own is not None:
+        summary["own_questions"] = {key: value for key, value in own.items() if key != "wrong"}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print(format_table(summary))
+        if own is not None:
+            print(f"own questions ({args.own_questions}): {own['answerable']} answerable, "
+                  f"{own['answered_right']:.2f} answered with the right citation; {own['unanswerable']} "
+                  f"the briefs don't answer, {own['abstained_right']:.2f} rightly declined")
     if args.failures:
         for result in results:
             if not result.right:
                 cited = [(c.date.isoformat() if c.date else None, c.quote[:70]) for c in result.answer.citations[:3]]
                 print(f"✗ {result.question.kind} {result.question.question!r} (gold {result.question.gold_date}) "
                       f"-> {result.answer.kind}, abstained={result.answer.abstained}, {cited}", file=sys.stderr)
+        for line in own["wrong"] if own is not None else []:  # type: ignore[union-attr]
+            print(f"✗ own {line}", file=sys.stderr)
     return 0
 
 
@@ -443,6 +455,10 @@ def build_parser() -> argparse.ArgumentParser:
     news_eval = commands.add_parser("news-eval", help="news questions on ../shared/news (topics, days, summaries)")
     news_eval.add_argument("--news-dir", type=Path, default=DEFAULT_NEWS_DIR)
     news_eval.add_argument("--work-dir", type=Path, default=DEFAULT_NEWS_WORK_DIR)
+    news_eval.add_argument(
+        "--own-questions", type=Path, default=DEFAULT_OWN_QUESTIONS,
+        help="questions labelled by hand, answerable or not, reported beside",
+    )
     news_eval.add_argument("--json", action="store_true")
     news_eval.add_argument("--failures", action="store_true", help="also list the questions answered wrong")
     news_eval.set_defaults(handler=cmd_news_eval)

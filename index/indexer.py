@@ -25,7 +25,7 @@ import numpy as np
 
 from index.chunking import chunk_brief
 from index.embeddings import BriefEmbeddings
-from index.loaders import SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
+from index.loaders import PARSER_VERSION, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
 from index.models import BriefRecord, Chunk, ParsedBrief
 from index.store import (
     SCHEMA_VERSION,
@@ -176,10 +176,12 @@ class Indexer:
     def _run_locked(self, catalog: Catalog, *, full: bool, notify: ProgressListener) -> IndexReport:
         if not full:
             catalog.check_embedder(self.embedder.info)
-        # Terms written by an older tokenizer would not match today's queries: rewrite them all.
-        # Cheap, since the vector cache spares every re-embedding.
-        stale_terms = catalog.meta().get("lexicon") != LEXICON_VERSION
-        full = full or (stale_terms and catalog.embedder_on_disk() is not None)
+        # Terms written by an older tokenizer would not match today's queries, and briefs read by
+        # an older loader lack what it now keeps (sections, topic paths): rewrite them all.
+        # Cheap, since the vector cache spares the re-embedding of every unchanged chunk.
+        meta = catalog.meta()
+        stale = meta.get("lexicon") != LEXICON_VERSION or meta.get("parser") != PARSER_VERSION
+        full = full or (stale and catalog.embedder_on_disk() is not None)
         known = {record.source: record for record in catalog.briefs()}
         files = brief_files(self.briefs_dir)
 
@@ -320,6 +322,7 @@ class Indexer:
             _set_meta(conn, "embedder", json.dumps(info.to_json()))
             _set_meta(conn, "schema_version", str(SCHEMA_VERSION))
             _set_meta(conn, "lexicon", LEXICON_VERSION)
+            _set_meta(conn, "parser", PARSER_VERSION)
             _set_meta(conn, "last_indexed_at", _now())
             conn.execute(
                 "DELETE FROM vector_cache WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)"

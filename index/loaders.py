@@ -26,6 +26,10 @@ from index.text.language import detect_language, normalize_language_code
 from index.models import Paragraph, ParsedBrief
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+# Recorded in the catalog. Change it whenever a loader reads files differently (sections, topic
+# paths, what is left out): the next reindex then re-reads every brief, reusing cached vectors
+# for every chunk whose text did not change.
+PARSER_VERSION = "2-topic-paths"
 
 # A section heading in plain text is a short line without sentence punctuation ("Pertempuran").
 HEADING_MAX_CHARS = 60

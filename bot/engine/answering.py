@@ -19,7 +19,7 @@ from bot.engine.abstention import assess
 from bot.engine.answer_model import Answer, BriefRef, Citation
 from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose, score
 from bot.engine.followups import ConversationMemory, followup_subject, rewrite
-from index.text.matching import Term, content_terms
+from index.text.matching import Term, content_terms, coverage, stems
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.news import about_topic, best_coverage, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
@@ -167,7 +167,10 @@ class Answerer:
     def _statements(self, base: Answer, understood: Understanding, days: Sequence[date] | None) -> Answer:
         speaker = understood.speaker or understood.topic
         hits = [*self._topic_hits(speaker, days, recent=False), *self.kb.search(understood.question, k=RETRIEVED, dates=days)]
-        points = said_by(topic_terms(speaker), hits)
+        # "What did Trump say about Antifa?": his words on that, when the briefs have them.
+        about = [t for t in topic_terms(understood.topic) if t not in topic_terms(speaker)]
+        on_subject = [hit for hit in hits if coverage(about, stems(hit.text)) >= STATEMENT_SUBJECT_MIN_COVERAGE]
+        points = said_by(topic_terms(speaker), on_subject if about and on_subject else hits)
         if not points:
             return _abstention(base, hits)
         text, citations = compose_points(points, base.language, reply(base.language, "statement", who=speaker))
@@ -219,6 +222,8 @@ _BASE_FIELDS = ("question", "language", "resolved_question", "notes", "kind")
 TOPIC_MENTIONS = 12
 TOPIC_LABELLED = 40  # passages holding the topic's words in a row, among them those filed under its very name
 TOPIC_SEARCHED = 10
+# "What did X say about Y?": passages holding this share of Y's words are X's words on Y.
+STATEMENT_SUBJECT_MIN_COVERAGE = 0.5
 # A topic none of whose passages holds this share of its words is not looked up as a question
 # either ("Apa yang terjadi di Atlantis?"); "North Korean troops" of Indonesian briefs holds 0.4.
 CROSS_LINGUAL_TOPIC_MIN_COVERAGE = 0.3

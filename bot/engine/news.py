@@ -9,6 +9,7 @@ the alerts of followed topics.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,7 @@ from bot.engine.replies import format_day, reply
 from index.models import Hit, Passage
 from index.text.matching import Term, content_terms, coverage, stems
 from index.text.sentences import split_sentences, split_sources
+from index.text.stopwords import TOPIC_STOP_WORDS
 
 # A day's summary: at least this many points when the brief has them, at most the other.
 SUMMARY_MIN_POINTS = 3
@@ -106,9 +108,17 @@ def _topic_point(passage: Passage, terms: Sequence[Term]) -> Point:
 
 
 def _filed_under(topic: str, passage: Passage) -> bool:
-    """Whether one of the passage's topic labels is the topic's very name."""
-    folded = " ".join(topic.casefold().split())
-    return bool(folded) and folded in {label.casefold() for label in (passage.section or "").split(TOP_SECTION_SEPARATOR)}
+    """Whether one of the passage's topic labels is the topic's very name (function words aside:
+    the question's topic "Russian invasion Ukraine" is the label "Russian invasion of Ukraine")."""
+    wanted = _label_key(topic)
+    return bool(wanted) and wanted in {_label_key(label) for label in (passage.section or "").split(TOP_SECTION_SEPARATOR)}
+
+
+def _label_key(label: str) -> str:
+    return " ".join(w for w in _LABEL_WORD.findall(label.casefold()) if w not in TOPIC_STOP_WORDS)
+
+
+_LABEL_WORD = re.compile(r"\w+")
 
 
 def said_by(speaker_terms: Sequence[Term], hits: Sequence[Hit], limit: int = TOPIC_MAX_POINTS) -> list[Point]:

@@ -139,3 +139,65 @@ def format_table(summary: dict[str, object]) -> str:
         lines.append(f"| {kind} | {cells[0]} | {cells[1]} |")
     lines.append(f"\noverall {summary['overall']:.3f}; latency p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms")
     return "\n".join(lines)
+
+
+# -- questions of our own ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OwnQuestion:
+    """A question labelled by hand: answered with a citation holding `cite` (or dated `date`),
+    or abstained (with `reason`, when given)."""
+
+    qid: str
+    kind: str
+    language: str
+    question: str
+    expect: str  # "answer" | "abstain"
+    cite: str | None = None
+    date: str | None = None
+    reason: str | None = None
+
+
+def read_own_questions(path: Path) -> list[OwnQuestion]:
+    return [
+        OwnQuestion(
+            item["qid"], item["kind"], item["lang"], item["question"], item["expect"],
+            item.get("cite"), item.get("date"), item.get("reason"),
+        )
+        for item in map(json.loads, filter(str.strip, path.read_text(encoding="utf-8").splitlines()))
+    ]
+
+
+def own_is_right(question: OwnQuestion, answer: Answer) -> bool:
+    if question.expect == "abstain":
+        return answer.abstained and not answer.citations and (question.reason in (None, answer.reason))
+    if answer.abstained or not answer.citations:
+        return False
+    if question.date is not None:
+        return all(_dated(c) == question.date for c in answer.citations)
+    return any(question.cite.casefold() in c.quote.casefold() for c in answer.citations) if question.cite else True
+
+
+def evaluate_own(answerer: Answerer, questions: Iterable[OwnQuestion]) -> dict[str, object]:
+    """Right answers among the answerable questions, right abstentions among the others."""
+    answerable = right_answers = unanswerable = right_abstentions = 0
+    wrong: list[str] = []
+    for n, question in enumerate(questions):
+        answer = answerer.answer(question.question, chat_key=f"own-eval-{n}")
+        right = own_is_right(question, answer)
+        if question.expect == "answer":
+            answerable += 1
+            right_answers += right
+        else:
+            unanswerable += 1
+            right_abstentions += right
+        if not right:
+            wrong.append(f"{question.qid} {question.question!r} -> {answer.kind}, abstained={answer.abstained}")
+    return {
+        "answerable": answerable,
+        "answered_right": round(right_answers / max(1, answerable), 4),
+        "unanswerable": unanswerable,
+        "abstained_right": round(right_abstentions / max(1, unanswerable), 4),
+        "wrong": wrong,
+    }
