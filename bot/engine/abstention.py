@@ -48,7 +48,7 @@ CROSS_LINGUAL_MIN_DENSE = 0.79
 # ... and a few of its words must still be there: names and numbers are written alike in both
 # languages ("drones"/"drone", "Ukraine"/"Ukraina"); a question sharing none of them ("Siapa
 # pemenang Piala Dunia 2022?" of English briefs on a tennis final) is about something else.
-CROSS_LINGUAL_MIN_COVERAGE = 0.2
+CROSS_LINGUAL_MIN_COVERAGE = 0.15
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from index.text.matching import Term, content_terms, coverage, stems
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.news import about_topic, best_coverage, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
-from bot.engine.understanding import DayReference, Understanding, resolve_days, understand
+from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
 from index.text.language import DEFAULT_LANGUAGE, detect_language
@@ -170,7 +170,7 @@ class Answerer:
         # "What did Trump say about Antifa?": his words on that, when the briefs have them.
         about = [t for t in topic_terms(understood.topic) if t not in topic_terms(speaker)]
         on_subject = [hit for hit in hits if coverage(about, stems(hit.text)) >= STATEMENT_SUBJECT_MIN_COVERAGE]
-        points = said_by(topic_terms(speaker), on_subject if about and on_subject else hits)
+        points = (about and said_by(topic_terms(speaker), on_subject)) or said_by(topic_terms(speaker), hits)
         if not points:
             return _abstention(base, hits)
         text, citations = compose_points(points, base.language, reply(base.language, "statement", who=speaker))
@@ -185,7 +185,8 @@ class Answerer:
 
     def _fact(self, base: Answer, asked: str, days: Sequence[date] | None) -> Answer:
         hits = self.kb.search(asked, k=RETRIEVED, dates=days) if days else self.kb.search(asked, k=RETRIEVED)
-        terms = content_terms(asked)
+        # Its day is settled by now: "today" is not a word the passage has to contain.
+        terms = content_terms(without_days(asked))
         if not assess(asked, terms, hits).answerable:
             return _abstention(base, hits)
         if self._llm is not None:

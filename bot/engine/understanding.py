@@ -75,7 +75,7 @@ NEWS_WORDS = frozenset(
     """
     berita news ringkasan ringkas ringkaslah rangkum rangkuman rangkumkan ikhtisar summary summarize
     summarise summarised brief briefs isi headline headlines highlight highlights kabar info informasi
-    update updates perkembangan terjadi happened happening happen going stories story top utama
+    update updates perkembangan terjadi happened happening kata dikatakan pernyataan say said says happen going stories story top utama
     penting important key main today's yesterday's hari tanggal date day days edition edisi
     terbaru terkini latest newest recent most terakhir last week minggu pekan lalu sejak since
     baru new what's whats s apa give show me tell please tolong dong ya kasih beri berikan
@@ -217,6 +217,16 @@ def day_spans(text: str) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def without_days(text: str) -> str:
+    """`text` with the words naming days taken out ("... shot down today?" -> "... shot down ?")."""
+    kept, cursor = [], 0
+    for start, end in day_spans(text):
+        kept.append(text[cursor:start])
+        cursor = end
+    kept.append(text[cursor:])
+    return " ".join("".join(kept).split())
 
 
 def topic_words(text: str) -> str:
