@@ -16,6 +16,7 @@ from bot.engine.answering import Answerer
 from bot.telegram_bot.render import format_date, short_title, source_label
 from bot.telegram_bot.handlers import MAX_QUESTION_CHARS
 from index.knowledge_base import KnowledgeBase
+from index.text.sentences import split_sources
 from index.store import IndexError_
 
 PROMPT = "? "
@@ -87,6 +88,8 @@ def format_answer(answer: Answer) -> str:
         lines.append("")
         for citation in answer.citations:
             lines.append(source_label(citation, answer.language))
+            if split_sources(citation.quote)[0] in answer.text:
+                continue  # a summary's or a topic's point already quotes it in full
             quote = textwrap.shorten(citation.quote, QUOTE_SHOWN_CHARS, placeholder=" …")
             lines += textwrap.wrap(f"“{quote}”", width=100, initial_indent="    ", subsequent_indent="    ")
     return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose,
 from bot.engine.followups import ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms, coverage, stems
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
-from bot.engine.news import about_topic, best_coverage, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
@@ -151,7 +151,8 @@ class Answerer:
             # Asked in the other language than the briefs ("North Korean troops" of Indonesian
             # briefs), a topic shares few words with them: the question's own relevance decision,
             # which weighs meaning across languages, may still find it answered.
-            if best_coverage(topic_terms(topic), hits) >= CROSS_LINGUAL_TOPIC_MIN_COVERAGE:
+            cross_lingual = bool(hits) and detect_language(understood.question) != detect_language(hits[0].text)
+            if cross_lingual and best_coverage(topic_terms(topic), hits) >= CROSS_LINGUAL_TOPIC_MIN_COVERAGE:
                 answered = self._fact(base, understood.question, days)
                 if not answered.abstained:
                     return answered
@@ -204,12 +205,13 @@ class Answerer:
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
 
     def _example_topic(self) -> str:
-        """A name from the newest brief, for the small-talk reply's example question."""
-        briefs = self.kb.briefs()
-        for passage in self.kb.passages_on(briefs[0].date) if briefs and briefs[0].date else []:
-            names = [w for w in passage.text.split()[1:6] if w[:1].isupper() and w.isalpha()]
-            if names:
-                return names[0]
+        """A story or a name from the newest brief, for the small-talk reply's example question."""
+        brief_dates = self.kb.brief_dates()
+        for passage in self.kb.passages_on(brief_dates[0]) if brief_dates else []:
+            label = story_label(passage.section) if passage.section and TOP_SECTION_SEPARATOR in passage.section else ""
+            names = names_in(passage.text)
+            if label or names:
+                return label or names[0]
         return "Kursk"
 
     def close(self) -> None:

@@ -155,6 +155,21 @@ def day_points(passages: Sequence[Passage]) -> list[Point]:
     return [_point(p, heading=section or None) for section, items in chosen.items() for p in items]
 
 
+# A name: two or more capitalized words ("Korea Utara", "Mark Rutte"); the sentence's first word
+# is skipped, being capitalized anyway.
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+(?: [A-Z][a-z]+)+")
+
+
+def names_in(text: str) -> list[str]:
+    """The multi-word names a passage mentions, in order."""
+    return _NAME.findall(text)
+
+
+def story_label(section: str | None) -> str:
+    """The innermost topic of a section path: "Cyclone Senyar" of "... › Cyclone Senyar"."""
+    return (section or "").split(TOP_SECTION_SEPARATOR)[-1]
+
+
 def top_section(section: str | None) -> str:
     return (section or "").split(TOP_SECTION_SEPARATOR)[0]
 

@@ -32,6 +32,7 @@ from bot.telegram_bot.render import (
     render_passage,
 )
 from bot.settings import Settings
+from bot.engine.news import story_label
 from bot.telegram_bot.texts import example_questions, language_of, text
 from index.indexer import brief_files
 from index.knowledge_base import KnowledgeBase
@@ -333,16 +334,12 @@ def _examples(services: BotServices, language: str) -> list[str]:
     if key not in services.examples:
         if any(cached[:2] != key[:2] for cached in services.examples):
             services.examples.clear()  # a newer brief: the old questions are stale
-        # The brief's own title finds its passages; those of other briefs are left out.
-        hits = [
-            hit
-            for hit in services.kb.search(newest.title, k=EXAMPLE_PASSAGES)
-            if hit.brief_id == newest.brief_id
-        ]
-        hits.sort(key=lambda hit: hit.start)
-        sections = [hit.section for hit in hits if hit.section]
+        passages = [p for p in services.kb.passages_on(newest.date) if p.brief_id == newest.brief_id] if newest.date else []
+        passages = passages[:EXAMPLE_PASSAGES]
+        # "Cyclone Senyar" of "Disasters and accidents › ... › Cyclone Senyar": the story asked about.
+        sections = [story_label(p.section) for p in passages if p.section]
         services.examples[key] = example_questions(
-            sections, [hit.text for hit in hits], newest.date, language
+            sections, [p.text for p in passages], newest.date, language
         )
     return services.examples[key]
 

@@ -7,9 +7,10 @@ so a brief title or a file name can never break the markup.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from datetime import date
+
+from bot.engine.news import names_in
 
 INDONESIAN = "id"
 ENGLISH = "en"
@@ -232,9 +233,6 @@ def text(language: str, key: str, **values: object) -> str:
 
 
 EXAMPLE_COUNT = 3
-# A name: two or more capitalized words ("Korea Utara", "Mark Rutte"); the sentence's first word
-# is skipped, being capitalized anyway.
-_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+(?: [A-Z][a-z]+)+")
 
 
 def example_questions(
@@ -246,7 +244,7 @@ def example_questions(
         _template(language, "example_section").format(topic=_lower_first(section))
         for section in dict.fromkeys(sections)
     ][: EXAMPLE_COUNT - 1]
-    names = dict.fromkeys(name for paragraph in paragraphs for name in _NAME.findall(paragraph)[:1])
+    names = dict.fromkeys(name for paragraph in paragraphs for name in names_in(paragraph)[:1])
     about_names = [_template(language, "example_name").format(topic=name) for name in names]
     chosen = about_sections + about_names[: EXAMPLE_COUNT - len(about_sections)]
     if not chosen and brief_date:

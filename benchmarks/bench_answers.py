@@ -1,0 +1,72 @@
+"""Answer latency at the size of the real daily-brief series: prints numbers, judges nothing.
+
+Indexes `../shared/news/briefs` (109 days; incremental, so a second run embeds nothing), then
+asks every news question (`questions.jsonl`) and the hand-labelled ones
+(`benchmarks/news_own_questions.jsonl`) through the bot's own `Answerer`, each in a chat of its
+own, `--rounds` times after one warm-up round, and prints p50 / p95 per question kind and overall.
+
+    .venv/bin/python benchmarks/bench_answers.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.engine.answering import Answerer  # noqa: E402
+from bot.engine.news_eval import read_news_questions, read_own_questions  # noqa: E402
+from index.knowledge_base import KnowledgeBase  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--news-dir", type=Path, default=ROOT.parent / "shared" / "news")
+    parser.add_argument("--work-dir", type=Path, default=ROOT / ".cache" / "news-eval")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    kb = KnowledgeBase(args.news_dir / "briefs", args.work_dir / "data")
+    report = kb.reindex()
+    answerer = Answerer(kb)
+    questions = [(q.kind, q.question) for q in read_news_questions(args.news_dir / "questions.jsonl")]
+    questions += [(f"own:{q.kind}", q.question) for q in read_own_questions(ROOT / "benchmarks" / "news_own_questions.jsonl")]
+    for _, question in questions:  # warm-up: model, caches, SQLite pages
+        answerer.answer(question)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    for round_ in range(args.rounds):
+        for n, (kind, question) in enumerate(questions):
+            started = time.perf_counter()
+            answerer.answer(question, chat_key=f"bench-{round_}-{n}")
+            latencies[kind].append((time.perf_counter() - started) * 1000)
+    everything = [ms for values in latencies.values() for ms in values]
+    result = {
+        "briefs": report.briefs_total,
+        "chunks": report.chunks_total,
+        "questions": len(questions),
+        "rounds": args.rounds,
+        "overall": {"p50_ms": round(statistics.median(everything), 1), "p95_ms": round(percentile(everything, 0.95), 1)},
+        "by_kind": {
+            kind: {"p50_ms": round(statistics.median(v), 1), "p95_ms": round(percentile(v, 0.95), 1), "n": len(v)}
+            for kind, v in sorted(latencies.items())
+        },
+    }
+    print(json.dumps(result, indent=2))
+    kb.close()
+
+
+if __name__ == "__main__":
+    main()
