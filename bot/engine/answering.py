@@ -124,7 +124,7 @@ class Answerer:
             return days or None  # a day number no lead line gives: a word of the question
         days = resolve_days(day, brief_dates)
         if day.kind == "date" and day.day is not None:
-            if understood.kind == "fact" and _names_an_event(day, brief_dates):
+            if understood.kind != "day_summary" and _names_an_event(day, brief_dates):
                 return None  # "the treaty of 17 August 1945": a date in the question, not its day
             if day.day in brief_dates:
                 return [day.day]

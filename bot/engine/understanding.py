@@ -55,7 +55,7 @@ _LATEST = re.compile(
     re.IGNORECASE,
 )
 # "since yesterday" is a request for what is new in the newest brief.
-_WHATS_NEW = re.compile(r"\b(?:what'?s\s+new|apa\s+yang\s+baru|ada\s+(?:berita\s+)?apa|yang\s+baru)\b", re.IGNORECASE)
+_WHATS_NEW = re.compile(r"\b(?:what'?s\s+new|what\s+is\s+new|apa\s+yang\s+baru|ada\s+(?:berita\s+)?apa\s+(?:hari\s+ini|saja))\b", re.IGNORECASE)
 
 _SINCE_YESTERDAY = re.compile(r"\b(?:since|sejak)\s+(?:yesterday|kemarin)\b", re.IGNORECASE)
 
@@ -87,11 +87,12 @@ NEWS_WORDS = frozenset(
 # Topic requests that are not factoid questions: "apa yang terjadi di X", "what happened in X".
 _TOPIC_REQUEST = re.compile(
     r"\b(?:apa\s+yang\s+terjadi|ada\s+apa|bagaimana\s+(?:perkembangan|kabar|situasi|keadaan)|"
-    r"perkembangan|kabar|situasi|what\s+happened|what'?s\s+happening|what\s+is\s+happening|"
+    r"perkembangan|situasi|what\s+happened|what'?s\s+happening|what\s+is\s+happening|"
     r"what'?s\s+going\s+on|tell\s+me\s+about|ceritakan|jelaskan\s+tentang|news\s+(?:on|about)|"
     r"berita\s+(?:tentang|soal|mengenai|seputar)|update\s+(?:on|about|mengenai|tentang)|"
     r"how\s+is|how\s+are|situation|developments?|what\s+(?:did|does|has|is)\s+.+?\s+(?:do|doing|done)|"
-    r"apa\s+yang\s+(?:dilakukan|terjadi))\b",
+    r"apa\s+yang\s+(?:dilakukan|terjadi)|apa\s+isi|isi\s+ringkasan|say\s+about|said\s+about|"
+    r"what\s+(?:did|does|do)\s+the\s+briefs?|in\s+the\s+briefs?\s+(?:of|on|about))\b",
     re.IGNORECASE,
 )
 
@@ -156,9 +157,14 @@ def understand(question: str, *, reference: date | None = None, language: str | 
         if day is not None or latest or _asks_for_news(words):
             return Understanding(question, lang, "day_summary", "", day)
         return Understanding(question, lang, "small_talk", "")
+    asks = _asks_a_question(words)
+    if _TOPIC_REQUEST.search(text):
+        return Understanding(question, lang, "latest" if latest and day is None else "topic", topic, day)
+    if asks:  # "Siapa ...?", "Penghargaan apakah ...?", "How many ...?": the passage that answers
+        return Understanding(question, lang, "fact", topic, day)
     if latest and day is None:
         return Understanding(question, lang, "latest", topic, None)
-    if _TOPIC_REQUEST.search(text) or _is_bare_topic(words) or (day is not None and not _asks_fact(words)):
+    if _is_bare_topic(words) or day is not None:
         return Understanding(question, lang, "topic", topic, day)
     return Understanding(question, lang, "fact", topic, day)
 
@@ -279,10 +285,10 @@ def _asks_for_news(words: list[str]) -> bool:
     return any(w in NEWS_WORDS and w not in TOPIC_STOP_WORDS for w in words)
 
 
-def _asks_fact(words: list[str]) -> bool:
-    """An opening question word other than "what" / "apa": who, how many, when, why..."""
-    factoid = QUESTION_WORDS - {"apa", "what", "apakah"}
-    return any(w in factoid for w in words[:3])
+def _asks_a_question(words: list[str]) -> bool:
+    """A question word anywhere ("siapa", "what", "Penghargaan apakah ..."), or an Indonesian
+    word asking with "-kah" ("darimanakah", "keberapakah")."""
+    return any(w in QUESTION_WORDS or (w.endswith("kah") and len(w) > 4) for w in words)
 
 
 def _is_bare_topic(words: list[str]) -> bool:
