@@ -133,3 +133,14 @@ def test_the_sample_brief_conversations_answer_and_cite_as_a_reader_expects(
     assert answers["yesterday"]["notes"][0].startswith("Dipahami sebagai")
     assert answers["thanks"]["kind"] == "small_talk" and answers["thanks"]["citations"] == []
     assert answers["france"]["abstained"] and answers["france"]["reason"] == "not_covered"
+
+
+def test_a_news_items_source_marks_are_shown_as_its_sources_and_its_topic_path_as_its_place(news: Answerer) -> None:
+    from bot.telegram_bot.render import render_answer
+
+    answer = news.answer("Latest on Cyclone Senyar?")
+    assert answer.citations[0].date == date(2025, 12, 7)
+    assert answer.citations[0].quote.endswith("(Al Jazeera)")  # the quote stays the exact item
+    assert "(Al Jazeera)" not in answer.text  # the point reads without it
+    html = "\n".join(render_answer(answer))
+    assert "Cyclone Senyar, ¶5 (reported by Al Jazeera)" in html

@@ -20,6 +20,7 @@ from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import Status
 from index.models import Passage
+from index.text.sentences import split_sources
 from index.models import BriefRecord
 
 BRIEFS_PER_PAGE = 10
@@ -143,6 +144,9 @@ def source_label(citation: Citation, language: str) -> str:
     )
     pieces = [f"[{citation.n}] {short_title(citation.title)}", format_date(citation.date, language)]
     label = " — ".join([*pieces, location] if location else pieces)
+    _, reported_by = split_sources(citation.quote)
+    if reported_by:  # a news item's own source marks: "(Reuters) (AP)"
+        label += f" ({text(language, 'reported_by', sources=', '.join(reported_by))})"
     if citation.also_in:
         label += f" ({text(language, 'also_in', dates=_also_in_dates(citation, language))})"
     return label

@@ -97,6 +97,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "sources": {"id": "Sumber", "en": "Sources"},
     "also_in": {"id": "juga di ringkasan {dates}", "en": "also in the briefs of {dates}"},
+    "reported_by": {"id": "dilaporkan {sources}", "en": "reported by {sources}"},
     "closest": {
         "id": "Ringkasan yang paling dekat:",
         "en": "The closest briefs:",
