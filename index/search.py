@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ from index.embeddings import BriefEmbeddings
 from index.models import Hit, Passage
 from index.query_dates import LEAD_CHARS, DateIntent, lead_mentions_day, read_date_intent, resolve_dates
 from index.store import Catalog, build_faiss, read_faiss, vector_file
+from index.text.matching import text_key
 from index.text.terms import lexical_terms
 
 
@@ -422,14 +422,6 @@ def collapse_duplicates(
     ]
 
 
-_WORD = re.compile(r"\w+")
-
-
-def text_key(text: str) -> str:
-    """Text compared for identity: case, punctuation and spacing don't make two paragraphs differ."""
-    return " ".join(_WORD.findall(text.lower()))
-
-
 # -- helpers ----------------------------------------------------------------------------------
 
 
@@ -470,6 +462,5 @@ __all__ = [
     "Retriever",
     "bm25_idf",
     "fts_match_expression",
-    "text_key",
     "fuse",
 ]

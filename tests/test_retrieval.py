@@ -285,3 +285,13 @@ def test_eval_counts_the_gold_passage_found_through_a_newer_copy_of_it(
 
 def _write_jsonl(path: Path, rows: list[dict[str, object]]) -> None:
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+
+
+def test_whats_new_since_yesterday_leaves_out_what_yesterdays_brief_already_said(two_days: KnowledgeBase) -> None:
+    answerer = Answerer(two_days)
+    today = answerer.answer("Ringkas berita hari ini")
+    new = answerer.answer("Apa yang baru sejak kemarin?")
+    assert {c.date for c in new.citations} == {NOV_13}
+    assert any(c.quote in REPEATED for c in today.citations)  # the running story is in today's brief
+    assert not any(c.quote in REPEATED for c in new.citations)  # but it is not new
+    assert 0 < len(new.citations) < len(today.citations)

@@ -19,7 +19,7 @@ from bot.engine.abstention import assess
 from bot.engine.answer_model import Answer, BriefRef, Citation
 from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose, score
 from bot.engine.followups import ConversationMemory, followup_subject, rewrite
-from index.text.matching import Term, content_terms, coverage, stems
+from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
@@ -88,7 +88,9 @@ class Answerer:
         if isinstance(days, Answer):  # a named day without a brief
             return replace(days, **{f: getattr(base, f) for f in _BASE_FIELDS})
         if understood.kind == "day_summary":
-            return self._day_summary(base, days or brief_dates[:1])
+            days = days or brief_dates[:1]
+            before = [d for d in brief_dates if d < min(days)][:1] if understood.new_only else []
+            return self._day_summary(base, days, leave_out=before)
         if understood.kind in ("topic", "latest"):
             return self._about_topic(base, understood, days)
         if understood.kind == "statement":
@@ -135,8 +137,13 @@ class Answerer:
 
     # -- answers per kind -----------------------------------------------------------------------
 
-    def _day_summary(self, base: Answer, days: Sequence[date]) -> Answer:
-        passages = [p for day in sorted(days, reverse=True) for p in self.kb.passages_on(day)]
+    def _day_summary(self, base: Answer, days: Sequence[date], *, leave_out: Sequence[date] = ()) -> Answer:
+        """The days' briefs in points; what the briefs of `leave_out` already said is left out
+        ("what's new since yesterday": a running story's repeated paragraphs are not new)."""
+        said = {text_key(p.text) for day in leave_out for p in self.kb.passages_on(day)}
+        passages = [
+            p for day in sorted(days, reverse=True) for p in self.kb.passages_on(day) if text_key(p.text) not in said
+        ]
         points = day_points(passages)
         if len(days) > 1:
             points = [replace(point, dated=True) for point in points]

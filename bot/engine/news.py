@@ -18,7 +18,7 @@ from typing import TypeVar
 from bot.engine.answer_model import Citation
 from bot.engine.replies import format_day, reply
 from index.models import Hit, Passage
-from index.text.matching import Term, content_terms, coverage, stems
+from index.text.matching import Term, content_terms, coverage, stems, text_key
 from index.text.sentences import split_sentences, split_sources
 from index.text.stopwords import TOPIC_STOP_WORDS
 
@@ -228,7 +228,7 @@ def _unique(passages: Sequence[P]) -> list[P]:
     seen_texts: set[str] = set()
     kept: list[P] = []
     for passage in passages:
-        key = " ".join(passage.text.lower().split())
+        key = text_key(passage.text)
         if passage.chunk_id in seen_ids or key in seen_texts:
             continue
         seen_ids.add(passage.chunk_id)

@@ -127,6 +127,7 @@ class Understanding:
     topic: str  # the topic words in the asker's spelling ("Korea Utara"); "" for none
     day: DayReference | None = None
     speaker: str | None = None  # kind "statement": who
+    new_only: bool = False  # "what's new since yesterday": leave out what the brief before said
 
     @property
     def search_text(self) -> str:
@@ -147,15 +148,17 @@ def understand(question: str, *, reference: date | None = None, language: str | 
         return Understanding(question, lang, "small_talk", "")
     day = read_day(text, reference)
     latest = bool(_LATEST.search(text)) or bool(_WHATS_NEW.search(text))
+    new_only = False
     if day is not None and day.kind == "yesterday" and _SINCE_YESTERDAY.search(text):
         day = DayReference("today", day.text)  # "what's new since yesterday": the newest brief
+        new_only = True
     topic = topic_words(text)
     speaker = _speaker(text)
     if speaker:
         return Understanding(question, lang, "statement", topic, day, speaker)
     if not topic:
         if day is not None or latest or _asks_for_news(words):
-            return Understanding(question, lang, "day_summary", "", day)
+            return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
         return Understanding(question, lang, "small_talk", "")
     asks = _asks_a_question(words)
     if _TOPIC_REQUEST.search(text):

@@ -86,3 +86,8 @@ def _same_word(a: str, b: str) -> bool:
             break
         shared += 1
     return shared >= _FUZZY_MIN_CHARS and shared >= min(len(a), len(b)) - _FUZZY_MAX_TAIL
+
+
+def text_key(text: str) -> str:
+    """Text compared for identity: case, punctuation and spacing don't make two paragraphs differ."""
+    return " ".join(_WORD.findall(text.lower()))
