@@ -174,7 +174,12 @@ class Answerer:
 
     def _statements(self, base: Answer, understood: Understanding, days: Sequence[date] | None) -> Answer:
         speaker = understood.speaker or understood.topic
-        hits = [*self._topic_hits(speaker, days, recent=False), *self.kb.search(understood.question, k=RETRIEVED, dates=days)]
+        # A wide look at the passages naming the speaker: most report what they did, a few what
+        # they said, and those are wanted first.
+        hits = [
+            *self._topic_hits(speaker, days, recent=False, mentions=STATEMENT_MENTIONS),
+            *self.kb.search(understood.question, k=RETRIEVED, dates=days),
+        ]
         # "What did Trump say about Antifa?": his words on that, when the briefs have them.
         about = [t for t in topic_terms(understood.topic) if t not in topic_terms(speaker)]
         on_subject = [hit for hit in hits if coverage(about, stems(hit.text)) >= STATEMENT_SUBJECT_MIN_COVERAGE]
@@ -184,12 +189,17 @@ class Answerer:
         text, citations = compose_points(points, base.language, reply(base.language, "statement", who=speaker))
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
 
-    def _topic_hits(self, topic: str, days: Sequence[date] | None, *, recent: bool) -> list[Hit]:
+    def _topic_hits(
+        self, topic: str, days: Sequence[date] | None, *, recent: bool, mentions: int = 0
+    ) -> list[Hit]:
         """Passages naming the topic (newest first), then the best matches by meaning."""
-        mentions = [*self.kb.mentions(topic, limit=TOPIC_LABELLED, phrase=True), *self.kb.mentions(topic, limit=TOPIC_MENTIONS)]
+        naming = [
+            *self.kb.mentions(topic, limit=TOPIC_LABELLED, phrase=True),
+            *self.kb.mentions(topic, limit=mentions or TOPIC_MENTIONS),
+        ]
         if days is not None:
-            mentions = [hit for hit in mentions if hit.date in days]
-        return [*mentions, *self.kb.search(topic, k=TOPIC_SEARCHED, dates=days, recent=recent)]
+            naming = [hit for hit in naming if hit.date in days]
+        return [*naming, *self.kb.search(topic, k=TOPIC_SEARCHED, dates=days, recent=recent)]
 
     def _fact(self, base: Answer, asked: str, days: Sequence[date] | None) -> Answer:
         hits = self.kb.search(asked, k=RETRIEVED, dates=days) if days else self.kb.search(asked, k=RETRIEVED)
@@ -232,6 +242,7 @@ _BASE_FIELDS = ("question", "language", "resolved_question", "notes", "kind")
 TOPIC_MENTIONS = 12
 TOPIC_LABELLED = 40  # passages holding the topic's words in a row, among them those filed under its very name
 TOPIC_SEARCHED = 10
+STATEMENT_MENTIONS = 60
 # "What did X say about Y?": passages holding this share of Y's words are X's words on Y.
 STATEMENT_SUBJECT_MIN_COVERAGE = 0.5
 # A topic none of whose passages holds this share of its words is not looked up as a question

@@ -122,20 +122,35 @@ _LABEL_WORD = re.compile(r"\w+")
 
 
 def said_by(speaker_terms: Sequence[Term], hits: Sequence[Hit], limit: int = TOPIC_MAX_POINTS) -> list[Point]:
-    """What the speaker said: the sentences naming them, newest first, one point per passage."""
-    points: list[Point] = []
+    """What the speaker said: the sentences naming them, newest first, one point per passage;
+    those where they speak ("says", "mengatakan", "menurut") before those where they only act."""
+    spoken: list[Point] = []
+    acted: list[Point] = []
     for hit in _unique(newest_first([h for h in hits if coverage(speaker_terms, stems(h.text)) >= 1.0])):
-        sentences = [
-            s for s in split_sentences(hit.text) if coverage(speaker_terms, stems(hit.text[s.start : s.end])) >= 1.0
-        ]
+        sentences = split_sentences(hit.text)
+        naming = [s for s in sentences if coverage(speaker_terms, stems(hit.text[s.start : s.end])) >= 1.0]
         # The sentence naming the speaker, and the one after it, which often carries the quote.
-        first = sentences[0] if sentences else split_sentences(hit.text)[0]
-        following = [s for s in split_sentences(hit.text) if s.start >= first.end][:1]
+        first = naming[0] if naming else sentences[0]
+        following = [s for s in sentences if s.start >= first.end][:1]
         end = following[0].end if following and following[0].end - first.start <= POINT_MAX_CHARS else first.end
-        points.append(Point(hit, first.start, end, dated=True))
-        if len(points) >= limit:
-            break
-    return points
+        speaks = bool(_SPEECH.search(hit.text[first.start : end]))
+        (spoken if speaks else acted).append(Point(hit, first.start, end, dated=True))
+    return newest_first_points([*spoken, *acted][:limit])
+
+
+# Words that report speech, in both languages of the briefs.
+_SPEECH = re.compile(
+    r"\b(?:says?|said|saying|states?|stated|tells?|told|warns?|warned|claims?|claimed|urges?|urged|"
+    r"calls?\s+(?:for|on)|called\s+(?:for|on)|announces?|announced|declares?|declared|accuses?|"
+    r"accused|insists?|insisted|argues?|argued|adds?|added|according\s+to|"
+    r"kata|katanya|mengatakan|berkata|menurut|menyatakan|mengumumkan|memperingatkan|menegaskan|"
+    r"menyebut|menuduh|mendesak|meminta|menambahkan|ujar|ucap|tutur)\b",
+    re.IGNORECASE,
+)
+
+
+def newest_first_points(points: Sequence[Point]) -> list[Point]:
+    return sorted(points, key=lambda p: (p.passage.date or date.min, -p.passage.start), reverse=True)
 
 
 def day_points(passages: Sequence[Passage]) -> list[Point]:
