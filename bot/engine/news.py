@@ -142,7 +142,8 @@ def said_by(speaker_terms: Sequence[Term], hits: Sequence[Hit], limit: int = TOP
 _SPEECH = re.compile(
     r"\b(?:says?|said|saying|states?|stated|tells?|told|warns?|warned|claims?|claimed|urges?|urged|"
     r"calls?\s+(?:for|on)|called\s+(?:for|on)|announces?|announced|declares?|declared|accuses?|"
-    r"accused|insists?|insisted|argues?|argued|adds?|added|according\s+to|"
+    r"accused|insists?|insisted|argues?|argued|adds?|added|confirms?|confirmed|denies|denied|"
+    r"admits?|admitted|according\s+to|"
     r"kata|katanya|mengatakan|berkata|menurut|menyatakan|mengumumkan|memperingatkan|menegaskan|"
     r"menyebut|menuduh|mendesak|meminta|menambahkan|ujar|ucap|tutur)\b",
     re.IGNORECASE,
