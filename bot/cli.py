@@ -275,6 +275,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
         kb.close()
 
 
+def cmd_timeline(args: argparse.Namespace) -> int:
+    """How a story developed: one cited line per brief that reports on it, oldest first."""
+    from bot.engine.timeline import build_timeline, parse_since
+    from bot.terminal import format_timeline
+
+    kb = _knowledge_base(args)
+    try:
+        since = None
+        if args.since:
+            since = parse_since(args.since, kb.brief_dates())
+            if since is None:
+                print(f"timeline: --since {args.since!r} is not a date (e.g. 2025-11-02)", file=sys.stderr)
+                return 2
+        timeline = build_timeline(kb, args.topic, since=since)
+    finally:
+        kb.close()
+    print(json.dumps(timeline.to_json(), ensure_ascii=False) if args.json else format_timeline(timeline, "en"))
+    return 0
+
+
 DEFAULT_NEWS_DIR = Path("../shared/news")
 DEFAULT_NEWS_WORK_DIR = Path(".cache/news-eval")
 DEFAULT_OWN_QUESTIONS = Path(__file__).resolve().parents[1] / "benchmarks" / "news_own_questions.jsonl"
@@ -442,6 +462,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(handler=cmd_ask)
+
+    timeline = commands.add_parser("timeline", help="how a story developed: one cited line per brief, oldest first")
+    timeline.add_argument("topic")
+    timeline.add_argument("--since", help="only briefs of this day or later (2025-11-02, or e.g. '2 November')")
+    timeline.add_argument("--json", action="store_true")
+    timeline.set_defaults(handler=cmd_timeline)
 
     answer_eval = commands.add_parser("answer-eval", help="answer quality and abstention on ../shared/eval")
     _add_eval_options(answer_eval)

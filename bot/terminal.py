@@ -13,6 +13,9 @@ from typing import TextIO
 
 from bot.engine.answer_model import Answer
 from bot.engine.answering import Answerer
+from bot.engine.digest import day_digest
+from bot.engine.replies import reply
+from bot.engine.timeline import Timeline, build_timeline
 from bot.telegram_bot.render import format_date, short_title, source_label
 from bot.telegram_bot.handlers import MAX_QUESTION_CHARS
 from index.knowledge_base import KnowledgeBase
@@ -26,6 +29,8 @@ CHAT_KEY = "terminal"
 
 HELP = """\
 Type a question about the briefs (Indonesian or English) and press Enter.
+  /today [DAY]      the newest brief (or DAY's, e.g. /today 12 November) as a cited summary
+  /timeline TOPIC   how a story developed: one cited line per brief, oldest first
   /briefs  the latest briefs
   /status  what the index holds
   /help    this help
@@ -62,6 +67,11 @@ def run_terminal_chat(
             return 0
         if command == "/help":
             say(HELP)
+        elif command in ("/today", "/latest"):
+            say(_today(kb, line.partition(" ")[2]))
+        elif command == "/timeline":
+            topic = line.partition(" ")[2].strip()
+            say(format_timeline(build_timeline(kb, topic), "en") if topic else "Usage: /timeline TOPIC")
         elif command == "/briefs":
             say(_briefs(kb))
         elif command == "/status":
@@ -93,6 +103,29 @@ def format_answer(answer: Answer) -> str:
             quote = textwrap.shorten(citation.quote, QUOTE_SHOWN_CHARS, placeholder=" …")
             lines += textwrap.wrap(f"“{quote}”", width=100, initial_indent="    ", subsequent_indent="    ")
     return "\n".join(lines) + "\n"
+
+
+def format_timeline(timeline: Timeline, language: str) -> str:
+    """Plain text: one "date — sentence [n]" line per brief, oldest first, then the sources."""
+    if not timeline.entries:
+        return reply(language, "timeline_empty", topic=timeline.topic) + "\n"
+    lines = [reply(language, "timeline", topic=timeline.topic, count=str(len(timeline.entries))), ""]
+    lines += [entry.line(language) for entry in timeline.entries]
+    lines.append("")
+    lines += [source_label(entry.citation, language) for entry in timeline.entries]
+    return "\n".join(lines) + "\n"
+
+
+def _today(kb: KnowledgeBase, day_text: str) -> str:
+    digest = day_digest(kb, "en", day_text)
+    if digest is None:
+        return f"{day_text.strip()!r} is not a day I can read; try /today 12 November."
+    around = [
+        f"{label}: /today {day.isoformat()}"
+        for label, day in (("previous", digest.previous), ("next", digest.next))
+        if day is not None
+    ]
+    return format_answer(digest.answer) + ("  ".join(around) + "\n" if around else "")
 
 
 def _reindex_summary(kb: KnowledgeBase) -> str:

@@ -251,3 +251,18 @@ def _unique(passages: Sequence[P]) -> list[P]:
         seen_texts.add(key)
         kept.append(passage)
     return kept
+
+
+def topic_sentence(passage: Passage, terms: Sequence[Term]) -> Point:
+    """The one sentence of `passage` that names the topic best (its first on a tie): a timeline's
+    line or an alert's quote, short enough to read many of in a row."""
+    sentences = split_sentences(passage.text)
+    if not sentences:
+        return Point(passage, 0, len(passage.text), dated=True)
+    best = max(sentences, key=lambda s: (coverage(terms, stems(passage.text[s.start : s.end])), -s.start))
+    return Point(passage, best.start, best.end, dated=True)
+
+
+def filed_under(topic: str, passage: Passage) -> bool:
+    """Whether the passage is filed under the topic's very name (a section label)."""
+    return _filed_under(topic, passage)

@@ -66,6 +66,14 @@ _REPLIES: dict[str, dict[str, str]] = {
         "id": "Siap! Tanyakan apa saja tentang ringkasan berita, misalnya «Ringkas berita hari ini» atau «Apa yang terjadi di {example}?».",
         "en": "Sure! Ask me anything about the briefs, e.g. “Summarize today's brief” or “What happened in {example}?”.",
     },
+    "timeline": {
+        "id": "Perkembangan {topic} dalam {count} ringkasan, terlama dulu:",
+        "en": "How {topic} developed, in {count} briefs, oldest first:",
+    },
+    "timeline_empty": {
+        "id": "Tidak ada ringkasan yang membahas {topic}.",
+        "en": "No brief reports on {topic}.",
+    },
     "understood_as": {
         "id": "Dipahami sebagai: {question}",
         "en": "Understood as: {question}",
