@@ -18,12 +18,14 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
     Message,
     MessageEntity,
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Conflict, EndPointNotFound, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
@@ -470,3 +472,50 @@ def test_html_parser_handles_links_code_blocks_and_entities() -> None:
         {"offset": 14, "length": 5, "type": "pre", "language": "python"},
         {"offset": 19, "length": 7, "type": "expandable_blockquote"},
     ]
+
+
+# -- inline mode, chat members, blocked chats -----------------------------------------------------
+
+
+def article(result_id: str, message: str = "<b>Answer</b> [1]", title: str = "Answer") -> InlineQueryResultArticle:
+    return InlineQueryResultArticle(result_id, title, InputTextMessageContent(message, parse_mode=ParseMode.HTML))
+
+
+async def test_answer_inline_query_is_validated_as_telegram_does(bot: Bot, botapi_server: BotApiServer) -> None:
+    def query() -> str:
+        return str(botapi_server.send_inline_query(ALICE, "drones")["inline_query"]["id"])
+
+    rejected = {
+        "RESULTS_TOO_MUCH": [article(str(n)) for n in range(51)],
+        "RESULT_ID_DUPLICATE": [article("same"), article("same")],
+        "RESULT_ID_INVALID": [article("x" * 65)],
+        "message is too long": [article("long", "a" * 4097)],
+        "message text is empty": [article("empty", "<b> </b>")],
+        "Can't parse entities": [article("broken", "<b>unclosed")],
+    }
+    for reason, results in rejected.items():
+        with pytest.raises(BadRequest, match=f"(?i){reason}"):
+            await bot.answer_inline_query(query(), results)
+
+    live = query()
+    assert await bot.answer_inline_query(live, [article("x" * 64, "<b>Answer</b> [1]")], cache_time=5, is_personal=True)
+    answered = botapi_server.inline_answer(live)
+    assert answered is not None and answered["results"][0]["message"]["text"] == "Answer [1]"
+    assert answered["results"][0]["message"]["entities"][0]["type"] == "bold"
+    with pytest.raises(BadRequest, match="(?i)query is too old"):
+        await bot.answer_inline_query(live, [article("again")])
+    with pytest.raises(BadRequest, match="(?i)query is too old"):
+        await bot.answer_inline_query("12345", [article("unknown")])
+
+
+async def test_chat_members_and_blocked_chats(bot: Bot, botapi_server: BotApiServer) -> None:
+    bob = User(id=1002, first_name="Bob")
+    botapi_server.send_text(ALICE, GROUP, "hi")
+    botapi_server.set_admins(GROUP, ALICE)
+    assert (await bot.get_chat_member(GROUP.id, ALICE.id)).status == "administrator"
+    assert (await bot.get_chat_member(GROUP.id, bob.id)).status == "member"
+
+    botapi_server.send_text(ALICE, ALICE_CHAT, "hi")
+    botapi_server.block_bot(ALICE_CHAT)
+    with pytest.raises(Forbidden, match="blocked"):
+        await bot.send_message(ALICE.id, "hello?")

@@ -298,8 +298,13 @@ async def test_start_greets_in_the_users_language_with_example_questions(harness
     assert english["text"].startswith("Hi, Bob!")
     assert "What's the latest on pertempuran?" in english["text"]
     assert "/briefs" in helped["text"] and "/reindex" not in helped["text"]
+    for command in ("/today", "/timeline", "/follow", "/unfollow", "/following", "@briefbot_test_bot"):
+        assert command in helped["text"]
+    assert "/today" in english["text"] and "/timeline" in indonesian["text"] and "/follow" in english["text"]
     commands = {c["command"] for c in harness.server.my_commands()}
-    assert commands == {"ask", "briefs", "help", "start"}
+    assert commands == {"ask", "briefs", "help", "start", "today", "timeline", "follow", "unfollow", "following"}
+    indonesian_menu = {c["command"]: c["description"] for c in harness.server.my_commands(language_code="id")}
+    assert indonesian_menu["timeline"].startswith("Perkembangan") and indonesian_menu["follow"].startswith("Kabari")
     assert harness.server.my_commands(language_code="id")[0]["description"].startswith("Tanya")
     admin_scope = {"type": "chat", "chat_id": ADMIN.id}
     assert {"reindex", "status", "remove"} <= {c["command"] for c in harness.server.my_commands(admin_scope)}

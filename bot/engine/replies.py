@@ -74,6 +74,10 @@ _REPLIES: dict[str, dict[str, str]] = {
         "id": "Tidak ada ringkasan yang membahas {topic}.",
         "en": "No brief reports on {topic}.",
     },
+    "alert": {
+        "id": "🔔 {topics} — ringkasan {day}:",
+        "en": "🔔 {topics} — the brief of {day}:",
+    },
     "understood_as": {
         "id": "Dipahami sebagai: {question}",
         "en": "Understood as: {question}",

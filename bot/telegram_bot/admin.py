@@ -180,6 +180,7 @@ async def _reindex_showing_progress(
     report = work.result()
     # Files changed while the reindex ran still differ from this: the watcher picks them up.
     services.folder_signature = signature
+    await services.reindexed()
     return report
 
 
@@ -199,6 +200,7 @@ async def reindex_quietly(services: BotServices, reason: str) -> None:
             logger.exception("Reindex (%s) failed", reason)
             return
         services.folder_signature = signature
+        await services.reindexed()
     logger.info(
         "Reindex (%s): %d added, %d updated, %d removed, %d unchanged, %d failed in %.1f s",
         reason,

@@ -21,6 +21,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -28,6 +29,7 @@ from telegram.ext import (
 from bot.engine.answering import Answerer
 from bot.telegram_bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
 from bot.settings import Settings
+from bot.state import BotState
 from bot.telegram_bot.admin import (
     document_received,
     reindex_command,
@@ -49,6 +51,16 @@ from bot.telegram_bot.handlers import (
     start,
     text_message,
     unknown_command,
+)
+from bot.telegram_bot.follow import AlertMessenger, follow_command, following_command, unfollow_command
+from bot.telegram_bot.inline import inline_query
+from bot.telegram_bot.news_commands import (
+    DAY_PREFIX,
+    TIMELINE_PREFIX,
+    day_button,
+    timeline_button,
+    timeline_command,
+    today_command,
 )
 from bot.telegram_bot.texts import COMMANDS_ADMINS, COMMANDS_USERS, ENGLISH, INDONESIAN
 from index.knowledge_base import KnowledgeBase
@@ -101,7 +113,9 @@ def build_application(
         .build()
     )
     answerer = answerer or Answerer.from_settings(kb, settings)
-    application.bot_data[SERVICES_KEY] = BotServices(settings, kb, answerer)
+    services = BotServices(settings, kb, answerer, BotState(kb.data_dir))
+    services.alerts = AlertMessenger(application.bot, kb, services.state)
+    application.bot_data[SERVICES_KEY] = services
     add_handlers(application)
     return application
 
@@ -116,11 +130,19 @@ def add_handlers(application: Application) -> None:
             CommandHandler("help", help_command, filters=new),
             CommandHandler("briefs", briefs_command, filters=new),
             CommandHandler("ask", ask_command, filters=new),
+            CommandHandler(["today", "latest"], today_command, filters=new),
+            CommandHandler("timeline", timeline_command, filters=new),
+            CommandHandler("follow", follow_command, filters=new),
+            CommandHandler("unfollow", unfollow_command, filters=new),
+            CommandHandler("following", following_command, filters=new),
             CommandHandler("reindex", reindex_command, filters=new),
             CommandHandler("status", status_command, filters=new),
             CommandHandler("remove", remove_command, filters=new),
             CallbackQueryHandler(passage_button, pattern=f"^{PASSAGE_PREFIX}"),
             CallbackQueryHandler(briefs_page_button, pattern=rf"^{BRIEFS_PAGE_PREFIX}\d+$"),
+            CallbackQueryHandler(day_button, pattern=rf"^{DAY_PREFIX}\d{{4}}-\d{{2}}-\d{{2}}$"),
+            CallbackQueryHandler(timeline_button, pattern=rf"^{TIMELINE_PREFIX}"),
+            InlineQueryHandler(inline_query),
             # Files shared in groups are people talking to each other: uploads are private only.
             MessageHandler(new & private & filters.Document.ALL, document_received),
             MessageHandler(new & filters.TEXT & ~filters.COMMAND, text_message),
@@ -149,6 +171,9 @@ async def on_stop(application: Application) -> None:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+    if services.alerts is not None:
+        await services.alerts.close()
+    services.state.close()
 
 
 async def _set_commands(application: Application, admin_ids: list[int]) -> None:

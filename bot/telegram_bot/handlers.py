@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from telegram import Bot, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType, FileSizeLimit, ParseMode
@@ -33,9 +34,13 @@ from bot.telegram_bot.render import (
 )
 from bot.settings import Settings
 from bot.engine.news import story_label
+from bot.state import BotState
 from bot.telegram_bot.texts import example_questions, language_of, text
 from index.indexer import brief_files
 from index.knowledge_base import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.telegram_bot.follow import AlertMessenger
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ class BotServices:
     settings: Settings
     kb: KnowledgeBase
     answerer: Answerer
+    # Followed topics, queued alerts, /timeline's buttons: what outlives a restart.
+    state: BotState
     started_at: float = field(default_factory=time.monotonic)
     # One reindex at a time from this process; `kb.reindex` also guards against other processes.
     reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -66,6 +73,12 @@ class BotServices:
     examples: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
     startup_reindex: asyncio.Task[None] | None = None
     watcher: asyncio.Task[None] | None = None
+    alerts: AlertMessenger | None = None  # set once the Application (its bot) exists
+
+    async def reindexed(self) -> None:
+        """After every reindex: alerts for the briefs it added or changed."""
+        if self.alerts is not None:
+            await self.alerts.check()
 
     def is_admin(self, update: Update) -> bool:
         user = update.effective_user
@@ -102,7 +115,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     name = f", {user.first_name}" if user and user.first_name else ""
     examples = await asyncio.to_thread(_examples, services_of(context), language)
-    blocks = [text(language, "greeting", name=name), _how_to_ask(message, context.bot, language)]
+    blocks = [
+        text(language, "greeting", name=name),
+        _how_to_ask(message, context.bot, language),
+        text(language, "start_commands"),
+    ]
     if examples:
         lines = [f"• <code>{html.escape(q)}</code>" for q in examples]
         blocks.append("\n".join([text(language, "examples_header"), *lines]))
@@ -116,7 +133,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None:
         return
     language = user_language(update)
-    blocks = [text(language, "help_users"), _how_to_ask(message, context.bot, language)]
+    blocks = [text(language, "help_users", username=context.bot.username), _how_to_ask(message, context.bot, language)]
     if services_of(context).is_admin(update):
         max_mb = FileSizeLimit.FILESIZE_DOWNLOAD // 1_000_000
         blocks.append(text(language, "help_admins", max_mb=max_mb))

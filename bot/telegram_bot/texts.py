@@ -22,6 +22,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Hi{name}! I answer questions about the daily news briefs, "
         "with numbered sources [1], [2] … you can open.",
     },
+    "start_commands": {
+        "id": "/today — ringkasan terbaru · /timeline <i>topik</i> — perkembangan berita · "
+        "/follow <i>topik</i> — kabar saat ada berita baru · /help — semua perintah",
+        "en": "/today — the newest brief · /timeline <i>topic</i> — how a story developed · "
+        "/follow <i>topic</i> — alerts on new reports · /help — every command",
+    },
     "examples_header": {"id": "Coba tanyakan misalnya:", "en": "Try asking, for example:"},
     "example_section": {
         "id": "Apa kabar terbaru soal {topic}?",
@@ -50,13 +56,23 @@ _TEXTS: dict[str, dict[str, str]] = {
     "help_users": {
         "id": "<b>Perintah</b>\n"
         "/ask <i>pertanyaan</i> — tanya tentang ringkasan\n"
+        "/today <i>[hari]</i> — ringkasan terbaru (atau hari itu, mis. <code>/today 12 November</code>)\n"
+        "/timeline <i>topik</i> — perkembangan sebuah berita, terlama dulu\n"
+        "/follow <i>topik</i> — kabari saya saat ringkasan baru membahasnya; "
+        "/unfollow <i>[topik]</i>, /following\n"
         "/briefs — ringkasan terbaru\n"
         "/help — bantuan ini\n\n"
+        "Di obrolan mana pun: ketik <code>@{username} pertanyaan</code> untuk mengirim jawaban bersumber.\n"
         "Tekan 📄 <i>n</i> di bawah jawaban untuk membaca kutipan sumber [n] selengkapnya.",
         "en": "<b>Commands</b>\n"
         "/ask <i>question</i> — ask about the briefs\n"
+        "/today <i>[day]</i> — the newest brief (or that day's, e.g. <code>/today 12 November</code>)\n"
+        "/timeline <i>topic</i> — how a story developed, oldest first\n"
+        "/follow <i>topic</i> — tell me when a new brief reports on it; "
+        "/unfollow <i>[topic]</i>, /following\n"
         "/briefs — the latest briefs\n"
         "/help — this help\n\n"
+        "In any chat: type <code>@{username} question</code> to send a cited answer.\n"
         "Press 📄 <i>n</i> under an answer to read source [n] in full.",
     },
     "help_admins": {
@@ -96,6 +112,57 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "I don't know that command. /help lists the ones I have.",
     },
     "sources": {"id": "Sumber", "en": "Sources"},
+    "today_not_a_day": {
+        "id": "«{day}» bukan hari yang bisa saya baca. Contoh: <code>/today 12 November</code> atau <code>/today kemarin</code>.",
+        "en": "“{day}” is not a day I can read. E.g. <code>/today 12 November</code> or <code>/today yesterday</code>.",
+    },
+    "timeline_usage": {
+        "id": "Tulis topiknya: <code>/timeline Kursk</code>",
+        "en": "Give the topic: <code>/timeline Kursk</code>",
+    },
+    "timeline_shown": {
+        "id": "ringkasan {first}–{last} dari {total}",
+        "en": "briefs {first}–{last} of {total}",
+    },
+    "timeline_earlier": {"id": "⏪ Sebelumnya ({count})", "en": "⏪ Earlier ({count})"},
+    "timeline_gone": {
+        "id": "Linimasa ini sudah tidak ada — kirim /timeline lagi.",
+        "en": "This timeline is gone — send /timeline again.",
+    },
+    "follow_usage": {
+        "id": "Tulis topiknya: <code>/follow Kursk</code>",
+        "en": "Give the topic: <code>/follow Kursk</code>",
+    },
+    "follow_invalid": {
+        "id": "Topik harus berisi kata (paling banyak {max_chars} karakter).",
+        "en": "A topic needs words (at most {max_chars} characters).",
+    },
+    "follow_too_many": {
+        "id": "Obrolan ini sudah mengikuti {max_topics} topik; /unfollow dulu salah satunya.",
+        "en": "This chat already follows {max_topics} topics; /unfollow one first.",
+    },
+    "followed": {
+        "id": "🔔 Mengikuti <b>{topic}</b>: saya kabari saat ringkasan baru membahasnya.",
+        "en": "🔔 Following <b>{topic}</b>: I'll tell you when a new brief reports on it.",
+    },
+    "already_following": {
+        "id": "Obrolan ini sudah mengikuti <b>{topic}</b>.",
+        "en": "This chat already follows <b>{topic}</b>.",
+    },
+    "unfollowed": {"id": "🔕 Berhenti mengikuti: {topics}", "en": "🔕 No longer following: {topics}"},
+    "not_following": {
+        "id": "Obrolan ini tidak mengikuti topik itu. /following menampilkan yang diikuti.",
+        "en": "This chat doesn't follow that. /following lists what it follows.",
+    },
+    "following": {"id": "🔔 Topik yang diikuti: {topics}", "en": "🔔 Followed topics: {topics}"},
+    "following_none": {
+        "id": "Obrolan ini belum mengikuti topik apa pun. Coba <code>/follow Kursk</code>.",
+        "en": "This chat follows no topic yet. Try <code>/follow Kursk</code>.",
+    },
+    "group_admins_only": {
+        "id": "Di grup, hanya admin grup yang bisa mengubah topik yang diikuti.",
+        "en": "In a group, only the group's admins can change the followed topics.",
+    },
     "also_in": {"id": "juga di ringkasan {dates}", "en": "also in the briefs of {dates}"},
     "reported_by": {"id": "dilaporkan {sources}", "en": "reported by {sources}"},
     "closest": {
@@ -212,6 +279,11 @@ _TEXTS: dict[str, dict[str, str]] = {
 
 COMMANDS_USERS: dict[str, dict[str, str]] = {
     "ask": {"id": "Tanya tentang ringkasan berita", "en": "Ask about the news briefs"},
+    "today": {"id": "Ringkasan terbaru (atau: /today 12 November)", "en": "The newest brief (or: /today 12 November)"},
+    "timeline": {"id": "Perkembangan sebuah topik: /timeline topik", "en": "How a story developed: /timeline topic"},
+    "follow": {"id": "Kabari saya tentang topik: /follow topik", "en": "Alerts for a topic: /follow topic"},
+    "unfollow": {"id": "Berhenti mengikuti topik", "en": "Stop following a topic"},
+    "following": {"id": "Topik yang diikuti", "en": "Followed topics"},
     "briefs": {"id": "Ringkasan terbaru", "en": "The latest briefs"},
     "help": {"id": "Bantuan", "en": "Help"},
     "start": {"id": "Mulai", "en": "Start"},

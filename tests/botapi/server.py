@@ -590,12 +590,12 @@ _INT_PARAMS = frozenset(
     | {"cache_time", "max_connections", "user_id", "from_chat_id"}
 )
 _BOOL_PARAMS = frozenset(
-    {"disable_notification", "protect_content", "show_alert", "drop_pending_updates"}
+    {"disable_notification", "protect_content", "show_alert", "drop_pending_updates", "is_personal"}
     | {"allow_sending_without_reply", "disable_web_page_preview", "disable_content_type_detection"}
 )
 _JSON_PARAMS = frozenset(
     {"reply_markup", "reply_parameters", "link_preview_options", "entities", "caption_entities"}
-    | {"allowed_updates", "commands", "scope"}
+    | {"allowed_updates", "commands", "scope", "results", "button"}
 )
 _JSON_PARSE_ERRORS = {"reply_markup": "can't parse reply keyboard markup JSON object"}
 
@@ -677,6 +677,49 @@ _BUTTON_ACTION_TYPES: dict[str, type] = {
 _MAY_BE_EMPTY = frozenset({"switch_inline_query", "switch_inline_query_current_chat"})
 _TYPE_NAMES = {str: "String", dict: "Object", bool: "Boolean"}
 MAX_CALLBACK_DATA_BYTES = 64
+
+
+MAX_INLINE_RESULTS = 50
+MAX_INLINE_OFFSET_BYTES = 64
+MAX_INLINE_RESULT_ID_BYTES = 64
+_ADMIN_RIGHTS = {
+    "can_be_edited": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+
+
+def _inline_result(result: Any) -> JsonDict:
+    """One InlineQueryResult, checked; articles in full (the kind a text bot sends)."""
+    if not isinstance(result, dict) or not isinstance(result.get("type"), str):
+        raise _bad_request("can't parse inline query result")
+    result_id = result.get("id")
+    if not isinstance(result_id, str) or not 1 <= len(result_id.encode()) <= MAX_INLINE_RESULT_ID_BYTES:
+        raise _bad_request("RESULT_ID_INVALID")
+    if result["type"] != "article":
+        raise _bad_request(f"inline query result type {result['type']!r} is not supported by the test server")
+    title = result.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise _bad_request("RESULT_TITLE_EMPTY")
+    content = result.get("input_message_content")
+    if not isinstance(content, dict) or "message_text" not in content:
+        raise _bad_request("can't parse input message content")
+    text, entities = _message_text(
+        {"text": content["message_text"], "parse_mode": content.get("parse_mode"), "entities": content.get("entities")}
+    )
+    markup = _reply_markup({"reply_markup": result["reply_markup"]}) if "reply_markup" in result else None
+    return _without_empty(
+        {"id": result_id, "type": "article", "title": title, "description": result.get("description"),
+         "message": {"text": text, "entities": entities}, "reply_markup": markup}
+    )
 
 
 def _button_error(reason: str) -> _ApiError:
@@ -867,6 +910,7 @@ class _StoredFile:
 class _Failure:
     error: _ApiError
     times: int
+    chat_id: int | None = None  # only calls for this chat fail
 
 
 @dataclass
@@ -960,6 +1004,10 @@ class BotApiServer:
         self._waiting_polls = 0
         self._callback_query_ids = itertools.count(4_200_000_000_000_000_001)
         self._callback_answers: dict[str, JsonDict | None] = {}
+        self._inline_query_ids = itertools.count(5_100_000_000_000_000_001)
+        self._inline_answers: dict[str, JsonDict | None] = {}
+        self._chat_admins: dict[int, set[int]] = {}
+        self._blocked_chats: set[int] = set()
         self._files: dict[str, _StoredFile] = {}
         self._file_numbers = itertools.count(1)
         self._webhook_url = ""
@@ -1171,6 +1219,29 @@ class BotApiServer:
                 "data": callback_data,
             }
             return self._enqueue("callback_query", query, None)
+
+    def send_inline_query(self, user: User, query: str, offset: str = "") -> JsonDict:
+        """``user`` types ``@bot query`` in some chat; returns the ``inline_query`` Update."""
+        with self._lock:
+            query_id = str(next(self._inline_query_ids))
+            self._inline_answers[query_id] = None
+            inline_query = {"id": query_id, "from": user.to_api(), "query": query, "offset": offset, "chat_type": "sender"}
+            return self._enqueue("inline_query", inline_query, None)
+
+    def inline_answer(self, inline_query_id: str) -> JsonDict | None:
+        """What the bot answered to an inline query (its validated results), None before."""
+        with self._lock:
+            return copy.deepcopy(self._inline_answers.get(inline_query_id))
+
+    def set_admins(self, chat: Chat, *users: User) -> None:
+        """These users are the admins of the group ``chat`` (getChatMember says so)."""
+        with self._lock:
+            self._chat_admins[chat.id] = {user.id for user in users}
+
+    def block_bot(self, chat: Chat) -> None:
+        """The user of the private chat ``chat`` blocks the bot: sending there answers 403."""
+        with self._lock:
+            self._blocked_chats.add(chat.id)
 
     def _user_caption(self, caption: str | None) -> JsonDict:
         if caption is None:
@@ -1402,8 +1473,10 @@ class BotApiServer:
         retry_after: int = 1,
         times: int = 1,
         description: str | None = None,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with an error, without performing them.
+        """Answer the next ``times`` calls of ``method`` with an error, without performing them
+        (with ``chat_id``: only its calls for that chat).
 
         429 answers carry ``parameters.retry_after`` like Telegram's flood control.
         """
@@ -1418,17 +1491,21 @@ class BotApiServer:
                 error_code, description or _DEFAULT_FAILURE_DESCRIPTIONS.get(error_code, "Error")
             )
         with self._lock:
-            self._failures.setdefault(method.lower(), deque()).append(_Failure(error, times))
+            self._failures.setdefault(method.lower(), deque()).append(_Failure(error, times, chat_id))
 
-    def _take_failure(self, method: str) -> _ApiError | None:
+    def _take_failure(self, method: str, params: JsonDict) -> _ApiError | None:
         with self._lock:
             queue = self._failures.get(method.lower())
             if not queue:
                 return None
-            failure = queue[0]
+            failure = next(
+                (f for f in queue if f.chat_id is None or str(f.chat_id) == str(params.get("chat_id"))), None
+            )
+            if failure is None:
+                return None
             failure.times -= 1
             if failure.times <= 0:
-                queue.popleft()
+                queue.remove(failure)
             return failure.error
 
     # ----------------------------------------------------------------- HTTP entry points
@@ -1451,7 +1528,7 @@ class BotApiServer:
                 raise _ApiError(401, "Unauthorized")
             if handler is None:
                 raise _not_found()
-            failure = self._take_failure(method)
+            failure = self._take_failure(method, params)
             if failure is not None:
                 injected = True
                 raise failure
@@ -1514,6 +1591,8 @@ class BotApiServer:
             "deleteMessage": self._delete_message,
             "sendChatAction": self._send_chat_action,
             "answerCallbackQuery": self._answer_callback_query,
+            "answerInlineQuery": self._answer_inline_query,
+            "getChatMember": self._get_chat_member,
             "sendDocument": self._send_document,
             "getFile": self._get_file,
         }
@@ -1730,6 +1809,8 @@ class BotApiServer:
 
     def _target_chat(self, params: JsonDict) -> JsonDict:
         chat_id = self._chat_id(params)
+        if chat_id in self._blocked_chats:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
         known = self._chats.get(chat_id)
         if known is not None:
             return known
@@ -1874,6 +1955,52 @@ class BotApiServer:
             }
             self._callback_answers[query_id] = answer
         return True
+
+    async def _answer_inline_query(self, request: _MethodRequest) -> bool:
+        """Validated as Telegram does: a live query, at most 50 results with unique ids of 1-64
+        bytes, and each article's title and message (parse mode, 1-4096 characters, buttons)."""
+        params = request.params
+        query_id = str(params.get("inline_query_id") or "")
+        with self._lock:
+            if query_id not in self._inline_answers or self._inline_answers[query_id] is not None:
+                raise _bad_request("query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results")
+        if not isinstance(results, list):
+            raise _bad_request("can't parse inline query results JSON object")
+        if len(results) > MAX_INLINE_RESULTS:
+            raise _bad_request("RESULTS_TOO_MUCH")
+        cache_time = params.get("cache_time", 300)
+        if not isinstance(cache_time, int) or cache_time < 0:
+            raise _bad_request('parameter "cache_time" must be a non-negative Integer')
+        if len(str(params.get("next_offset") or "").encode()) > MAX_INLINE_OFFSET_BYTES:
+            raise _bad_request("NEXT_OFFSET_INVALID")
+        shown = [_inline_result(result) for result in results]
+        ids = [result["id"] for result in shown]
+        if len(set(ids)) != len(ids):
+            raise _bad_request("RESULT_ID_DUPLICATE")
+        with self._lock:
+            self._inline_answers[query_id] = {
+                "results": shown,
+                "cache_time": cache_time,
+                "is_personal": bool(params.get("is_personal")),
+                "next_offset": str(params.get("next_offset") or ""),
+            }
+        return True
+
+    async def _get_chat_member(self, request: _MethodRequest) -> JsonDict:
+        params = request.params
+        with self._lock:
+            chat = self._chats.get(self._chat_id(params))
+            user_id = params.get("user_id")
+            if chat is None:
+                raise _bad_request("chat not found")
+            if not isinstance(user_id, int):
+                raise _bad_request("user not found")
+            user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+            if chat["type"] == "private" or user_id in self._chat_admins.get(chat["id"], set()):
+                status = "creator" if chat["type"] == "private" else "administrator"
+                return {"status": status, "user": user, "is_anonymous": False, **(_ADMIN_RIGHTS if status == "administrator" else {})}
+            return {"status": "member", "user": user}
 
     # files
 

@@ -1,0 +1,200 @@
+"""What the bot must remember across restarts, in `DATA_DIR/state.sqlite3`: followed topics, the
+briefs already checked for alerts, the paragraphs already seen, the alerts still to send (an
+outbox), and the topics behind /timeline's "earlier" buttons.
+
+Checking a brief, queueing its alerts and marking its paragraphs seen is one transaction, and an
+alert leaves the outbox only once Telegram has taken it: a crash, a restart or a repeated reindex
+neither loses an alert nor queues one twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+STATE_FILE = "state.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS subscriptions (
+    chat_id INTEGER NOT NULL,
+    topic_key TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    language TEXT NOT NULL,
+    thread_id INTEGER,
+    PRIMARY KEY (chat_id, topic_key)
+);
+CREATE TABLE IF NOT EXISTS checked_briefs (
+    brief_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (brief_id, content_hash)
+);
+CREATE TABLE IF NOT EXISTS seen_paragraphs (paragraph_key TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS outbox (
+    alert_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id INTEGER NOT NULL,
+    thread_id INTEGER,
+    brief_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    parts_sent INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (chat_id, brief_id, payload)
+);
+CREATE TABLE IF NOT EXISTS timeline_topics (topic_key TEXT PRIMARY KEY, topic TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    chat_id: int
+    topic: str
+    language: str
+    thread_id: int | None = None  # a forum topic of a group: alerts go there
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedAlert:
+    alert_id: int
+    chat_id: int
+    thread_id: int | None
+    brief_id: str
+    payload: dict[str, object]
+    parts_sent: int  # parts of a long alert already delivered: never sent again
+
+
+def topic_key(topic: str) -> str:
+    """A topic as compared and stored: "Kursk", "kursk " and "KURSK" are one topic."""
+    return " ".join(topic.casefold().split())
+
+
+def short_key(topic: str) -> str:
+    """A few bytes standing for a topic in a button's callback data."""
+    return hashlib.sha1(topic_key(topic).encode()).hexdigest()[:12]
+
+
+class BotState:
+    """Thread-safe: one connection behind a lock (each call is short)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / STATE_FILE
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    # -- followed topics --------------------------------------------------------------------------
+
+    def follow(self, subscription: Subscription) -> bool:
+        """False when the chat already follows the topic."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT OR IGNORE INTO subscriptions VALUES (?, ?, ?, ?, ?)",
+                (
+                    subscription.chat_id,
+                    topic_key(subscription.topic),
+                    subscription.topic,
+                    subscription.language,
+                    subscription.thread_id,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    def unfollow(self, chat_id: int, topic: str | None = None) -> list[str]:
+        """Stop following `topic` (every topic when None); the topics dropped."""
+        with self._lock:
+            query = "DELETE FROM subscriptions WHERE chat_id = ?" + (" AND topic_key = ?" if topic else "")
+            params: tuple[object, ...] = (chat_id, topic_key(topic)) if topic else (chat_id,)
+            rows = self._conn.execute(query + " RETURNING topic", params).fetchall()
+            return sorted(row[0] for row in rows)
+
+    def following(self, chat_id: int) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute("SELECT topic FROM subscriptions WHERE chat_id = ? ORDER BY topic_key", (chat_id,))
+            return [row[0] for row in rows]
+
+    def subscriptions(self) -> list[Subscription]:
+        with self._lock:
+            rows = self._conn.execute("SELECT chat_id, topic, language, thread_id FROM subscriptions").fetchall()
+        return [Subscription(*row) for row in rows]
+
+    def forget_chat(self, chat_id: int) -> None:
+        """A chat that blocked the bot (or left): no topics, nothing left to send it."""
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+            self._conn.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
+
+    # -- checking briefs for alerts ---------------------------------------------------------------
+
+    def unchecked(self, briefs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The (brief id, content hash) pairs not checked for alerts yet."""
+        with self._lock:
+            checked = set(self._conn.execute("SELECT brief_id, content_hash FROM checked_briefs").fetchall())
+        return [brief for brief in briefs if tuple(brief) not in checked]
+
+    def unseen(self, paragraph_keys: Sequence[str]) -> set[str]:
+        with self._lock:
+            seen = {
+                row[0]
+                for key in paragraph_keys
+                for row in self._conn.execute("SELECT paragraph_key FROM seen_paragraphs WHERE paragraph_key = ?", (key,))
+            }
+        return set(paragraph_keys) - seen
+
+    def checked(
+        self, brief_id: str, content_hash: str, paragraph_keys: Iterable[str], alerts: Iterable[tuple[int, int | None, dict[str, object]]]
+    ) -> None:
+        """The brief is checked: its paragraphs are seen and its alerts (chat id, thread id,
+        payload) queued, all at once."""
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("INSERT OR IGNORE INTO checked_briefs VALUES (?, ?)", (brief_id, content_hash))
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO seen_paragraphs VALUES (?)", [(key,) for key in paragraph_keys]
+            )
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO outbox (chat_id, thread_id, brief_id, payload) VALUES (?, ?, ?, ?)",
+                [
+                    (chat_id, thread_id, brief_id, json.dumps(payload, ensure_ascii=False, sort_keys=True))
+                    for chat_id, thread_id, payload in alerts
+                ],
+            )
+
+    # -- the outbox ---------------------------------------------------------------------------------
+
+    def queued(self) -> list[QueuedAlert]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT alert_id, chat_id, thread_id, brief_id, payload, parts_sent FROM outbox ORDER BY alert_id"
+            ).fetchall()
+        return [QueuedAlert(a, c, t, b, json.loads(p), s) for a, c, t, b, p, s in rows]
+
+    def part_sent(self, alert_id: int) -> None:
+        with self._lock:
+            self._conn.execute("UPDATE outbox SET parts_sent = parts_sent + 1 WHERE alert_id = ?", (alert_id,))
+
+    def sent(self, alert_id: int) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM outbox WHERE alert_id = ?", (alert_id,))
+
+    # -- /timeline's buttons ------------------------------------------------------------------------
+
+    def remember_topic(self, topic: str) -> str:
+        """The short key a button carries for `topic` (a topic may be longer than a button's data)."""
+        key = short_key(topic)
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO timeline_topics VALUES (?, ?)", (key, topic))
+        return key
+
+    def topic_of(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT topic FROM timeline_topics WHERE topic_key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
