@@ -112,7 +112,7 @@ async def test_timeline_lists_the_briefs_oldest_first_newest_ten_then_earlier_on
 
     # 12 briefs report on Kursk: the seed brief (13 Nov) and 11 December ones.
     lines = first["text"].splitlines()
-    assert lines[0] == "Perkembangan Kursk dalam 12 ringkasan, terlama dulu: (ringkasan 3–12 dari 12)"
+    assert lines[0] == "Perkembangan Kursk dalam 12 ringkasan, terlama dulu (ringkasan 3–12 dari 12):"
     entries = [line for line in lines[1:] if " — " in line and line.endswith("]") and not line.startswith("[")]
     assert [line.split(" — ")[0] for line in entries] == [f"{day} Des 2024" for day in range(2, 12)]
     assert [line.rsplit(" ", 1)[1] for line in entries] == [f"[{n}]" for n in range(1, 11)]

@@ -128,7 +128,8 @@ async def _send_timeline_page(
     page = timeline.entries[start:end]
     lines = [reply(language, "timeline", topic=timeline.topic, count=str(total))]
     if len(page) < total:
-        lines[0] += f" ({text(language, 'timeline_shown', first=start + 1, last=end, total=total)})"
+        shown = text(language, "timeline_shown", first=start + 1, last=end, total=total)
+        lines[0] = f"{lines[0].rstrip(':')} ({shown}):"
     lines += [entry.line(language, n) for n, entry in enumerate(page, start=1)]
     citations = tuple(replace(entry.citation, n=n) for n, entry in enumerate(page, start=1))
     answer = Answer("", "\n".join(lines), citations, False, language, kind="timeline")
