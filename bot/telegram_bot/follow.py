@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from contextlib import suppress
 from datetime import timedelta
 
@@ -23,7 +22,7 @@ from telegram.ext import ContextTypes
 from bot.engine.alerts import AlertMessage, check_new_briefs
 from bot.engine.news import topic_terms
 from bot.state import BotState, QueuedAlert, Subscription
-from bot.telegram_bot.handlers import is_group, services_of, thread_of, user_language
+from bot.telegram_bot.handlers import command_argument, is_group, services_of, thread_of, user_language
 from bot.telegram_bot.render import citation_keyboard, render_answer
 from bot.telegram_bot.texts import text
 from index.knowledge_base import KnowledgeBase
@@ -34,15 +33,13 @@ logger = logging.getLogger(__name__)
 MAX_TOPIC_CHARS = 100
 MAX_TOPICS_PER_CHAT = 20
 
-_COMMAND_PREFIX = re.compile(r"^/\S*\s*")
-
 
 async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or message.text is None or not await _may_change_follows(update, context):
         return
     language = user_language(update)
-    topic = " ".join(_COMMAND_PREFIX.sub("", message.text, count=1).split())
+    topic = command_argument(message.text)
     if not topic:
         await message.reply_html(text(language, "follow_usage"))
         return
@@ -64,7 +61,7 @@ async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if message is None or message.text is None or not await _may_change_follows(update, context):
         return
     language = user_language(update)
-    topic = " ".join(_COMMAND_PREFIX.sub("", message.text, count=1).split())
+    topic = command_argument(message.text)
     dropped = await asyncio.to_thread(services_of(context).state.unfollow, message.chat.id, topic or None)
     if not dropped:
         await message.reply_html(text(language, "not_following"))

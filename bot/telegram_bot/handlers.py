@@ -95,6 +95,11 @@ def user_language(update: Update) -> str:
     return language_of(user.language_code if user else None)
 
 
+def command_argument(message_text: str) -> str:
+    """What follows the command ("/follow@bot  Kursk" -> "Kursk"), spaces tidied."""
+    return " ".join(_COMMAND_PREFIX.sub("", message_text, count=1).split())
+
+
 def is_group(message: Message) -> bool:
     return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 

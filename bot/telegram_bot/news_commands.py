@@ -8,7 +8,6 @@ only renders it and keeps the buttons' data inside Telegram's 64 bytes.
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import replace
 from datetime import date
 
@@ -20,7 +19,7 @@ from bot.engine.answer_model import Answer
 from bot.engine.digest import Digest, day_digest
 from bot.engine.replies import format_day, reply
 from bot.engine.timeline import Timeline, build_timeline
-from bot.telegram_bot.handlers import services_of, thread_of, typing, user_language
+from bot.telegram_bot.handlers import command_argument, services_of, thread_of, typing, user_language
 from bot.telegram_bot.render import citation_keyboard, render_answer
 from bot.telegram_bot.texts import text
 
@@ -29,8 +28,6 @@ TIMELINE_PREFIX = "tl:"
 # A /timeline message shows this many briefs' lines; the button pages back through the rest.
 TIMELINE_PAGE = 10
 
-_COMMAND_PREFIX = re.compile(r"^/\S*\s*")
-
 
 async def today_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/today, /latest: the newest brief; /today 12 November: that day's."""
@@ -38,7 +35,7 @@ async def today_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message is None or message.text is None:
         return
     language = user_language(update)
-    day_text = _COMMAND_PREFIX.sub("", message.text, count=1).strip()
+    day_text = command_argument(message.text)
     async with typing(context.bot, message):
         digest = await asyncio.to_thread(day_digest, services_of(context).kb, language, day_text)
     if digest is None:
@@ -87,7 +84,7 @@ async def timeline_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if message is None or message.text is None:
         return
     language = user_language(update)
-    topic = _COMMAND_PREFIX.sub("", message.text, count=1).strip()
+    topic = command_argument(message.text)
     if not topic:
         await message.reply_html(text(language, "timeline_usage"))
         return
