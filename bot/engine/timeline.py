@@ -19,6 +19,7 @@ from bot.engine.understanding import read_day
 from index.knowledge_base import KnowledgeBase
 from index.models import Hit, Passage
 from index.text.matching import Term, coverage, stems
+from index.text.sentences import split_sources
 
 # Passages naming the topic that a timeline reads: enough for a story told in every brief.
 TIMELINE_MENTIONS = 5000
@@ -37,9 +38,11 @@ class TimelineEntry:
         return self.citation.date
 
     def line(self, language: str, n: int | None = None) -> str:
-        """ "13 Nov 2024 — sentence [n]" (numbered `n`, else the citation's own number)."""
+        """ "13 Nov 2024 — sentence [n]" (numbered `n`, else the citation's own number); the
+        item's source marks ("(Reuters)") are named in the source list, as for answers."""
         day = format_day(self.citation.date, language, short=True)
-        return f"{day} — {self.citation.quote} [{n if n is not None else self.citation.n}]"
+        sentence, _sources = split_sources(self.citation.quote)
+        return f"{day} — {sentence} [{n if n is not None else self.citation.n}]"
 
     def to_json(self) -> dict[str, object]:
         return self.citation.to_json()
