@@ -19,7 +19,7 @@ from bot.engine.replies import format_day, reply
 from bot.state import BotState, Subscription
 from index.knowledge_base import KnowledgeBase
 from index.models import Passage
-from index.search import text_key
+from index.text.matching import text_key
 
 # Passages of the brief read by meaning for each topic, for the dense half of the relevance
 # decision (a topic written in the other language than the brief).

@@ -18,7 +18,7 @@ from bot.engine.replies import format_day
 from bot.engine.understanding import read_day
 from index.knowledge_base import KnowledgeBase
 from index.models import Hit, Passage
-from index.text.matching import Term, coverage, stems
+from index.text.matching import Term, coverage, stems, text_key
 from index.text.sentences import split_sources
 
 # Passages naming the topic that a timeline reads: enough for a story told in every brief.
@@ -89,7 +89,7 @@ def timeline_entries(
         for passage in sorted(passages, key=lambda p: _preference(topic, terms, p)):
             point = topic_sentence(passage, terms)
             quote = passage.text[point.start : point.end]
-            key = " ".join(quote.casefold().split())
+            key = text_key(quote)
             if key in seen_quotes:
                 continue  # the same sentence in another paragraph: said before
             seen_quotes.add(key)
