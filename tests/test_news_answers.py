@@ -144,3 +144,18 @@ def test_a_news_items_source_marks_are_shown_as_its_sources_and_its_topic_path_a
     assert "(Al Jazeera)" not in answer.text  # the point reads without it
     html = "\n".join(render_answer(answer))
     assert "Cyclone Senyar, ¶5 (reported by Al Jazeera)" in html
+
+
+def test_a_passage_sharing_words_but_not_the_name_is_not_about_the_topic_however_close() -> None:
+    from bot.engine.news import is_about, topic_terms
+    from index.models import Passage
+
+    malagasy = Passage(
+        1, "b", "b.html", "t", date(2025, 10, 13), "Politics and elections › 2025 Malagasy protests", (1,), 0, 10,
+        "Youth-led protests against president Andry Rajoelina resume in Antananarivo.",
+    )
+    assert is_about(topic_terms("2025 Malagasy protests"), malagasy, dense=0.80)
+    assert not is_about(topic_terms("2025 Iranian protests"), malagasy, dense=0.95)
+    # A topic in the other language shares no word: a very close meaning decides.
+    assert is_about(topic_terms("unjuk rasa Madagaskar"), malagasy, dense=0.90)
+    assert not is_about(topic_terms("unjuk rasa Madagaskar"), malagasy, dense=0.80)

@@ -67,9 +67,13 @@ def is_about(terms: Sequence[Term], passage: Passage, dense: float | None = None
         return False
     text_stems = stems(f"{passage.section or ''} {passage.text}")
     names = [term for term in terms if term.weight > 1 and not term.stem.isdigit()]
-    if coverage(terms, text_stems) >= TOPIC_MIN_COVERAGE and coverage(names, text_stems) >= (1.0 if names else 0.0):
+    shared = coverage(terms, text_stems)
+    if shared >= TOPIC_MIN_COVERAGE and coverage(names, text_stems) >= (1.0 if names else 0.0):
         return True
-    return dense is not None and dense >= TOPIC_MIN_DENSE
+    # Meaning alone decides only for a passage sharing none of the topic's words, which may say
+    # it in the other language ("perang saudara Sudan" of English briefs). One that shares some
+    # but misses a name is about something else, however close its meaning.
+    return shared == 0.0 and dense is not None and dense >= TOPIC_MIN_DENSE
 
 
 def best_coverage(terms: Sequence[Term], passages: Sequence[Passage]) -> float:
