@@ -19,6 +19,7 @@ from bot.engine.timeline import Timeline, build_timeline
 from bot.telegram_bot.render import format_date, short_title, source_label
 from bot.telegram_bot.handlers import MAX_QUESTION_CHARS
 from index.knowledge_base import KnowledgeBase
+from index.text.language import ENGLISH, detect_language
 from index.text.sentences import split_sources
 from index.store import IndexError_
 
@@ -51,6 +52,8 @@ def run_terminal_chat(
         print(line, file=stream, flush=True)
 
     answerer = answerer or Answerer(kb)
+    # The commands answer in the conversation's language: the last answer's, else the words given.
+    language = ENGLISH
     say("briefbot terminal chat — same answers as the Telegram bot.")
     say(HELP)
     say(_reindex_summary(kb))
@@ -68,10 +71,12 @@ def run_terminal_chat(
         if command == "/help":
             say(HELP)
         elif command in ("/today", "/latest"):
-            say(_today(kb, line.partition(" ")[2]))
+            day_text = line.partition(" ")[2]
+            say(_today(kb, day_text, detect_language(day_text, default=language)))
         elif command == "/timeline":
             topic = line.partition(" ")[2].strip()
-            say(format_timeline(build_timeline(kb, topic), "en") if topic else "Usage: /timeline TOPIC")
+            timeline_language = detect_language(topic, default=language)
+            say(format_timeline(build_timeline(kb, topic), timeline_language) if topic else "Usage: /timeline TOPIC")
         elif command == "/briefs":
             say(_briefs(kb))
         elif command == "/status":
@@ -81,7 +86,9 @@ def run_terminal_chat(
         else:
             if len(line) > MAX_QUESTION_CHARS:
                 say(f"(only the first {MAX_QUESTION_CHARS} characters of the question are used)")
-            say(format_answer(answerer.answer(line[:MAX_QUESTION_CHARS], chat_key=CHAT_KEY)))
+            answer = answerer.answer(line[:MAX_QUESTION_CHARS], chat_key=CHAT_KEY)
+            language = answer.language
+            say(format_answer(answer))
 
 
 def format_answer(answer: Answer) -> str:
@@ -116,8 +123,8 @@ def format_timeline(timeline: Timeline, language: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _today(kb: KnowledgeBase, day_text: str) -> str:
-    digest = day_digest(kb, "en", day_text)
+def _today(kb: KnowledgeBase, day_text: str, language: str) -> str:
+    digest = day_digest(kb, language, day_text)
     if digest is None:
         return f"{day_text.strip()!r} is not a day I can read; try /today 12 November."
     around = [
