@@ -84,9 +84,9 @@ class Answerer:
             return replace(base, text=reply(base.language, "small_talk", example=example), reason="small_talk")
         if not brief_dates:
             return replace(base, text=reply(base.language, "no_briefs"), reason="no_briefs")
-        days = self._days(understood, brief_dates)
-        if isinstance(days, Answer):  # a named day without a brief
-            return replace(days, **{f: getattr(base, f) for f in _BASE_FIELDS})
+        days, no_brief = self._days(understood, brief_dates)
+        if no_brief is not None:  # a named day without a brief: say so, cite nothing
+            return replace(base, text=no_brief, reason="no_brief_on_date")
         if understood.kind == "day_summary":
             days = days or brief_dates[:1]
             before = [d for d in brief_dates if d < min(days)][:1] if understood.new_only else []
@@ -112,28 +112,28 @@ class Answerer:
         )
         return resolved or question, resolved, language
 
-    def _days(self, understood: Understanding, brief_dates: list[date]) -> list[date] | None | Answer:
-        """The brief dates the question is about; None when it names no day; an abstention
-        (`no_brief_on_date`) when it names a day no brief covers."""
+    def _days(self, understood: Understanding, brief_dates: list[date]) -> tuple[list[date] | None, str | None]:
+        """(the brief dates the question is about, None when it names no day; the reply when it
+        names a day no brief covers, else None)."""
         day = understood.day
         if day is None:
-            return None
+            return None, None
         if day.kind == "day_number" and day.day_number is not None:
             days = sorted(
                 {b.date for b in self.kb.briefs() if b.date and lead_mentions_day(b.title, day.day_number)},
                 reverse=True,
             )
-            return days or None  # a day number no lead line gives: a word of the question
+            return days or None, None  # a day number no lead line gives: a word of the question
         days = resolve_days(day, brief_dates)
         if day.kind == "date" and day.day is not None:
             if understood.kind != "day_summary" and _names_an_event(day, brief_dates):
-                return None  # "the treaty of 17 August 1945": a date in the question, not its day
+                return None, None  # "the treaty of 17 August 1945": a date in the question, not its day
             if day.day in brief_dates:
-                return [day.day]
-            return _no_brief(understood.language, day.day, brief_dates)
+                return [day.day], None
+            return None, _no_brief(understood.language, day.day, brief_dates)
         if not days:
-            return _no_brief(understood.language, None, brief_dates, relative=day.kind)
-        return days
+            return None, _no_brief(understood.language, None, brief_dates, relative=day.kind)
+        return days, None
 
     # -- answers per kind -----------------------------------------------------------------------
 
@@ -236,8 +236,6 @@ class Answerer:
             self._llm.close()
 
 
-# The fields of an answer that say what was asked, kept when an abstention replaces it.
-_BASE_FIELDS = ("question", "language", "resolved_question", "notes", "kind")
 # A topic question reads this many passages naming the topic, and this many found by meaning.
 TOPIC_MENTIONS = 12
 TOPIC_LABELLED = 40  # passages holding the topic's words in a row, among them those filed under its very name
@@ -256,19 +254,16 @@ def _names_an_event(day: DayReference, brief_dates: list[date]) -> bool:
     return bool(day.year_given and day.day and day.day.year < brief_dates[-1].year - EVENT_YEARS_BEFORE)
 
 
-def _no_brief(language: str, day: date | None, brief_dates: list[date], *, relative: str | None = None) -> Answer:
-    """There is no brief for that day: say so and name the nearest briefs' dates."""
+def _no_brief(language: str, day: date | None, brief_dates: list[date], *, relative: str | None = None) -> str:
+    """There is no brief for that day: said so, with the nearest briefs' dates."""
     if day is None:
         label = relative_day(relative or "", language)
-        text = reply(language, "no_brief_relative", day=label, newest=format_day(brief_dates[0], language))
-    else:
-        before = [d for d in brief_dates if d < day][:1]
-        after = [d for d in reversed(brief_dates) if d > day][:1]
-        nearest = ", ".join(format_day(d, language) for d in [*before, *after])
-        text = reply(language, "no_brief_on_date", day=format_day(day, language))
-        if nearest:
-            text += " " + reply(language, "nearest_briefs", days=nearest)
-    return Answer(question="", text=text, citations=(), abstained=True, language=language, reason="no_brief_on_date")
+        return reply(language, "no_brief_relative", day=label, newest=format_day(brief_dates[0], language))
+    before = [d for d in brief_dates if d < day][:1]
+    after = [d for d in reversed(brief_dates) if d > day][:1]
+    nearest = ", ".join(format_day(d, language) for d in [*before, *after])
+    text = reply(language, "no_brief_on_date", day=format_day(day, language))
+    return f"{text} {reply(language, 'nearest_briefs', days=nearest)}" if nearest else text
 
 
 def _closest(hits: Sequence[Hit]) -> tuple[BriefRef, ...]:
