@@ -118,6 +118,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"last indexed:  {status.last_indexed_at or 'never'}")
     print(f"latest brief:  {status.latest_brief_date or '-'}")
     print(f"size on disk:  {status.size_bytes / 1e6:.1f} MB")
+    for _, reason in status.skipped:
+        print(f"skipped:       {reason}")
     return 0
 
 

@@ -15,7 +15,7 @@ import re
 import signal
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,10 +25,18 @@ import numpy as np
 
 from index.chunking import chunk_brief
 from index.embeddings import BriefEmbeddings
-from index.loaders import PARSER_VERSION, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
+from index.loaders import (
+    DEFAULT_MAX_BRIEF_BYTES,
+    PARSER_VERSION,
+    SUPPORTED_SUFFIXES,
+    BriefLoadError,
+    check_size,
+    parse_brief,
+)
 from index.models import BriefRecord, Chunk, ParsedBrief
 from index.store import (
     SCHEMA_VERSION,
+    SKIPPED_FILES_KEY,
     Catalog,
     EmbedderMismatchError,
     build_faiss,
@@ -151,13 +159,19 @@ class Indexer:
         chunk_max_chars: int = 1000,
         batch_size: int = 32,
         today: date | None = None,
+        max_brief_bytes: int = DEFAULT_MAX_BRIEF_BYTES,
+        parsed_already: Mapping[tuple[str, str], ParsedBrief] | None = None,
     ) -> None:
+        """`parsed_already` holds briefs parsed before, by (file name, content hash): an upload
+        that was checked by parsing it is not parsed a second time."""
         self.briefs_dir = briefs_dir
         self.data_dir = data_dir
         self.embedder = embedder
         self.chunk_max_chars = chunk_max_chars
         self.batch_size = batch_size
         self.today = today
+        self.max_brief_bytes = max_brief_bytes
+        self.parsed_already = parsed_already or {}
 
     def run(self, *, full: bool = False, progress: ProgressListener | None = None) -> IndexReport:
         """Reindex; raises ReindexAlreadyRunningError when another reindex holds the lock."""
@@ -193,10 +207,11 @@ class Indexer:
         updated = [p.source for p in planned if p.source in known]
         added = [p.source for p in planned if p.source not in known]
         if planned or removed or full or catalog.embedder_on_disk() is None:
-            self._commit_generation(catalog, planned, known, removed, full=full)
+            self._commit_generation(catalog, planned, known, removed, full=full, failed=failed)
         else:
             with catalog.write() as conn:
                 _set_meta(conn, "last_indexed_at", _now())
+                _set_meta(conn, SKIPPED_FILES_KEY, _skipped_json(failed))
         return IndexReport(
             added=tuple(added),
             updated=tuple(updated),
@@ -228,7 +243,12 @@ class Indexer:
         for done, (source, path) in enumerate(files.items(), start=1):
             notify(ReindexProgress("reading", done, len(files)))
             try:
+                # Checked before reading: a huge file is never loaded, nor half-indexed.
+                check_size(path.stat().st_size, source, self.max_brief_bytes)
                 data = path.read_bytes()
+            except BriefLoadError as error:
+                failed.append((source, str(error)))
+                continue
             except OSError as error:
                 failed.append((source, f"{source}: cannot be read ({error.strerror})"))
                 continue
@@ -242,7 +262,9 @@ class Indexer:
                 duplicates.append((source, owner))
                 continue
             try:
-                parsed = parse_brief(data, path.name, today=self.today)
+                parsed = self.parsed_already.get((path.name, digest)) or parse_brief(
+                    data, path.name, today=self.today, max_bytes=self.max_brief_bytes
+                )
             except BriefLoadError as error:
                 failed.append((source, str(error)))
                 continue
@@ -283,6 +305,7 @@ class Indexer:
         removed: list[str],
         *,
         full: bool,
+        failed: list[tuple[str, str]],
     ) -> None:
         """Swap catalog rows and the FAISS generation in one transaction."""
         info = self.embedder.info
@@ -324,6 +347,7 @@ class Indexer:
             _set_meta(conn, "lexicon", LEXICON_VERSION)
             _set_meta(conn, "parser", PARSER_VERSION)
             _set_meta(conn, "last_indexed_at", _now())
+            _set_meta(conn, SKIPPED_FILES_KEY, _skipped_json(failed))
             conn.execute(
                 "DELETE FROM vector_cache WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)"
             )
@@ -411,6 +435,10 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def _skipped_json(failed: list[tuple[str, str]]) -> str:
+    return json.dumps([{"source": source, "reason": reason} for source, reason in failed], ensure_ascii=False)
 
 
 def _now() -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from index.embeddings import BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
-from index.loaders import SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
-from index.models import BriefRecord, Hit, Passage
+from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
+from index.models import BriefRecord, Hit, ParsedBrief, Passage
 from index.search import IndexReader, RetrievalConfig, Retriever
 from index.settings import IndexSettings
 from index.store import Catalog, ReindexAlreadyRunningError
@@ -38,6 +38,7 @@ class Status:
     generation: int
     size_bytes: int
     latest_brief_date: date | None
+    skipped: tuple[tuple[str, str], ...] = ()  # (source, why) of the files the last reindex skipped
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -49,6 +50,7 @@ class Status:
             "generation": self.generation,
             "size_bytes": self.size_bytes,
             "latest_brief_date": self.latest_brief_date.isoformat() if self.latest_brief_date else None,
+            "skipped": [{"source": source, "reason": reason} for source, reason in self.skipped],
         }
 
 
@@ -71,6 +73,7 @@ class KnowledgeBase:
         chunk_max_chars: int = 1000,
         batch_size: int = 32,
         retrieval: RetrievalConfig | None = None,
+        max_brief_bytes: int = DEFAULT_MAX_BRIEF_BYTES,
     ) -> None:
         self.briefs_dir = briefs_dir
         self.data_dir = data_dir
@@ -79,6 +82,9 @@ class KnowledgeBase:
         self._chunk_max_chars = chunk_max_chars
         self._batch_size = batch_size
         self._retrieval = retrieval or RetrievalConfig()
+        self._max_brief_bytes = max_brief_bytes
+        # Uploads parsed when they were checked, by (file name, content hash), until indexed.
+        self._parsed_uploads: dict[tuple[str, str], ParsedBrief] = {}
         self._reader: IndexReader | None = None
         self._lock = threading.Lock()
 
@@ -90,8 +96,14 @@ class KnowledgeBase:
             embedder_spec=settings.embedder,
             chunk_max_chars=settings.chunk_max_chars,
             batch_size=settings.embed_batch_size,
+            max_brief_bytes=settings.max_brief_bytes,
             **overrides,  # type: ignore[arg-type]
         )
+
+    @property
+    def max_brief_bytes(self) -> int:
+        """The largest brief file indexed (MAX_BRIEF_MB)."""
+        return self._max_brief_bytes
 
     @property
     def embedder(self) -> BriefEmbeddings:
@@ -173,6 +185,7 @@ class KnowledgeBase:
             embedder = catalog.embedder_on_disk() or {}
             briefs = catalog.briefs()
             chunks = catalog.chunk_count()
+            skipped = tuple(catalog.skipped_files())
         finally:
             catalog.close()
         dates = [b.date for b in briefs if b.date]
@@ -185,6 +198,7 @@ class KnowledgeBase:
             generation=int(meta.get("generation", "0")),
             size_bytes=_folder_size(self.data_dir),
             latest_brief_date=max(dates, default=None),
+            skipped=skipped,
         )
 
     def _catalog(self) -> Catalog:
@@ -200,14 +214,18 @@ class KnowledgeBase:
             self.embedder,
             chunk_max_chars=self._chunk_max_chars,
             batch_size=self._batch_size,
+            max_brief_bytes=self._max_brief_bytes,
+            parsed_already=dict(self._parsed_uploads),
         )
-        return indexer.run(full=full, progress=progress)
+        report = indexer.run(full=full, progress=progress)
+        self._parsed_uploads.clear()  # indexed now, or skipped for good reason
+        return report
 
     def store_upload(self, file_name: str, data: bytes) -> StoredUpload:
         """Check an uploaded brief and store it in the briefs folder; never overwrites a file."""
         safe_name = safe_file_name(file_name)
         try:
-            parse_brief(data, safe_name)
+            parsed = parse_brief(data, safe_name, max_bytes=self._max_brief_bytes)
         except BriefLoadError as error:
             raise UploadRejectedError(str(error)) from None
         digest = content_hash(data)
@@ -216,6 +234,10 @@ class KnowledgeBase:
                 raise UploadRejectedError(f"{safe_name}: this brief is already there, as {source}")
         self.briefs_dir.mkdir(parents=True, exist_ok=True)
         target = _write_new_file(self.briefs_dir, safe_name, data)
+        # The reindex that follows reuses this parse: a 20 MB upload is parsed once, not twice.
+        # (A renamed file is parsed again: its name may carry the brief's date.)
+        if target.name == safe_name:
+            self._parsed_uploads[(safe_name, digest)] = parsed
         return StoredUpload(source=target.name, renamed=target.name != safe_name)
 
     def remove_brief(self, brief_id: str) -> BriefRecord | None:

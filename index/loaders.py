@@ -7,7 +7,6 @@ title, the headings and the paragraphs, one per line, and the offsets point into
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from index.dates import find_date, is_date_only, parse_date_value
+from index.decoding import NotTextError, decode_text
 from index.text.language import detect_language, normalize_language_code
 from index.models import Paragraph, ParsedBrief
 
@@ -29,7 +29,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 # Recorded in the catalog. Change it whenever a loader reads files differently (sections, topic
 # paths, what is left out): the next reindex then re-reads every brief, reusing cached vectors
 # for every chunk whose text did not change.
-PARSER_VERSION = "2-topic-paths"
+PARSER_VERSION = "3-any-encoding"
 
 # A section heading in plain text is a short line without sentence punctuation ("Pertempuran").
 HEADING_MAX_CHARS = 60
@@ -52,13 +52,16 @@ _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)(?:\s+#+)?$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•–]|\d{1,3}[.)])\s+")
 _WRAPPED_HYPHEN = re.compile(r"\w-$")
 
-# Legitimate text has hardly any control characters; binary data decoded as text is full of them.
-MAX_CONTROL_CHAR_RATIO = 0.05
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # all but \t \n \v \f \r
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# The largest brief file read, and the most text taken from one (a small PDF may inflate to far
+# more text than its size): a daily brief is a few kilobytes, and a bigger file would hold the
+# reindex for many minutes of embedding. Overridden by the MAX_BRIEF_MB setting.
+DEFAULT_MAX_BRIEF_BYTES = 10_000_000
 
 _HTML_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HTML_BLOCKS = (*_HTML_HEADINGS, "p", "li", "ul", "ol", "blockquote", "div")
+_HTML_LISTS = ("li", "ul", "ol")
+# Deeper lists than this are read as one paragraph (see _list_pieces).
+MAX_LIST_DEPTH = 32
 # Page furniture, not the brief's content.
 _HTML_DROPPED = ("script", "style", "nav", "header", "footer", "noscript", "template")
 # Classes of page furniture (MediaWiki's edit links and navigation bars, print-hidden parts).
@@ -128,40 +131,66 @@ class _Layout:
     blocks: list[_Block] = field(default_factory=list)
 
 
-def load_brief(path: Path, today: date | None = None) -> ParsedBrief:
+def load_brief(
+    path: Path, today: date | None = None, *, max_bytes: int = DEFAULT_MAX_BRIEF_BYTES
+) -> ParsedBrief:
     """Reads and parses one brief file; BriefLoadError says why it cannot be used."""
     try:
+        size = path.stat().st_size
+        check_size(size, path.name, max_bytes)  # before reading: a huge file is never loaded
         data = path.read_bytes()
     except OSError as error:
         reason = f"cannot read the file ({error.strerror or error})"
         raise BriefLoadError(path.name, reason) from error
-    return parse_brief(data, path.name, today)
+    return parse_brief(data, path.name, today, max_bytes=max_bytes)
 
 
-def parse_brief(data: bytes, file_name: str, today: date | None = None) -> ParsedBrief:
+def parse_brief(
+    data: bytes,
+    file_name: str,
+    today: date | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BRIEF_BYTES,
+) -> ParsedBrief:
     """Parses a brief's bytes; the suffix of `file_name` chooses the format.
 
-    `today` anchors dates written without a year (default: the real today).
+    `today` anchors dates written without a year (default: the real today). A file over
+    `max_bytes`, or a PDF whose text would exceed it, is refused whole: never half-indexed.
     """
     parser = _PARSERS.get(Path(file_name).suffix.lower())
     if parser is None:
         supported = ", ".join(SUPPORTED_SUFFIXES)
         raise BriefLoadError(file_name, f"unsupported file type (supported: {supported})")
+    check_size(len(data), file_name, max_bytes)
     if not data.strip():
         raise BriefLoadError(file_name, "file is empty")
-    return parser(data, file_name, today)
+    return parser(data, file_name, today, max_bytes)
+
+
+def check_size(size: int, file_name: str, max_bytes: int) -> None:
+    """BriefLoadError for a file larger than `max_bytes`, saying both sizes."""
+    if size > max_bytes:
+        raise BriefLoadError(
+            file_name, f"too large ({_size_text(size)}; the limit is {_size_text(max_bytes)})"
+        )
+
+
+def _size_text(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f}".removesuffix(".0") + " MB"
+    return f"{size / 1e3:.0f} kB"
 
 
 # --- formats -----------------------------------------------------------------------------------
 
 
-def _parse_txt(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
+def _parse_txt(data: bytes, file_name: str, today: date | None, _max_bytes: int) -> ParsedBrief:
     text = _decode(data, file_name)
     layout = _layout(_lines(text), has_lead=True, short_line_headings=True)
     return _brief(file_name, text, _title(layout.lead), layout.blocks, today=today)
 
 
-def _parse_md(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
+def _parse_md(data: bytes, file_name: str, today: date | None, _max_bytes: int) -> ParsedBrief:
     metadata, body = _front_matter(_decode(data, file_name), file_name)
     lines = _lines(body)
     title = _metadata_text(metadata.get("title"))
@@ -183,7 +212,7 @@ def _parse_md(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
     )
 
 
-def _parse_html(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
+def _parse_html(data: bytes, file_name: str, today: date | None, _max_bytes: int) -> ParsedBrief:
     soup = BeautifulSoup(_decode(data, file_name), "html.parser")
     # Read before the page furniture goes: the headline and its <time> often sit in <header>.
     title = _html_title(soup)
@@ -205,8 +234,9 @@ def _parse_html(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
     )
 
 
-def _parse_pdf(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
-    extracted = _pdf_text(data, file_name)
+def _parse_pdf(data: bytes, file_name: str, today: date | None, max_bytes: int) -> ParsedBrief:
+    # A compressed PDF may hold far more text than its size: the text is bounded too.
+    extracted = _pdf_text(data, file_name, max_chars=max_bytes)
     layout = _layout(_lines(extracted), has_lead=True, short_line_headings=True)
     title = _title(layout.lead)
     # PDF text is hard-wrapped at the page width: each paragraph is rejoined onto one line.
@@ -220,7 +250,7 @@ def _parse_pdf(data: bytes, file_name: str, today: date | None) -> ParsedBrief:
     return _brief(file_name, text, title, blocks, today=today, known_date=known_date)
 
 
-_PARSERS: dict[str, Callable[[bytes, str, date | None], ParsedBrief]] = {
+_PARSERS: dict[str, Callable[[bytes, str, date | None, int], ParsedBrief]] = {
     ".txt": _parse_txt,
     ".md": _parse_md,
     ".html": _parse_html,
@@ -431,10 +461,12 @@ def _title(lead: list[_Line]) -> str | None:
 
 def _unwrap(lines: list[_Line]) -> str:
     """Rejoins hard-wrapped lines; a word broken at a hyphen keeps the hyphen ("rekan-rekan")."""
-    joined = lines[0].text
-    for line in lines[1:]:
-        joined += line.text if _WRAPPED_HYPHEN.search(joined) else " " + line.text
-    return " ".join(joined.split())
+    # Parts joined once at the end, and only the previous line tested for a hyphen: linear in
+    # the lines' length however many there are (a long run of them made this quadratic).
+    parts = [lines[0].text]
+    for previous, line in zip(lines, lines[1:]):
+        parts.append(line.text if _WRAPPED_HYPHEN.search(previous.text) else " " + line.text)
+    return " ".join("".join(parts).split())
 
 
 def _assemble(lead: str | None, pieces: list[_Piece]) -> tuple[str, list[_Block]]:
@@ -455,29 +487,14 @@ def _assemble(lead: str | None, pieces: list[_Piece]) -> tuple[str, list[_Block]
 
 
 def _decode(data: bytes, file_name: str) -> str:
-    """UTF-8 (BOM dropped), UTF-16 with a BOM, else Windows-1252 / Latin-1; newlines become \\n."""
+    """The file's text in whatever encoding it was saved (see index/decoding.py)."""
     try:
-        if data.startswith(_UTF16_BOMS):
-            text = data.decode("utf-16")
-        else:
-            text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = _decode_legacy(data)
-    if len(_CONTROL_CHARS.findall(text)) > MAX_CONTROL_CHAR_RATIO * len(text):
-        raise BriefLoadError(file_name, "not UTF-8 text (looks like binary data)")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = decode_text(data)
+    except NotTextError as error:
+        raise BriefLoadError(file_name, str(error)) from None
     if not text.strip():
         raise BriefLoadError(file_name, "file is empty")
     return text
-
-
-def _decode_legacy(data: bytes) -> str:
-    # Windows-1252 is what non-UTF-8 Indonesian and English text files usually are; Latin-1
-    # decodes anything, and the control-character check then tells whether it was text at all.
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
 
 
 # --- Markdown ------------------------------------------------------------------------------------
@@ -554,14 +571,16 @@ def _html_blocks(soup: BeautifulSoup) -> Iterator[_Piece]:
     items under it carry the path of labels above them.
     """
     seen_paragraph = False
-    for tag in soup.find_all(_HTML_BLOCKS):
-        if tag.name == "li" or tag.find_parent(("li", "ul", "ol")) is not None:
+    # One walk finds, for every block, whether a list holds it and whether a block is inside
+    # it: asking each tag (find_parent, find) made deeply nested pages quadratic.
+    for tag, in_list, holds_block in _blocks_in_order(soup):
+        if tag.name == "li" or in_list:
             continue  # read with its list
         if tag.name in ("ul", "ol"):
             seen_paragraph = True
             yield from _list_pieces(tag, ())
             continue
-        if tag.find(_HTML_BLOCKS):
+        if holds_block:
             continue  # the innermost block holds the text
         text = _tag_text(tag)
         if not text:
@@ -573,8 +592,16 @@ def _html_blocks(soup: BeautifulSoup) -> Iterator[_Piece]:
         yield _Piece(text, "heading" if is_heading else "paragraph")
 
 
-def _list_pieces(listing: Tag, topics: tuple[str, ...]) -> Iterator[_Piece]:
-    """The items of a <ul>/<ol>, depth first; an item holding a list labels its sub-items."""
+def _list_pieces(listing: Tag, topics: tuple[str, ...], depth: int = 0) -> Iterator[_Piece]:
+    """The items of a <ul>/<ol>, depth first; an item holding a list labels its sub-items.
+
+    Lists nested deeper than MAX_LIST_DEPTH (no brief's are; a hostile page's may be thousands
+    deep) are read as one paragraph, so the recursion stays shallow.
+    """
+    if depth >= MAX_LIST_DEPTH:
+        if text := _tag_text(listing):
+            yield _Piece(text, "paragraph", topics)
+        return
     for item in listing.find_all("li", recursive=False):
         sublists = item.find_all(("ul", "ol"), recursive=False)
         own = _own_text(item, sublists)
@@ -589,7 +616,7 @@ def _list_pieces(listing: Tag, topics: tuple[str, ...]) -> Iterator[_Piece]:
             yield _Piece(own, kind, topics)
             label = (own,) if kind == "label" else ()
         for sublist in sublists:
-            yield from _list_pieces(sublist, topics + label)
+            yield from _list_pieces(sublist, topics + label, depth + 1)
 
 
 def _own_text(item: Tag, sublists: list[Tag]) -> str:
@@ -622,6 +649,33 @@ def _without_sources(text: str) -> str:
     return _SOURCES.sub("", text)
 
 
+def _blocks_in_order(soup: BeautifulSoup) -> list[tuple[Tag, bool, bool]]:
+    """Every block tag in document order, with whether a list (li, ul, ol) encloses it and
+    whether another block lies inside it.
+
+    One walk over the tree with an explicit stack: no recursion for deeply nested pages, and no
+    search of each block's ancestors or subtree, which made nested blocks quadratic.
+    """
+    blocks: list[Tag] = []
+    in_list: set[int] = set()  # ids of blocks a list encloses
+    holds_block: set[int] = set()  # ids of blocks with a block inside
+    # (node, the nearest block above it, whether a list encloses it)
+    stack: list[tuple[Tag, Tag | None, bool]] = [(soup, None, False)]
+    while stack:
+        node, enclosing, listed = stack.pop()
+        if node.name in _HTML_BLOCKS:
+            if enclosing is not None:
+                holds_block.add(id(enclosing))
+            if listed:
+                in_list.add(id(node))
+            blocks.append(node)
+            enclosing = node
+        listed = listed or node.name in _HTML_LISTS
+        children = [child for child in node.contents if isinstance(child, Tag)]
+        stack.extend((child, enclosing, listed) for child in reversed(children))
+    return [(tag, id(tag) in in_list, id(tag) in holds_block) for tag in blocks]
+
+
 def _tag_text(tag: Tag) -> str:
     for line_break in tag.find_all("br"):
         line_break.replace_with("\n")
@@ -631,16 +685,26 @@ def _tag_text(tag: Tag) -> str:
 # --- PDF -----------------------------------------------------------------------------------------
 
 
-def _pdf_text(data: bytes, file_name: str) -> str:
+def _pdf_text(data: bytes, file_name: str, *, max_chars: int) -> str:
+    pages: list[str] = []
+    length = 0
     try:
         reader = PdfReader(io.BytesIO(data))
         unlocked = not reader.is_encrypted or _unlock(reader)
-        pages = [page.extract_text() or "" for page in reader.pages] if unlocked else []
+        for page in reader.pages if unlocked else []:
+            pages.append(page.extract_text() or "")
+            length += len(pages[-1])
+            if length > max_chars:  # stop reading: the brief is refused whatever follows
+                break
     except Exception as error:  # pypdf signals a damaged file with many exception types
         reason = "not a readable PDF (file is damaged or encrypted)"
         raise BriefLoadError(file_name, reason) from error
     if not unlocked:
         raise BriefLoadError(file_name, "not a readable PDF (file is encrypted)")
+    if length > max_chars:
+        raise BriefLoadError(
+            file_name, f"too much text (over {max_chars:,} characters)"
+        )
     text = "\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise BriefLoadError(file_name, "no text in the PDF (a scan without a text layer?)")

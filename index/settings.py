@@ -20,4 +20,14 @@ class IndexSettings(BaseSettings):
     )
     embed_batch_size: int = Field(default=32, ge=1)
     chunk_max_chars: int = Field(default=1000, ge=200)
+    max_brief_mb: float = Field(
+        default=10.0,
+        gt=0,
+        description="Largest brief file read, in MB (also the most text a PDF may yield); a larger "
+        "one is skipped with the reason in the reindex report and /status, never half-indexed.",
+    )
+
+    @property
+    def max_brief_bytes(self) -> int:
+        return int(self.max_brief_mb * 1_000_000)
 

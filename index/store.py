@@ -35,6 +35,8 @@ SCHEMA_VERSION = 1
 CATALOG_FILE = "catalog.sqlite3"
 VECTORS_DIR = "vectors"
 LOCK_FILE = "reindex.lock"
+# The manifest key listing the files the last reindex skipped, and why (for status).
+SKIPPED_FILES_KEY = "skipped_files"
 # Readers wait this long for a writer's lock instead of failing at once.
 BUSY_TIMEOUT_S = 30.0
 
@@ -155,6 +157,11 @@ class Catalog:
 
     def generation(self, conn: sqlite3.Connection | None = None) -> int:
         return int(self.meta(conn).get("generation", "0"))
+
+    def skipped_files(self) -> list[tuple[str, str]]:
+        """(source, why) of each file the last reindex could not use."""
+        raw = self.meta().get(SKIPPED_FILES_KEY)
+        return [(item["source"], item["reason"]) for item in json.loads(raw)] if raw else []
 
     def embedder_on_disk(self) -> dict[str, object] | None:
         raw = self.meta().get("embedder")

@@ -136,6 +136,31 @@ def test_an_unreadable_file_is_reported_by_name_and_the_rest_indexed(folders, e5
     assert report.added == (SEED.name,) and report.briefs_total == 1
 
 
+def test_a_file_over_the_size_limit_is_skipped_with_its_reason_in_the_report_and_status(
+    folders, e5, capsys, monkeypatch
+) -> None:
+    briefs, data = folders
+    (briefs / "huge.txt").write_bytes(b"Judul besar\n" + b"Kalimat yang diulang-ulang. " * 40_000)
+    kb = KnowledgeBase(briefs, data, embedder=e5, max_brief_bytes=1_000_000)
+    report = kb.reindex()
+    assert dict(report.failed) == {"huge.txt": "huge.txt: too large (1.1 MB; the limit is 1 MB)"}
+    assert report.added == (SEED.name,)  # the rest is indexed; nothing of huge.txt is
+    assert all(hit.source == SEED.name for hit in kb.search("Kalimat yang diulang-ulang", k=5))
+    assert kb.status().skipped == (("huge.txt", "huge.txt: too large (1.1 MB; the limit is 1 MB)"),)
+
+    # The command line says the same, in the report and in status.
+    env = ["--briefs", str(briefs), "--data", str(data)]
+    monkeypatch.setenv("MAX_BRIEF_MB", "1")
+    assert cli_main([*env, "index"]) == 0
+    assert "could not read huge.txt: too large (1.1 MB; the limit is 1 MB)" in capsys.readouterr().out
+    assert cli_main([*env, "status"]) == 0
+    assert "skipped:       huge.txt: too large" in capsys.readouterr().out
+
+    # Shrunk under the limit, it is indexed whole, and status no longer lists it.
+    (briefs / "huge.txt").write_bytes(b"Judul besar\nKalimat yang diulang-ulang sekali saja.\n")
+    assert kb.reindex().added == ("huge.txt",) and kb.status().skipped == ()
+
+
 def test_a_second_reindex_is_told_one_is_already_running(folders, e5) -> None:
     kb = make_kb(folders, e5)
     with reindex_lock(folders[1]):

@@ -97,6 +97,56 @@ def test_txt_in_windows_1252_is_read() -> None:
     assert paragraph_texts(brief) == ["Café “Kyiv” ditutup pada malam hari."]
 
 
+# One brief per script; each encoding below writes one of them.
+_LATIN = "Judul\nCafé “Kyiv” ditutup pada malam hari, kata pejabat setempat.\n"
+_CHINESE = "标题\n俄罗斯军队周三袭击了哈尔科夫市，当地官员表示。乌克兰总统呼吁西方提供更多防空系统。\n"
+_JAPANESE = "タイトル\nロシア軍は水曜日にハルキウ市を攻撃したと地元当局者が述べた。大統領は防空の追加を求めた。\n"
+_ARABIC = "العنوان\nهاجمت القوات الروسية مدينة خاركيف يوم الأربعاء، حسبما قال مسؤولون محليون في المدينة.\n"
+ENCODED_BRIEFS = [
+    ("utf-8", _LATIN, b""),
+    ("utf-8", _CHINESE, b"\xef\xbb\xbf"),
+    ("utf-16-le", _LATIN, b""),
+    ("utf-16-le", _LATIN, b"\xff\xfe"),
+    ("utf-16-be", _LATIN, b""),
+    ("utf-16-be", _CHINESE, b"\xfe\xff"),
+    ("utf-16-le", _CHINESE, b""),
+    ("utf-32-le", _LATIN, b""),
+    ("utf-32-le", _ARABIC, b"\xff\xfe\x00\x00"),
+    ("utf-32-be", _LATIN, b""),
+    ("utf-32-be", _JAPANESE, b"\x00\x00\xfe\xff"),
+    ("cp1252", _LATIN, b""),
+    ("gb18030", _CHINESE, b""),
+    ("shift_jis", _JAPANESE, b""),
+    ("cp1256", _ARABIC, b""),
+]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text", "bom"),
+    ENCODED_BRIEFS,
+    ids=[f"{e}-{'bom' if b else 'nobom'}-{t.split(chr(10))[0]}" for e, t, b in ENCODED_BRIEFS],
+)
+def test_txt_in_every_encoding_family_reads_as_written(encoding: str, text: str, bom: bytes) -> None:
+    brief = parse_brief(bom + text.encode(encoding), "brief.txt", today=TODAY)
+    assert brief.text == text  # not mojibake, and no BOM left over
+    assert paragraph_texts(brief) == [text.splitlines()[1]]
+
+
+def test_html_in_gb18030_declares_nothing_and_still_reads() -> None:
+    body = _CHINESE.splitlines()[1]
+    html = f"<html><head><title>标题</title></head><body><p>{body}</p></body></html>"
+    brief = parse_brief(html.encode("gb18030"), "brief.html", today=TODAY)
+    assert brief.title == "标题" and paragraph_texts(brief) == [body]
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"Judul\n" + b"Kalimat panjang sekali. " * 50_000)
+    with pytest.raises(BriefLoadError, match=r"^huge\.txt: too large \(1\.2 MB; the limit is 1 MB\)"):
+        load_brief(path, today=TODAY, max_bytes=1_000_000)
+    assert load_brief(path, today=TODAY, max_bytes=2_000_000).paragraphs  # under it: read
+
+
 def test_txt_hard_wrapped_paragraphs_are_joined() -> None:
     text = (
         "Key events, day 992\n"
@@ -325,7 +375,9 @@ def test_encrypted_pdf_is_rejected() -> None:
         ("empty.txt", b"", "file is empty"),
         ("blank.md", b" \n\n\t\n", "file is empty"),
         ("bom-only.txt", b"\xef\xbb\xbf", "file is empty"),
-        ("binary.txt", bytes(range(256)) * 8, "not UTF-8 text"),
+        ("binary.txt", bytes(range(256)) * 8, "looks like binary data"),
+        ("random.txt", random.Random(1).randbytes(4096), "looks like binary data"),
+        ("big.txt", b"Judul\nIsi.\n" * 1000, "too large (11 kB; the limit is 10 kB)"),
         ("title-only.txt", b"Hanya judul\n", "no paragraphs found"),
         ("empty-page.html", b"<html><title>T</title><body></body></html>", "no paragraphs found"),
         ("brief.docx", b"PK\x03\x04", "unsupported file type"),
@@ -335,7 +387,7 @@ def test_unusable_files_raise_a_message_naming_the_file(
     file_name: str, data: bytes, reason: str
 ) -> None:
     with pytest.raises(BriefLoadError) as caught:
-        parse_brief(data, file_name, today=TODAY)
+        parse_brief(data, file_name, today=TODAY, max_bytes=10_000)
     assert str(caught.value).startswith(f"{file_name}: ")
     assert reason in str(caught.value)
 

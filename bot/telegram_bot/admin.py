@@ -99,18 +99,20 @@ async def document_received(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         kinds = ", ".join(SUPPORTED_SUFFIXES)
         await message.reply_html(text(language, "upload_wrong_type", kinds=kinds))
         return
-    if (document.file_size or 0) > FileSizeLimit.FILESIZE_DOWNLOAD:
+    services = services_of(context)
+    # What Telegram lets a bot download, or what the index takes, whichever is less.
+    limit = min(FileSizeLimit.FILESIZE_DOWNLOAD, services.kb.max_brief_bytes)
+    if (document.file_size or 0) > limit:
         await message.reply_html(
             text(
                 language,
                 "upload_too_big",
                 size=f"{(document.file_size or 0) / 1e6:.1f}",
-                max_mb=FileSizeLimit.FILESIZE_DOWNLOAD // 1_000_000,
+                max_mb=f"{limit / 1e6:g}",
             )
         )
         return
     data = await (await document.get_file()).download_as_bytearray()
-    services = services_of(context)
     try:
         stored = await asyncio.to_thread(services.kb.store_upload, file_name, bytes(data))
     except UploadRejectedError as error:

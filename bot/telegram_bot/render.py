@@ -301,17 +301,28 @@ def format_duration(seconds: float) -> str:
 
 def render_status(status: Status, language: str, uptime_s: float) -> str:
     embedder = status.embedder + (f" ({status.dimension} dims)" if status.dimension else "")
-    return text(
-        language,
-        "status",
+    lines = [
+        text(
+            language,
+            "status",
         briefs=status.briefs,
         chunks=status.chunks,
         embedder=embedder,
         last_indexed=status.last_indexed_at or text(language, "never"),
         latest=format_date(status.latest_brief_date, language),
-        size=f"{status.size_bytes / 1e6:.1f} MB",
-        uptime=format_duration(uptime_s),
-    )
+            size=f"{status.size_bytes / 1e6:.1f} MB",
+            uptime=format_duration(uptime_s),
+        )
+    ]
+    if status.skipped:
+        lines.append(text(language, "status_skipped_header"))
+        lines += [
+            text(language, "reindex_failed", reason=reason)
+            for _, reason in status.skipped[:REPORT_MAX_FAILED]
+        ]
+        if len(status.skipped) > REPORT_MAX_FAILED:
+            lines.append(text(language, "reindex_more", count=len(status.skipped) - REPORT_MAX_FAILED))
+    return split_html("\n".join(lines))[0]
 
 
 def render_progress(event: ReindexProgress, language: str) -> str:

@@ -225,6 +225,10 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "reindex_failed_header": {"id": "Gagal dibaca:", "en": "Could not be read:"},
     "reindex_failed": {"id": "• {reason}", "en": "• {reason}"},
+    "status_skipped_header": {
+        "id": "Dilewati pada indeks terakhir:",
+        "en": "Skipped by the last reindex:",
+    },
     "reindex_more": {"id": "• … dan {count} lagi", "en": "• … and {count} more"},
     "reindex_error": {
         "id": "❌ Indeks ulang gagal: {reason}",
@@ -254,8 +258,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "❌ Not stored: {reason}",
     },
     "upload_too_big": {
-        "id": "❌ Berkas terlalu besar ({size} MB): bot hanya bisa mengunduh hingga {max_mb} MB.",
-        "en": "❌ That file is too big ({size} MB): bots can download at most {max_mb} MB.",
+        "id": "❌ Berkas terlalu besar ({size} MB): batasnya {max_mb} MB.",
+        "en": "❌ That file is too big ({size} MB): the limit is {max_mb} MB.",
     },
     "upload_wrong_type": {
         "id": "❌ Ringkasan harus berupa berkas {kinds}.",
