@@ -69,6 +69,7 @@ def format_report(report: IndexReport) -> str:
     ]
     lines += [f"skipped {source}: same content as {owner}" for source, owner in report.duplicates]
     lines += [f"could not read {message}" for _, message in report.failed]
+    lines += [f"repaired: {repair}" for repair in report.repairs]
     return "\n".join(lines)
 
 
@@ -500,6 +501,17 @@ def main(argv: list[str] | None = None) -> int:
     except IndexError_ as error:
         print(f"briefbot: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a file named on the command line, a folder that can't be written
+        print(f"briefbot: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except ValueError as error:  # a setting with a value it can't take (EMBEDDER, MAX_BRIEF_MB...)
+        print(f"briefbot: {_first_line(str(error))}", file=sys.stderr)
+        return 1
+
+
+def _first_line(message: str) -> str:
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return " ".join(lines[:3])
 
 
 if __name__ == "__main__":

@@ -35,15 +35,19 @@ from index.loaders import (
 )
 from index.models import BriefRecord, Chunk, ParsedBrief
 from index.store import (
+    CATALOG_FILE,
     SCHEMA_VERSION,
     SKIPPED_FILES_KEY,
     Catalog,
     EmbedderMismatchError,
+    IndexDamagedError,
     build_faiss,
     read_faiss,
     reindex_lock,
     remove_stale_vector_files,
+    set_aside_damaged_catalog,
     vector_file,
+    vector_file_problem,
     write_faiss_atomically,
 )
 from index.text.terms import LEXICON_VERSION, lexical_terms
@@ -79,6 +83,7 @@ class IndexReport:
     unchanged: int = 0
     duplicates: tuple[tuple[str, str], ...] = ()  # (source skipped, source it duplicates)
     failed: tuple[tuple[str, str], ...] = ()  # (source, why it could not be read)
+    repairs: tuple[str, ...] = ()  # damage found in the data folder, and what was done about it
     chunks_embedded: int = 0
     chunks_total: int = 0
     briefs_total: int = 0
@@ -96,6 +101,7 @@ class IndexReport:
             "unchanged": self.unchanged,
             "duplicates": [{"source": s, "duplicate_of": d} for s, d in self.duplicates],
             "failed": [{"source": s, "error": e} for s, e in self.failed],
+            "repairs": list(self.repairs),
             "chunks_embedded": self.chunks_embedded,
             "chunks_total": self.chunks_total,
             "briefs_total": self.briefs_total,
@@ -178,14 +184,47 @@ class Indexer:
         notify = progress or (lambda _: None)
         started = time.perf_counter()
         with reindex_lock(self.data_dir):
-            catalog = Catalog(self.data_dir)
+            repairs: list[str] = []
+            catalog = self._open_catalog(repairs)
             try:
-                report = self._run_locked(catalog, full=full, notify=notify)
+                repairs += self._vector_file_repairs(catalog, full=full)
+                # A repair is a full pass: every brief re-read and the FAISS file rebuilt from
+                # the vector cache, so only vectors the cache lacks are embedded again.
+                report = self._run_locked(catalog, full=full or bool(repairs), notify=notify)
             finally:
                 catalog.close()
-        report = _with_seconds(report, time.perf_counter() - started)
+        report = replace(report, seconds=time.perf_counter() - started, repairs=tuple(repairs))
         notify(ReindexProgress("done", report.chunks_total, report.chunks_total))
         return report
+
+    def _open_catalog(self, repairs: list[str]) -> Catalog:
+        """The catalog; one SQLite can't open or finds damaged is moved aside (kept for a look)
+        and a new one started, with whatever cached vectors could still be read from it."""
+        try:
+            catalog = Catalog(self.data_dir)
+        except IndexDamagedError as error:
+            problem = error.what
+        else:
+            problem = catalog.check_integrity()
+            if problem is None:
+                return catalog
+            catalog.close()
+        aside, salvaged = set_aside_damaged_catalog(self.data_dir)
+        catalog = Catalog(self.data_dir)
+        if salvaged:
+            catalog.cache_raw_vectors(salvaged)
+        repairs.append(
+            f"{CATALOG_FILE} was damaged ({problem}): moved aside as {aside.name} and rebuilt "
+            f"from the briefs folder ({len(salvaged)} cached vectors saved from it)"
+        )
+        return catalog
+
+    def _vector_file_repairs(self, catalog: Catalog, *, full: bool) -> list[str]:
+        """The current generation's FAISS file checked: present, readable, one vector a chunk."""
+        if full or catalog.embedder_on_disk() != self.embedder.info.to_json():
+            return []  # rebuilt anyway, or refused below for another embedder
+        problem = vector_file_problem(self.data_dir, catalog.generation(), catalog.chunk_count())
+        return [f"{problem}: rebuilt from the vector cache"] if problem else []
 
     def _run_locked(self, catalog: Catalog, *, full: bool, notify: ProgressListener) -> IndexReport:
         if not full:
@@ -443,10 +482,6 @@ def _skipped_json(failed: list[tuple[str, str]]) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _with_seconds(report: IndexReport, seconds: float) -> IndexReport:
-    return replace(report, seconds=seconds)
 
 
 __all__ = [

@@ -18,7 +18,7 @@ from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoad
 from index.models import BriefRecord, Hit, ParsedBrief, Passage
 from index.search import IndexReader, RetrievalConfig, Retriever
 from index.settings import IndexSettings
-from index.store import Catalog, ReindexAlreadyRunningError
+from index.store import CATALOG_FILE, Catalog, ReindexAlreadyRunningError, damage_reported
 
 REMOVED_DIR = "removed"
 MAX_FILE_NAME_CHARS = 120
@@ -116,7 +116,9 @@ class KnowledgeBase:
     def _retriever(self) -> Retriever:
         embedder = self.embedder
         with self._lock:
-            if self._reader is None:
+            if self._reader is None or not self._reader.catalog.is_current_file():
+                # First use, or a repair replaced the catalog file: read the new one. A search
+                # still running on the old reader finishes on it (it closes when dropped).
                 self._reader = IndexReader(self.data_dir, embedder)
             return Retriever(self._reader, embedder, self._retrieval)
 
@@ -166,7 +168,8 @@ class KnowledgeBase:
         """Indexed briefs, newest first."""
         catalog = self._catalog()
         try:
-            return catalog.briefs()
+            with damage_reported(f"{CATALOG_FILE} cannot be read"):
+                return catalog.briefs()
         finally:
             catalog.close()
 
@@ -174,18 +177,20 @@ class KnowledgeBase:
         """The chunk with this id, or None when a reindex replaced or removed it."""
         catalog = self._catalog()
         try:
-            return catalog.chunk_rows([chunk_id]).get(chunk_id)
+            with damage_reported(f"{CATALOG_FILE} cannot be read"):
+                return catalog.chunk_rows([chunk_id]).get(chunk_id)
         finally:
             catalog.close()
 
     def status(self) -> Status:
         catalog = self._catalog()
         try:
-            meta = catalog.meta()
-            embedder = catalog.embedder_on_disk() or {}
-            briefs = catalog.briefs()
-            chunks = catalog.chunk_count()
-            skipped = tuple(catalog.skipped_files())
+            with damage_reported(f"{CATALOG_FILE} cannot be read"):
+                meta = catalog.meta()
+                embedder = catalog.embedder_on_disk() or {}
+                briefs = catalog.briefs()
+                chunks = catalog.chunk_count()
+                skipped = tuple(catalog.skipped_files())
         finally:
             catalog.close()
         dates = [b.date for b in briefs if b.date]

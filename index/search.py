@@ -18,6 +18,7 @@ A question goes through four steps:
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import sqlite3
 import threading
@@ -33,9 +34,21 @@ import numpy as np
 from index.embeddings import BriefEmbeddings
 from index.models import Hit, Passage
 from index.query_dates import LEAD_CHARS, DateIntent, lead_mentions_day, read_date_intent, resolve_dates
-from index.store import Catalog, build_faiss, read_faiss, vector_file
+from index.store import (
+    CATALOG_FILE,
+    Catalog,
+    IndexDamagedError,
+    build_faiss,
+    damage_reported,
+    read_faiss,
+    vector_file,
+    vector_file_problem,
+)
 from index.text.matching import text_key
 from index.text.terms import lexical_terms
+
+
+logger = logging.getLogger(__name__)
 
 
 class IndexReader:
@@ -47,28 +60,40 @@ class IndexReader:
 
     def __init__(self, data_dir: Path, embedder: BriefEmbeddings) -> None:
         self.catalog = Catalog(data_dir)
-        self.catalog.check_embedder(embedder.info)
+        with damage_reported(f"{CATALOG_FILE} cannot be read"):
+            self.catalog.check_embedder(embedder.info)
         self._data_dir = data_dir
         self._dimension = embedder.info.dimension
         self._generation = -1
         self._index: faiss.Index = build_faiss(np.empty(0, np.int64), np.empty((0, 0)), self._dimension)
         self._load_lock = threading.Lock()
 
-    def index_for(self, generation: int) -> faiss.Index:
-        """The FAISS index of `generation`, loaded once per generation."""
+    def index_for(self, generation: int, conn: sqlite3.Connection) -> faiss.Index:
+        """The FAISS index of `generation`, loaded once per generation.
+
+        A FAISS file that is missing, unreadable or short of vectors (damaged on disk) is
+        rebuilt in memory from the catalog's vector cache, so questions keep being answered
+        until `briefbot index` repairs the file; IndexDamagedError if the cache can't do it.
+        """
         with self._load_lock:
             if generation != self._generation:
-                path = vector_file(self._data_dir, generation)
+                chunk_count = self.catalog.chunk_count(conn)
+                problem = vector_file_problem(self._data_dir, generation, chunk_count)
                 if generation == 0:
                     index = build_faiss(np.empty(0, np.int64), np.empty((0, 0)), self._dimension)
-                elif path.exists():
-                    index = read_faiss(path)
+                elif problem is None:
+                    index = read_faiss(vector_file(self._data_dir, generation))
                 else:
-                    raise FileNotFoundError(
-                        f"{path} is missing: run `briefbot index --full` to rebuild the vectors"
-                    )
+                    index = self._from_vector_cache(conn, problem, chunk_count)
                 self._index, self._generation = index, generation
             return self._index
+
+    def _from_vector_cache(self, conn: sqlite3.Connection, problem: str, chunk_count: int) -> faiss.Index:
+        ids, vectors = self.catalog.vectors_for_chunks(conn)
+        if len(ids) != chunk_count:
+            raise IndexDamagedError(f"{problem}, and the vector cache lacks some of its vectors")
+        logger.warning("%s: searching vectors rebuilt from the cache; `briefbot index` repairs it", problem)
+        return build_faiss(ids, vectors, self._dimension)
 
     def close(self) -> None:
         self.catalog.close()
@@ -147,7 +172,7 @@ class Retriever:
         terms = list(dict.fromkeys(lexical_terms(query)))
         catalog = self.reader.catalog
         with catalog.snapshot() as conn:
-            index = self.reader.index_for(catalog.generation(conn))
+            index = self.reader.index_for(catalog.generation(conn), conn)
             brief_dates = catalog.brief_dates(conn) if intent.scoped or latest else []
             if dates is not None:
                 scope: list[int] | None = catalog.chunk_ids_of(conn, dates=dates)

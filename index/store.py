@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import faiss
@@ -85,6 +85,35 @@ class ReindexAlreadyRunningError(IndexError_):
     """Another reindex holds the lock."""
 
 
+class IndexDamagedError(IndexError_):
+    """A file of the data folder is missing or unreadable; `briefbot index` repairs it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The index is damaged ({what}). Run `briefbot index` (or /reindex) to repair it.")
+        self.what = what
+
+
+# SQLite's names for "this is not (or no longer) a database file": the catalog must be rebuilt.
+_DAMAGED_SQLITE_ERRORS = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether `error` says the catalog file is damaged (not merely busy or misused)."""
+    name = getattr(error, "sqlite_errorname", "")
+    return name.startswith(tuple(_DAMAGED_SQLITE_ERRORS)) or type(error) is sqlite3.DatabaseError
+
+
+@contextmanager
+def damage_reported(what: str) -> Iterator[None]:
+    """Turns SQLite's corruption errors inside the block into one IndexDamagedError."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        if is_damage(error):
+            raise IndexDamagedError(f"{what}: {error}") from None
+        raise
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in WAL mode: readers never block the writer, nor the writer the readers."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
@@ -117,11 +146,36 @@ class Catalog:
         self.data_dir = data_dir
         self.path = data_dir / CATALOG_FILE
         (data_dir / VECTORS_DIR).mkdir(parents=True, exist_ok=True)
-        self._conn = connect(self.path)
+        with damage_reported(f"{CATALOG_FILE} cannot be opened"):
+            self._conn = connect(self.path)
+            try:
+                self._conn.executescript(_SCHEMA)
+            except BaseException:
+                self._conn.close()
+                raise
+        # The inode opened: a catalog moved aside and rebuilt by a repair is a new file.
+        self.inode = self.path.stat().st_ino
         # sqlite3 connections may be shared across threads only one call at a time.
         self._lock = threading.RLock()
-        with self._lock:
-            self._conn.executescript(_SCHEMA)
+
+    def is_current_file(self) -> bool:
+        """False once the catalog file was replaced (a repair rebuilt it) or removed."""
+        try:
+            return self.path.stat().st_ino == self.inode
+        except OSError:
+            return False
+
+    def check_integrity(self) -> str | None:
+        """None when SQLite finds the catalog sound, else what it found wrong."""
+        try:
+            with self._lock:
+                rows = self._conn.execute("PRAGMA quick_check").fetchall()
+                # quick_check reads every page but not a virtual table's own structure.
+                self._conn.execute("SELECT count(*) FROM chunks_fts").fetchone()
+        except sqlite3.DatabaseError as error:
+            return str(error)
+        problems = [_one_line(str(row[0])) for row in rows if row[0] != "ok"]
+        return "; ".join(problem for problem in problems[:3] if problem) or None
 
     def close(self) -> None:
         self._conn.close()
@@ -129,7 +183,7 @@ class Catalog:
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees one consistent generation."""
-        with self._lock:
+        with self._lock, damage_reported(f"{CATALOG_FILE} cannot be read"):
             self._conn.execute("BEGIN")
             try:
                 yield self._conn
@@ -309,6 +363,11 @@ class Catalog:
 
     # -- writes ---------------------------------------------------------------------------------
 
+    def cache_raw_vectors(self, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Store (embed hash, float32 bytes) rows as they are: vectors saved from a damaged catalog."""
+        with self.write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO vector_cache (embed_hash, vector) VALUES (?, ?)", rows)
+
     def cache_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
         """Store freshly computed vectors at once, in their own transaction.
 
@@ -331,6 +390,11 @@ class Catalog:
             ):
                 found[row[0]] = np.frombuffer(row[1], dtype=np.float32)
         return found
+
+
+def _one_line(message: str) -> str:
+    # quick_check's first line names the database ("*** in database main ***"): noise here.
+    return " ".join(message.replace("*** in database main ***", "").split())
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -392,6 +456,55 @@ def write_faiss_atomically(index: faiss.Index, path: Path) -> None:
 
 def read_faiss(path: Path) -> faiss.Index:
     return faiss.read_index(str(path))
+
+
+def vector_file_problem(data_dir: Path, generation: int, chunk_count: int) -> str | None:
+    """What is wrong with a generation's FAISS file (missing, unreadable, or not holding one
+    vector per chunk of the catalog), or None when it is sound."""
+    if generation == 0:
+        return None
+    path = vector_file(data_dir, generation)
+    name = path.relative_to(data_dir).as_posix()
+    if not path.exists():
+        return f"{name} is missing"
+    try:
+        index = read_faiss(path)
+    except RuntimeError:  # FAISS's one exception type for a truncated or garbled file
+        return f"{name} cannot be read"
+    if index.ntotal != chunk_count:
+        return f"{name} holds {index.ntotal} vectors for {chunk_count} chunks"
+    return None
+
+
+def set_aside_damaged_catalog(data_dir: Path) -> tuple[Path, list[tuple[str, bytes]]]:
+    """Move a damaged catalog (and its WAL files) to catalog.broken-<time>.sqlite3, kept for a
+    person to look at; returns its new path and whatever cached vectors could still be read
+    from it, so that a rebuild re-embeds only what was lost."""
+    path = data_dir / CATALOG_FILE
+    salvaged = _readable_vector_cache(path)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    aside = data_dir / f"catalog.broken-{stamp}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            os.replace(part, Path(f"{aside}{suffix}"))
+    return aside, salvaged
+
+
+def _readable_vector_cache(path: Path) -> list[tuple[str, bytes]]:
+    if not path.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        rows = conn.execute("SELECT embed_hash, vector FROM vector_cache").fetchall()
+        return [(str(h), bytes(v)) for h, v in rows]
+    except sqlite3.Error:  # the damage reached the cache too: nothing of it can be trusted
+        return []
+    finally:
+        conn.close()
 
 
 def remove_stale_vector_files(data_dir: Path, current_generation: int) -> None:

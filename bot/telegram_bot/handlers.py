@@ -38,6 +38,7 @@ from bot.state import BotState
 from bot.telegram_bot.texts import example_questions, language_of, text
 from index.indexer import brief_files
 from index.knowledge_base import KnowledgeBase
+from index.store import IndexDamagedError
 
 if TYPE_CHECKING:
     from bot.telegram_bot.follow import AlertMessenger
@@ -283,20 +284,26 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure and tell the user to try again, in their language."""
+    """Log the failure and tell the user, in their language, what happened: a damaged index in
+    one line (and the log), anything else as a request to try again (with the traceback logged)."""
     update_id = update.update_id if isinstance(update, Update) else None
-    logger.error("Handling update %s failed", update_id, exc_info=context.error)
+    damaged = isinstance(context.error, IndexDamagedError)
+    if damaged:
+        logger.error("Handling update %s failed: %s", update_id, context.error)
+    else:
+        logger.error("Handling update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return
     language = user_language(update)
+    notice = text(language, "index_damaged" if damaged else "error")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text(language, "error"), show_alert=True)
+            await update.callback_query.answer(notice, show_alert=True)
         elif update.effective_chat is not None:
             message = update.effective_message
             await context.bot.send_message(
                 update.effective_chat.id,
-                text(language, "error"),
+                notice,
                 message_thread_id=thread_of(message) if message is not None else None,
             )
     except TelegramError as error:

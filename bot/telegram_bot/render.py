@@ -350,6 +350,7 @@ def render_report(report: IndexReport, language: str) -> str:
             chunks=report.chunks_total,
         )
     ]
+    lines += [text(language, "reindex_repaired", repair=repair) for repair in report.repairs]
     lines += [
         text(language, "reindex_duplicate", source=source, owner=owner)
         for source, owner in report.duplicates[:REPORT_MAX_FAILED]

@@ -186,6 +186,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "id": "Maaf, terjadi kesalahan. Silakan coba lagi.",
         "en": "Sorry, something went wrong. Please try again.",
     },
+    "index_damaged": {
+        "id": "⚠️ Indeks ringkasan sedang rusak dan belum bisa dibaca. Admin dapat memperbaikinya "
+        "dengan /reindex.",
+        "en": "⚠️ The briefs index is damaged and can't be read right now. An admin can repair it "
+        "with /reindex.",
+    },
     "admins_only": {
         "id": "Maaf, hanya admin yang bisa melakukan itu.",
         "en": "Sorry, only admins can do that.",
@@ -223,6 +229,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "id": "• dilewati {source}: isinya sama dengan {owner}",
         "en": "• skipped {source}: same content as {owner}",
     },
+    "reindex_repaired": {"id": "🛠 Diperbaiki: {repair}", "en": "🛠 Repaired: {repair}"},
     "reindex_failed_header": {"id": "Gagal dibaca:", "en": "Could not be read:"},
     "reindex_failed": {"id": "• {reason}", "en": "• {reason}"},
     "status_skipped_header": {
