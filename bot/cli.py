@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from bot.log_secrets import protect_secrets_in_logs, secrets_of
 from bot.settings import Settings
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import KnowledgeBase
@@ -29,7 +30,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["briefs_dir"] = args.briefs
     if args.data is not None:
         overrides["data_dir"] = args.data
-    return Settings(**overrides)  # type: ignore[arg-type]
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    # Every command: an LLM provider's error, logged by `ask`, may quote its key or URL.
+    protect_secrets_in_logs(*secrets_of(settings))
+    return settings
 
 
 def _knowledge_base(args: argparse.Namespace) -> KnowledgeBase:

@@ -559,6 +559,31 @@ async def test_reindex_progress_is_one_message_edited_at_most_every_interval(
     assert "1 updated" in final["text"]  # full: every brief is indexed again
 
 
+async def test_a_reindex_failing_for_any_reason_ends_its_message_with_the_reason_and_no_secret(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    llm_key, db_password = "sk-test-llm-key-0123456789", "hunter2-db-password"
+    database_url = f"postgresql://briefbot:{db_password}@127.0.0.1:5432/briefbot"
+
+    def failing_reindex(*, full: bool = False, progress: Any = None) -> Any:
+        if progress is None:  # the quiet one at start
+            return real_reindex(full=full)
+        raise OSError(28, f"No space left on device (key {llm_key}, store {database_url})")
+
+    real_reindex = harness.kb.reindex
+    monkeypatch.setattr(harness.kb, "reindex", failing_reindex)
+    caplog.set_level(logging.DEBUG)
+    chat = Chat.private(ADMIN)
+    async with harness.run(llm_api_key=llm_key, llm_base_url=f"http://user:{db_password}@127.0.0.1:9/v1"):
+        asked = harness.send(ADMIN, chat, "/reindex")
+        failed = await harness.reply(chat, asked, lambda m: "Reindex failed" in m["text"])
+
+    assert failed["text"].startswith("❌ Reindex failed: [Errno 28] No space left on device")
+    for secret in (llm_key, db_password, TEST_BOT_TOKEN):
+        assert secret not in failed["text"] and secret not in caplog.text
+    assert "No space left on device" in caplog.text and "[redacted]" in caplog.text
+
+
 async def test_briefs_added_while_down_or_while_running_are_indexed(harness: Harness) -> None:
     dropped_before = harness.kb.briefs_dir / "freedonia.md"
     dropped_before.write_text(FREEDONIA_BRIEF, encoding="utf-8")

@@ -16,6 +16,7 @@ from telegram.constants import FileSizeLimit
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.log_secrets import redact_secrets
 from bot.telegram_bot.render import render_progress, render_report, render_status
 from bot.telegram_bot.handlers import (
     BotServices,
@@ -154,6 +155,11 @@ async def run_reindex(
             return
         except IndexError_ as error:
             await edit_html(progress.edit_text, text(language, "reindex_error", reason=str(error)))
+            return
+        except Exception as error:  # anything else (a full disk, a bug): the message must not hang
+            logger.exception("Reindex failed")
+            reason = redact_secrets(str(error)) or type(error).__name__
+            await edit_html(progress.edit_text, text(language, "reindex_error", reason=reason))
             return
     await edit_html(progress.edit_text, render_report(report, language))
 

@@ -11,7 +11,7 @@ import logging
 import secrets
 from contextlib import suppress
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.engine.answering import Answerer
 from bot.telegram_bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
+from bot.log_secrets import REDACTED, protect_secrets_in_logs, redact_secrets, secrets_of
 from bot.settings import Settings
 from bot.state import BotState
 from bot.telegram_bot.admin import (
@@ -76,7 +77,6 @@ POOL_TIMEOUT_S = 10.0
 # On a 429 the rate limiter waits `retry_after` and sends again: the reply arrives exactly once.
 RATE_LIMIT_RETRIES = 3
 
-REDACTED = "[redacted]"
 
 
 def build_application(
@@ -88,7 +88,7 @@ def build_application(
     token = settings.telegram_bot_token.get_secret_value()
     webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     # Before build(): the Bot logs its API URL, token included, as soon as it exists.
-    protect_secrets_in_logs(token, webhook_secret)
+    protect_secrets_in_logs(token, webhook_secret, *secrets_of(settings))
     base = settings.telegram_api_base_url.rstrip("/")
     application = (
         ApplicationBuilder()
@@ -236,61 +236,4 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-# -- keeping the token out of logs ----------------------------------------------------------------
-
-
-class SecretRedactingFilter(logging.Filter):
-    """Replaces secrets in a record's message, traceback and stack before a handler writes it.
-
-    PTB logs its API URLs, token included, and httpx errors quote the URL they failed on.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: set[str] = set()
-
-    def add(self, secret: str) -> None:
-        if secret:
-            self._secrets |= {secret, quote(secret, safe="")}
-
-    def redact(self, value: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            value = value.replace(secret, REDACTED)
-        return value
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # a malformed record: the handler reports it itself
-            return True
-        redacted = self.redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
-
-
-_REDACTOR = SecretRedactingFilter()
-
-
-def protect_secrets_in_logs(*secrets_to_hide: str) -> None:
-    """Keep these secrets out of every log line: quiet httpx (it logs each request URL) and
-    put the redacting filter on every root handler (and on logging's last-resort handler)."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    for secret in secrets_to_hide:
-        _REDACTOR.add(secret)
-    for handler in [*logging.getLogger().handlers, logging.lastResort]:
-        if handler is not None and _REDACTOR not in handler.filters:
-            handler.addFilter(_REDACTOR)
-
-
-def redact_secrets(value: str) -> str:
-    """`value` with every secret given to `protect_secrets_in_logs` replaced."""
-    return _REDACTOR.redact(value)
+__all__ = ["REDACTED", "build_application", "redact_secrets", "run_application", "webhook_options"]
