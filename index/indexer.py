@@ -14,7 +14,9 @@ import os
 import re
 import signal
 import sqlite3
+import threading
 import time
+from contextlib import suppress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -326,14 +328,19 @@ class Indexer:
         cached = catalog.cached_hashes(texts_by_hash)
         missing = [(h, t) for h, t in texts_by_hash.items() if h not in cached]
         notify(ReindexProgress("embedding", 0, len(missing)))
-        for start in range(0, len(missing), self.batch_size):
-            batch = missing[start : start + self.batch_size]
-            vectors = self.embedder.encode_passages(
-                [text for _, text in batch], batch_size=self.batch_size
-            )
-            catalog.cache_vectors([h for h, _ in batch], vectors)
-            _crash_point("embedding")
-            notify(ReindexProgress("embedding", start + len(batch), len(missing)))
+
+        def embed_all() -> None:
+            for start in range(0, len(missing), self.batch_size):
+                batch = missing[start : start + self.batch_size]
+                vectors = self.embedder.encode_passages(
+                    [text for _, text in batch], batch_size=self.batch_size
+                )
+                catalog.cache_vectors([h for h, _ in batch], vectors)
+                _crash_point("embedding")
+                notify(ReindexProgress("embedding", start + len(batch), len(missing)))
+
+        if missing:
+            run_at_low_priority(embed_all)
         return len(missing)
 
     def _commit_generation(
@@ -474,6 +481,35 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+# How much lower than the rest of the process the embedding of a reindex runs (nice 0..19): the
+# kernel then gives the cores to questions first, and to the reindex whenever they are idle.
+EMBEDDING_NICENESS = 10
+
+
+def run_at_low_priority(work: Callable[[], None]) -> None:
+    """Run `work` in a thread of its own, at a lower CPU priority, and wait for it.
+
+    A thread of its own because a thread's priority can't be raised back without privileges,
+    and the threads an embedder starts for its math inherit the priority of the one that first
+    calls it: a fresh thread, dropped at the end, takes its lowered priority along.
+    """
+    failure: list[BaseException] = []
+
+    def lowered() -> None:
+        try:
+            with suppress(OSError):  # a system without per-thread priorities: just slower questions
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EMBEDDING_NICENESS)
+            work()
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=lowered, name="briefbot-embedding", daemon=True)
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
 
 
 def _skipped_json(failed: list[tuple[str, str]]) -> str:

@@ -86,6 +86,7 @@ class KnowledgeBase:
         # Uploads parsed when they were checked, by (file name, content hash), until indexed.
         self._parsed_uploads: dict[tuple[str, str], ParsedBrief] = {}
         self._reader: IndexReader | None = None
+        self._indexing_embedder: BriefEmbeddings | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -112,6 +113,15 @@ class KnowledgeBase:
             if self._embedder is None:
                 self._embedder = load_embedder(self._embedder_spec)
             return self._embedder
+
+    def _embedder_for_indexing(self) -> BriefEmbeddings:
+        """A second instance of the embedder, for reindexing only: an instance embeds one batch
+        at a time, and questions must never wait for a batch of passages (seconds) to end."""
+        embedder = self.embedder
+        with self._lock:
+            if self._indexing_embedder is None:
+                self._indexing_embedder = load_embedder(embedder.info.spec)
+            return self._indexing_embedder
 
     def _retriever(self) -> Retriever:
         embedder = self.embedder
@@ -216,7 +226,7 @@ class KnowledgeBase:
         indexer = Indexer(
             self.briefs_dir,
             self.data_dir,
-            self.embedder,
+            self._embedder_for_indexing(),
             chunk_max_chars=self._chunk_max_chars,
             batch_size=self._batch_size,
             max_brief_bytes=self._max_brief_bytes,

