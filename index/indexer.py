@@ -9,6 +9,7 @@ only embeds its changed paragraphs, and a run killed mid-way resumes from what i
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 import os
 import re
@@ -54,6 +55,8 @@ from index.store import (
 )
 from index.text.terms import LEXICON_VERSION, lexical_terms
 
+
+logger = logging.getLogger(__name__)
 
 # Fault injection for the crash-safety tests: the process kills itself (SIGKILL, no cleanup)
 # at the named point. Unset in normal use.
@@ -308,6 +311,12 @@ class Indexer:
                 )
             except BriefLoadError as error:
                 failed.append((source, str(error)))
+                continue
+            except (RecursionError, MemoryError, ValueError, LookupError, TypeError) as error:
+                # A parser library choking on a hostile file must not end the whole reindex:
+                # that one file is skipped, saying so, and the rest indexed.
+                logger.warning("%s could not be parsed", source, exc_info=True)
+                failed.append((source, f"{source}: could not be parsed ({type(error).__name__})"))
                 continue
             brief_id = previous.brief_id if previous else brief_id_for(source, taken_ids)
             taken_ids.add(brief_id)

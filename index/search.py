@@ -198,7 +198,7 @@ class Retriever:
             return []
         catalog = self.reader.catalog
         with catalog.snapshot() as conn:
-            index = self.reader.index_for(catalog.generation(conn))
+            index = self.reader.index_for(catalog.generation(conn), conn)
             expression = f'"{" ".join(terms)}"' if phrase else " AND ".join(f'"{term}"' for term in terms)
             matched = catalog.lexical_scores(expression, conn)
             if not matched:
