@@ -591,6 +591,29 @@ async def test_a_reindex_failing_for_any_reason_ends_its_message_with_the_reason
     assert "No space left on device" in caplog.text and "[redacted]" in caplog.text
 
 
+async def test_a_damaged_index_is_one_clear_line_and_reindex_repairs_it(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    bob, admin = Chat.private(BOB), Chat.private(ADMIN)
+    async with harness.run():
+        # The catalog replaced by a file that is no database (a broken restore, a bad disk).
+        catalog = harness.kb.data_dir / "catalog.sqlite3"
+        catalog.rename(harness.kb.data_dir / "old-catalog.sqlite3")
+        catalog.write_bytes(b"not a database at all " * 500)
+        damaged = await harness.reply(bob, harness.send(BOB, bob, DRONE_QUESTION))
+        assert damaged["text"] == (
+            "⚠️ The briefs index is damaged and can't be read right now. An admin can repair it with /reindex."
+        )
+
+        asked = harness.send(ADMIN, admin, "/reindex")
+        repaired = await harness.reply(admin, asked, lambda m: "Reindex done" in m["text"], timeout=120)
+        assert "🛠 Repaired: catalog.sqlite3 was damaged" in repaired["text"]
+        answer = await harness.answer(bob, harness.send(BOB, bob, DRONE_QUESTION))
+        assert DRONE_FACT in answer["text"]
+    assert "Traceback" not in caplog.text
+
+
 async def test_briefs_added_while_down_or_while_running_are_indexed(harness: Harness) -> None:
     dropped_before = harness.kb.briefs_dir / "freedonia.md"
     dropped_before.write_text(FREEDONIA_BRIEF, encoding="utf-8")
