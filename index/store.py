@@ -117,9 +117,13 @@ def damage_reported(what: str) -> Iterator[None]:
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in WAL mode: readers never block the writer, nor the writer the readers."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")  # the first read of the file: fails on garbage
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error:
+        conn.close()
+        raise
     conn.row_factory = sqlite3.Row
     conn.isolation_level = None  # transactions are explicit: BEGIN ... COMMIT
     return conn
