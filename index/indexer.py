@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from contextlib import suppress
@@ -508,8 +509,10 @@ def run_at_low_priority(work: Callable[[], None]) -> None:
 
     def lowered() -> None:
         try:
-            with suppress(OSError):  # a system without per-thread priorities: just slower questions
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EMBEDDING_NICENESS)
+            # Linux only: there a thread id names one thread; elsewhere it could name a process.
+            if sys.platform.startswith("linux"):
+                with suppress(OSError):  # not allowed here: questions are merely slower
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EMBEDDING_NICENESS)
             work()
         except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
             failure.append(error)
