@@ -155,11 +155,16 @@ class Answerer:
         hits = self._topic_hits(topic, days, recent=understood.kind == "latest")
         points = about_topic(topic, hits)
         if not points:
-            # Asked in the other language than the briefs ("North Korean troops" of Indonesian
-            # briefs), a topic shares few words with them: the question's own relevance decision,
-            # which weighs meaning across languages, may still find it answered.
+            # No passage is about it as a topic. Read as a question, with the question's own
+            # relevance decision, it may still be answered: a question in disguise ("Bagaiaman
+            # sistem pemerintahan di Jepang?", a typo away from "bagaimana"), or one asked in the
+            # other language than the briefs ("North Korean troops" of Indonesian briefs), which
+            # shares few words with them. "The latest on X" asks for reports on X, nothing else.
             cross_lingual = bool(hits) and detect_language(understood.question) != detect_language(hits[0].text)
-            if cross_lingual and best_coverage(topic_terms(topic), hits) >= CROSS_LINGUAL_TOPIC_MIN_COVERAGE:
+            as_question = understood.kind == "topic" or (
+                cross_lingual and best_coverage(topic_terms(topic), hits) >= CROSS_LINGUAL_TOPIC_MIN_COVERAGE
+            )
+            if as_question:
                 answered = self._fact(base, understood.question, days)
                 if not answered.abstained:
                     return answered
