@@ -16,7 +16,7 @@ from tqdm import tqdm
 from bot.settings import Settings
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import KnowledgeBase
-from index.store import IndexError_
+from index.stores.errors import IndexError_
 
 if TYPE_CHECKING:
     from index.evaluation import GoldSpan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,4 +20,15 @@ class IndexSettings(BaseSettings):
     )
     embed_batch_size: int = Field(default=32, ge=1)
     chunk_max_chars: int = Field(default=1000, ge=200)
+    # SecretStr: the password in a URL never reaches a log, a repr or an error message.
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db: the knowledge base (and the bot's "
+        "shared state) in PostgreSQL with pgvector, shared by several bot processes. Unset: "
+        "SQLite + FAISS in DATA_DIR.",
+    )
+    database_read_url: SecretStr | None = Field(
+        default=None,
+        description="Optional: a read replica of DATABASE_URL; searches go there, writes to the primary.",
+    )
 

@@ -16,7 +16,6 @@ from bot.engine.answering import Answerer
 from bot.cli import main
 from bot.engine.followups import MEMORY_TTL_S, ConversationMemory
 from index.knowledge_base import KnowledgeBase
-from index.store import Catalog
 
 SAMPLE = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 DRONES_ID = "Berapa drone Rusia yang ditembak jatuh?"
@@ -50,11 +49,7 @@ def answerer(kb: KnowledgeBase) -> Answerer:
 
 
 def brief_text(kb: KnowledgeBase, brief_id: str) -> str:
-    catalog = Catalog(kb.data_dir)
-    try:
-        text = catalog.brief_text(brief_id)
-    finally:
-        catalog.close()
+    text = kb.brief_text(brief_id)
     assert text is not None
     return text
 
