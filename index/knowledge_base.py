@@ -120,6 +120,22 @@ class KnowledgeBase:
             return self._store
 
     @property
+    def database_url(self) -> str | None:
+        """DATABASE_URL of this knowledge base (None: the data folder). Holds a password: never log it."""
+        return self._database_url
+
+    def shared_conversation_memory(self) -> object | None:
+        """Where a chat's last question is kept so that any bot process sharing this knowledge
+        base understands its follow-up: a table beside the index on PostgreSQL; None with the
+        data folder (one process: memory in the process is enough). Has `last(chat_key)` and
+        `remember(chat_key, question, language)`."""
+        if self.store.kind != "postgres" or not self._database_url:
+            return None
+        from index.stores.postgres_state import SharedConversationMemory
+
+        return SharedConversationMemory(self._database_url)
+
+    @property
     def store_kind(self) -> str:
         return self.store.kind
 

@@ -141,9 +141,10 @@ class LocalPostgres:
         )
         return status.returncode == 0
 
-    def create_database(self, name: str) -> str:
-        """A new empty database (pgvector already in it); returns its URL."""
-        self._psql(f'CREATE DATABASE "{name}"', database="postgres")
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new empty database (pgvector already in it), or a copy of `template`; returns its URL."""
+        copy_of = f' TEMPLATE "{template}"' if template else ""
+        self._psql(f'CREATE DATABASE "{name}"{copy_of}', database="postgres")
         return self.url(name)
 
     def start_replica(self, replica_root: Path) -> LocalPostgres:
@@ -214,10 +215,15 @@ class LocalPostgres:
         raise RuntimeError(f"PostgreSQL did not become ready; see {self.log_file}")
 
     def _psql(self, sql: str, *, database: str) -> None:
-        self._run([
-            self._bin("psql"), "-h", str(self.socket_dir), "-p", str(self.port), "-U", DB_USER,
+        """Run `sql` over TCP with the password (as whoever we are: no folder permissions needed)."""
+        env = {**os.environ, "PGPASSWORD": self.password}
+        command = [
+            self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER,
             "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql,
-        ])
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, env=env)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql failed ({result.returncode}): {result.stderr.strip()}")
 
     def _save_state(self) -> None:
         state = {"port": self.port, "password": self.password, "fast": self.fast}

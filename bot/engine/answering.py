@@ -51,7 +51,8 @@ class Answerer:
         self.kb = kb
         self._llm = LlmAnswerer(chat_model, llm_timeout_s) if chat_model is not None else None
         self._extractive = extractive or ExtractiveConfig()
-        self._memory = memory or ConversationMemory()
+        # Several bot processes on one PostgreSQL share the chats' memory through it.
+        self._memory = memory or kb.shared_conversation_memory() or ConversationMemory()
 
     @classmethod
     def from_settings(cls, kb: KnowledgeBase, settings: Settings) -> Answerer:

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import psycopg
+import psycopg.sql
 from pgvector.psycopg import register_vector
 
 from index.embeddings import EmbedderInfo
@@ -79,6 +80,23 @@ def connect(url: str, *, vectors: bool = True) -> psycopg.Connection:
                 f"The pgvector extension is not installed in {redact_url(url)}: run `briefbot migrate`."
             ) from None
     return conn
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server and credentials, another database."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+def ensure_database(url: str, database: str) -> str:
+    """The URL of `database` on the server of `url`, created when missing (needs CREATEDB)."""
+    conn = connect(url, vectors=False)
+    try:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(database)))
+    finally:
+        conn.close()
+    return with_database(url, database)
 
 
 def schema_version(conn: psycopg.Connection) -> int:
