@@ -103,7 +103,7 @@ def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:
             crash_point("copy-written")
             current = conn.execute("SELECT value FROM manifest WHERE key = 'generation' FOR UPDATE").fetchone()
             manifest = {
-                **{k: v for k, v in meta.items() if k in ("embedder", "lexicon", "last_indexed_at")},
+                **{k: v for k, v in meta.items() if k not in ("generation", "schema_version")},
                 "generation": str(int(current[0] if current else 0) + 1),
                 "chunk_count": str(len(chunks)),
                 "term_total": str(term_total),

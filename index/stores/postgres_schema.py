@@ -80,6 +80,7 @@ CREATE TABLE conversation_turns (
     chat_key  text PRIMARY KEY,
     question  text NOT NULL,
     language  text NOT NULL,
+    answered  boolean NOT NULL DEFAULT true,  -- after "not covered", a bare name is a new question
     asked_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX conversation_turns_by_age ON conversation_turns (asked_at);

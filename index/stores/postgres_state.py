@@ -24,6 +24,7 @@ SWEEP_EVERY_WRITES = 500
 class SharedTurn:
     question: str
     language: str
+    answered: bool = True
 
 
 class SharedConversationMemory:
@@ -45,19 +46,20 @@ class SharedConversationMemory:
 
     def last(self, chat_key: str) -> SharedTurn | None:
         row = self._conn().execute(
-            "SELECT question, language FROM conversation_turns "
+            "SELECT question, language, answered FROM conversation_turns "
             "WHERE chat_key = %s AND asked_at > now() - make_interval(secs => %s)",
             (chat_key, self._ttl_s),
         ).fetchone()
-        return SharedTurn(row[0], row[1]) if row else None
+        return SharedTurn(row[0], row[1], bool(row[2])) if row else None
 
-    def remember(self, chat_key: str, question: str, language: str) -> None:
+    def remember(self, chat_key: str, question: str, language: str, *, answered: bool = True) -> None:
         conn = self._conn()
         conn.execute(
-            "INSERT INTO conversation_turns (chat_key, question, language, asked_at) "
-            "VALUES (%s, %s, %s, now()) ON CONFLICT (chat_key) DO UPDATE SET "
-            "question = excluded.question, language = excluded.language, asked_at = excluded.asked_at",
-            (chat_key, question, language),
+            "INSERT INTO conversation_turns (chat_key, question, language, answered, asked_at) "
+            "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (chat_key) DO UPDATE SET "
+            "question = excluded.question, language = excluded.language, "
+            "answered = excluded.answered, asked_at = excluded.asked_at",
+            (chat_key, question, language, answered),
         )
         self._writes += 1
         if self._writes % SWEEP_EVERY_WRITES == 0:
