@@ -173,13 +173,7 @@ class KnowledgeBase:
 
     def passages_of(self, brief_id: str) -> list[Passage]:
         """Every passage of one brief, in reading order."""
-        catalog = self._catalog()
-        try:
-            with catalog.snapshot() as conn:
-                rows = catalog.chunk_rows(catalog.chunk_ids_of(conn, brief_ids=[brief_id]), conn)
-        finally:
-            catalog.close()
-        return sorted(rows.values(), key=lambda row: row.start)
+        return sorted(self.store.filter_documents(brief_ids=[brief_id]), key=lambda row: row.start)
 
     def briefs(self) -> list[BriefRecord]:
         """Indexed briefs, newest first."""
