@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.embeddings import BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
@@ -21,6 +22,9 @@ from index.settings import IndexSettings
 from index.stores import KnowledgeStore, open_store
 from index.stores.errors import ReindexAlreadyRunningError
 from index.stores.protocol import embedder_on_disk
+
+if TYPE_CHECKING:
+    from index.stores.postgres_state import SharedConversationMemory
 
 REMOVED_DIR = "removed"
 MAX_FILE_NAME_CHARS = 120
@@ -124,16 +128,16 @@ class KnowledgeBase:
         """DATABASE_URL of this knowledge base (None: the data folder). Holds a password: never log it."""
         return self._database_url
 
-    def shared_conversation_memory(self) -> object | None:
+    def shared_conversation_memory(self) -> SharedConversationMemory | None:
         """Where a chat's last question is kept so that any bot process sharing this knowledge
         base understands its follow-up: a table beside the index on PostgreSQL; None with the
         data folder (one process: memory in the process is enough). Has `last(chat_key)` and
         `remember(chat_key, question, language)`."""
         if self.store.kind != "postgres" or not self._database_url:
             return None
-        from index.stores.postgres_state import SharedConversationMemory
+        from index.stores.postgres_state import SharedConversationMemory as Shared
 
-        return SharedConversationMemory(self._database_url)
+        return Shared(self._database_url)
 
     @property
     def store_kind(self) -> str:

@@ -34,7 +34,6 @@ from index.faults import crash_point
 from index.models import BriefRecord, Passage
 from index.stores.errors import (
     EmbedderMismatchError,
-    IndexError_,
     ReindexAlreadyRunningError,
     embedder_mismatch_message,
 )
