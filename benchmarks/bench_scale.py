@@ -188,9 +188,9 @@ def main() -> int:
     results = []
     try:
         for kind in ("sqlite-faiss", "postgres"):
-            out = subprocess.run(
-                [sys.executable, __file__, "--chunks", str(args.chunks), "--store", kind, "--database-url", url],
-                capture_output=True, text=True, check=True,
+            out = subprocess.run(  # the URL (a password in it) by environment, not on a command line
+                [sys.executable, __file__, "--chunks", str(args.chunks), "--store", kind],
+                capture_output=True, text=True, check=True, env={**os.environ, "DATABASE_URL": url},
             ).stdout
             results.append(json.loads(out.strip().splitlines()[-1]))
     finally:
