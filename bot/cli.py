@@ -17,7 +17,7 @@ from bot.log_secrets import protect_secrets_in_logs, secrets_of
 from bot.settings import Settings
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import KnowledgeBase
-from index.store import IndexError_
+from index.stores.errors import IndexError_
 
 if TYPE_CHECKING:
     from index.evaluation import GoldSpan
@@ -183,11 +183,21 @@ def _eval_index(
     """
     from index.evaluation import prepare_eval_index
 
+    update: dict[str, object] = {}
+    if settings.database_url is not None:
+        # On PostgreSQL each eval corpus gets a database of its own beside DATABASE_URL's.
+        from pydantic import SecretStr
+
+        from index.stores.postgres import ensure_database
+
+        base = settings.database_url.get_secret_value()
+        name = f"{base.rsplit('/', 1)[-1].split('?')[0]}_eval_{_slug(dataset)}_{_slug(settings.embedder)}"
+        update = {"database_url": SecretStr(ensure_database(base, name.replace("-", "_"))), "database_read_url": None}
     return prepare_eval_index(
         args.eval_dir / dataset / "corpus.jsonl",
         args.work_dir / dataset / _slug(settings.embedder),
         lambda briefs, data: KnowledgeBase.from_settings(
-            settings.model_copy(update={"briefs_dir": briefs, "data_dir": data}),
+            settings.model_copy(update={"briefs_dir": briefs, "data_dir": data, **update}),
             retrieval=retrieval,
         ),
         full=full,
@@ -196,6 +206,42 @@ def _eval_index(
 
 def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the PostgreSQL schema of DATABASE_URL."""
+    from index.stores import is_postgres_url
+    from index.stores.postgres import migrate, redact_url
+    from index.stores.postgres_schema import LATEST_VERSION
+
+    settings = _settings(args)
+    url = settings.database_url.get_secret_value() if settings.database_url else ""
+    if not is_postgres_url(url):
+        print("migrate: set DATABASE_URL=postgresql://... (the SQLite store needs no migration)", file=sys.stderr)
+        return 2
+    applied = migrate(url)
+    done = ", ".join(map(str, applied)) if applied else "none (already up to date)"
+    print(f"{redact_url(url)}: applied migrations {done}; schema version {LATEST_VERSION}")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    """Copy the data folder's SQLite + FAISS index into PostgreSQL, embedding nothing again."""
+    from index.stores import is_postgres_url
+    from index.stores.copying import copy_to_postgres
+
+    if not is_postgres_url(args.to):
+        print("copy: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    report = copy_to_postgres(_settings(args).data_dir, args.to)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(
+            f"copied {report.briefs} briefs, {report.chunks} chunks, {report.vectors} vectors "
+            f"to {report.target} in {report.seconds:.1f} s (nothing re-embedded)"
+        )
+    return 0
 
 
 NO_TOKEN_HELP = """\
@@ -451,6 +497,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=cmd_eval)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the PostgreSQL schema (DATABASE_URL)")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    copy = commands.add_parser(
+        "copy", help="copy the data folder's index (SQLite + FAISS) into PostgreSQL, without re-embedding"
+    )
+    copy.add_argument("--to", required=True, metavar="postgresql://...", help="the target database")
+    copy.add_argument("--json", action="store_true")
+    copy.set_defaults(handler=cmd_copy)
 
     run = commands.add_parser(
         "run", help="the Telegram bot (without TELEGRAM_BOT_TOKEN: how to get one, and the terminal chat)"

@@ -19,9 +19,9 @@ from bot.engine.timeline import Timeline, build_timeline
 from bot.telegram_bot.render import format_date, short_title, source_label
 from bot.telegram_bot.handlers import MAX_QUESTION_CHARS
 from index.knowledge_base import KnowledgeBase
+from index.stores.errors import IndexError_
 from index.text.language import ENGLISH, detect_language
 from index.text.sentences import split_sources
-from index.store import IndexError_
 
 PROMPT = "? "
 BRIEFS_SHOWN = 10

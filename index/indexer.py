@@ -10,25 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import json
 import os
 import re
-import signal
-import sqlite3
 import sys
 import threading
 import time
 from contextlib import suppress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-
-import faiss
-import numpy as np
 
 from index.chunking import chunk_brief
 from index.embeddings import BriefEmbeddings
+from index.faults import CRASH_POINT_ENV, crash_point
 from index.loaders import (
     DEFAULT_MAX_BRIEF_BYTES,
     PARSER_VERSION,
@@ -38,35 +33,19 @@ from index.loaders import (
     parse_brief,
 )
 from index.models import BriefRecord, Chunk, ParsedBrief
-from index.store import (
-    CATALOG_FILE,
-    SCHEMA_VERSION,
-    SKIPPED_FILES_KEY,
-    Catalog,
-    EmbedderMismatchError,
-    IndexDamagedError,
-    build_faiss,
-    read_faiss,
-    reindex_lock,
-    remove_stale_vector_files,
-    set_aside_damaged_catalog,
-    vector_file,
-    vector_file_problem,
-    write_faiss_atomically,
+from index.stores.errors import EmbedderMismatchError
+from index.stores.protocol import (
+    BriefToWrite,
+    ChunkToWrite,
+    KnowledgeStore,
+    NextGeneration,
+    check_embedder,
+    embedder_on_disk,
 )
 from index.text.terms import LEXICON_VERSION, lexical_terms
 
 
 logger = logging.getLogger(__name__)
-
-# Fault injection for the crash-safety tests: the process kills itself (SIGKILL, no cleanup)
-# at the named point. Unset in normal use.
-CRASH_POINT_ENV = "BRIEFBOT_CRASH_AT"
-
-
-def _crash_point(name: str) -> None:
-    if os.environ.get(CRASH_POINT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +139,12 @@ def brief_id_for(source: str, taken: set[str]) -> str:
 
 
 class Indexer:
-    """Brings the data folder in line with the briefs folder."""
+    """Brings the store in line with the briefs folder."""
 
     def __init__(
         self,
         briefs_dir: Path,
-        data_dir: Path,
+        store: KnowledgeStore,
         embedder: BriefEmbeddings,
         *,
         chunk_max_chars: int = 1000,
@@ -177,7 +156,7 @@ class Indexer:
         """`parsed_already` holds briefs parsed before, by (file name, content hash): an upload
         that was checked by parsing it is not parsed a second time."""
         self.briefs_dir = briefs_dir
-        self.data_dir = data_dir
+        self.store = store
         self.embedder = embedder
         self.chunk_max_chars = chunk_max_chars
         self.batch_size = batch_size
@@ -189,74 +168,40 @@ class Indexer:
         """Reindex; raises ReindexAlreadyRunningError when another reindex holds the lock."""
         notify = progress or (lambda _: None)
         started = time.perf_counter()
-        with reindex_lock(self.data_dir):
-            repairs: list[str] = []
-            catalog = self._open_catalog(repairs)
-            try:
-                repairs += self._vector_file_repairs(catalog, full=full)
-                # A repair is a full pass: every brief re-read and the FAISS file rebuilt from
-                # the vector cache, so only vectors the cache lacks are embedded again.
-                report = self._run_locked(catalog, full=full or bool(repairs), notify=notify)
-            finally:
-                catalog.close()
+        with self.store.reindex_lock():
+            # Damage in the store's own files (a SQLite catalog or FAISS file): repaired, and a
+            # repair is a full pass: every brief re-read and the vectors rebuilt from the vector
+            # cache, so only vectors the cache lacks are embedded again.
+            repairs = self.store.repair(self.embedder.info, full=full)
+            report = self._run_locked(self.store, full=full or bool(repairs), notify=notify)
         report = replace(report, seconds=time.perf_counter() - started, repairs=tuple(repairs))
         notify(ReindexProgress("done", report.chunks_total, report.chunks_total))
         return report
 
-    def _open_catalog(self, repairs: list[str]) -> Catalog:
-        """The catalog; one SQLite can't open or finds damaged is moved aside (kept for a look)
-        and a new one started, with whatever cached vectors could still be read from it."""
-        try:
-            catalog = Catalog(self.data_dir)
-        except IndexDamagedError as error:
-            problem = error.what
-        else:
-            problem = catalog.check_integrity()
-            if problem is None:
-                return catalog
-            catalog.close()
-        aside, salvaged = set_aside_damaged_catalog(self.data_dir)
-        catalog = Catalog(self.data_dir)
-        if salvaged:
-            catalog.cache_raw_vectors(salvaged)
-        repairs.append(
-            f"{CATALOG_FILE} was damaged ({problem}): moved aside as {aside.name} and rebuilt "
-            f"from the briefs folder ({len(salvaged)} cached vectors saved from it)"
-        )
-        return catalog
-
-    def _vector_file_repairs(self, catalog: Catalog, *, full: bool) -> list[str]:
-        """The current generation's FAISS file checked: present, readable, one vector a chunk."""
-        if full or catalog.embedder_on_disk() != self.embedder.info.to_json():
-            return []  # rebuilt anyway, or refused below for another embedder
-        problem = vector_file_problem(self.data_dir, catalog.generation(), catalog.chunk_count())
-        return [f"{problem}: rebuilt from the vector cache"] if problem else []
-
-    def _run_locked(self, catalog: Catalog, *, full: bool, notify: ProgressListener) -> IndexReport:
+    def _run_locked(self, store: KnowledgeStore, *, full: bool, notify: ProgressListener) -> IndexReport:
         if not full:
-            catalog.check_embedder(self.embedder.info)
+            check_embedder(store, self.embedder.info)
         # Terms written by an older tokenizer would not match today's queries, and briefs read by
         # an older loader lack what it now keeps (sections, topic paths): rewrite them all.
         # Cheap, since the vector cache spares the re-embedding of every unchanged chunk.
-        meta = catalog.meta()
-        stale = meta.get("lexicon") != LEXICON_VERSION or meta.get("parser") != PARSER_VERSION
-        full = full or (stale and catalog.embedder_on_disk() is not None)
-        known = {record.source: record for record in catalog.briefs()}
+        manifest = store.manifest()
+        stale = manifest.get("lexicon") != LEXICON_VERSION or manifest.get("parser") != PARSER_VERSION
+        built = embedder_on_disk(store) is not None
+        full = full or (stale and built)
+        known = {record.source: record for record in store.briefs()}
         files = brief_files(self.briefs_dir)
 
         planned, unchanged, duplicates, failed = self._plan(files, known, full=full, notify=notify)
         removed = sorted(source for source in known if source not in files)
-        embedded = self._embed_missing(catalog, planned, notify)
+        embedded = self._embed_missing(store, planned, notify)
 
         notify(ReindexProgress("writing", 0, 1))
         updated = [p.source for p in planned if p.source in known]
         added = [p.source for p in planned if p.source not in known]
-        if planned or removed or full or catalog.embedder_on_disk() is None:
-            self._commit_generation(catalog, planned, known, removed, full=full, failed=failed)
+        if planned or removed or full or not built:
+            store.write_documents(self._next_generation(planned, known, removed, full=full, failed=failed))
         else:
-            with catalog.write() as conn:
-                _set_meta(conn, "last_indexed_at", _now())
-                _set_meta(conn, SKIPPED_FILES_KEY, _skipped_json(failed))
+            store.mark_indexed_now(failed)
         return IndexReport(
             added=tuple(added),
             updated=tuple(updated),
@@ -265,8 +210,8 @@ class Indexer:
             duplicates=tuple(duplicates),
             failed=tuple(failed),
             chunks_embedded=embedded,
-            chunks_total=catalog.chunk_count(),
-            briefs_total=len(catalog.briefs()),
+            chunks_total=store.count_documents(),
+            briefs_total=len(store.briefs()),
         )
 
     def _plan(
@@ -327,7 +272,7 @@ class Indexer:
         return planned, unchanged, duplicates, failed
 
     def _embed_missing(
-        self, catalog: Catalog, planned: list[_PlannedBrief], notify: ProgressListener
+        self, store: KnowledgeStore, planned: list[_PlannedBrief], notify: ProgressListener
     ) -> int:
         """Embed the chunks whose vectors are not cached yet, caching each batch as it is done."""
         spec = self.embedder.info.spec
@@ -335,7 +280,7 @@ class Indexer:
         for brief in planned:
             for chunk in brief.chunks:
                 texts_by_hash.setdefault(embed_hash(spec, chunk.embed_text), chunk.embed_text)
-        cached = catalog.cached_hashes(texts_by_hash)
+        cached = store.cached_hashes(texts_by_hash)
         missing = [(h, t) for h, t in texts_by_hash.items() if h not in cached]
         notify(ReindexProgress("embedding", 0, len(missing)))
 
@@ -345,152 +290,56 @@ class Indexer:
                 vectors = self.embedder.encode_passages(
                     [text for _, text in batch], batch_size=self.batch_size
                 )
-                catalog.cache_vectors([h for h, _ in batch], vectors)
-                _crash_point("embedding")
+                store.cache_vectors([h for h, _ in batch], vectors)
+                crash_point("embedding")
                 notify(ReindexProgress("embedding", start + len(batch), len(missing)))
 
         if missing:
             run_at_low_priority(embed_all)
         return len(missing)
 
-    def _commit_generation(
+    def _next_generation(
         self,
-        catalog: Catalog,
         planned: list[_PlannedBrief],
         known: dict[str, BriefRecord],
         removed: list[str],
         *,
         full: bool,
         failed: list[tuple[str, str]],
-    ) -> None:
-        """Swap catalog rows and the FAISS generation in one transaction."""
-        info = self.embedder.info
-        if full:
-            # A full rebuild keeps nothing of the old generation: a brief that failed to load
-            # this time would otherwise keep vectors from a previous embedder.
-            replaced_ids = [record.brief_id for record in known.values()]
-        else:
-            replaced_ids = [known[s].brief_id for s in removed] + [
-                p.brief_id for p in planned if p.source in known
-            ]
-        with catalog.write() as conn:
-            generation = catalog.generation(conn)
-            old_chunk_ids = _chunk_ids_of(conn, replaced_ids)
-            conn.executemany(
-                "DELETE FROM chunks_fts WHERE rowid = ?", [(cid,) for cid in old_chunk_ids]
-            )
-            conn.executemany("DELETE FROM briefs WHERE brief_id = ?", [(b,) for b in replaced_ids])
-            new_ids, new_hashes = self._insert_briefs(conn, planned)
-
-            if full or generation == 0:
-                ids, vectors = catalog.vectors_for_chunks(conn)
-                index = build_faiss(ids, vectors, info.dimension)
-            else:
-                index = self._current_index(catalog, conn, generation)
-                if old_chunk_ids:
-                    index.remove_ids(np.array(old_chunk_ids, dtype=np.int64))
-                if new_ids:
-                    by_hash = catalog.vectors_by_hash(new_hashes, conn)
-                    vectors = np.vstack([by_hash[h] for h in new_hashes])
-                    index.add_with_ids(vectors, np.array(new_ids, dtype=np.int64))
-            next_generation = generation + 1
-            _crash_point("before-vectors-written")
-            write_faiss_atomically(index, vector_file(self.data_dir, next_generation))
-            _crash_point("vectors-written")
-            _set_meta(conn, "generation", str(next_generation))
-            _set_meta(conn, "embedder", json.dumps(info.to_json()))
-            _set_meta(conn, "schema_version", str(SCHEMA_VERSION))
-            _set_meta(conn, "lexicon", LEXICON_VERSION)
-            _set_meta(conn, "parser", PARSER_VERSION)
-            _set_meta(conn, "last_indexed_at", _now())
-            _set_meta(conn, SKIPPED_FILES_KEY, _skipped_json(failed))
-            conn.execute(
-                "DELETE FROM vector_cache WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)"
-            )
-        _crash_point("committed")
-        remove_stale_vector_files(self.data_dir, next_generation)
-
-    def _current_index(
-        self, catalog: Catalog, conn: sqlite3.Connection, generation: int
-    ) -> faiss.Index:
-        path = vector_file(self.data_dir, generation)
-        if path.exists():
-            return read_faiss(path)
-        # The file of the current generation is gone (deleted by hand): rebuild it from the
-        # cached vectors of the chunks as they stood before this transaction's changes.
-        ids, vectors = catalog.vectors_for_chunks(conn)
-        return build_faiss(ids, vectors, self.embedder.info.dimension)
-
-    def _insert_briefs(
-        self, conn: sqlite3.Connection, planned: list[_PlannedBrief]
-    ) -> tuple[list[int], list[str]]:
+    ) -> NextGeneration:
         spec = self.embedder.info.spec
-        now = _now()
-        new_ids: list[int] = []
-        new_hashes: list[str] = []
-        for brief in planned:
-            parsed = brief.parsed
-            conn.execute(
-                "INSERT INTO briefs (brief_id, source, title, date, language, url, content_hash, "
-                "chunk_count, indexed_at, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    brief.brief_id,
-                    brief.source,
-                    parsed.title,
-                    parsed.date.isoformat() if parsed.date else None,
-                    parsed.language,
-                    parsed.url,
-                    brief.content_hash,
-                    len(brief.chunks),
-                    now,
-                    parsed.text,
+        replaced = [known[s].brief_id for s in removed] + [p.brief_id for p in planned if p.source in known]
+        briefs = tuple(
+            BriefToWrite(
+                brief_id=p.brief_id,
+                source=p.source,
+                content_hash=p.content_hash,
+                parsed=p.parsed,
+                chunks=tuple(
+                    ChunkToWrite(
+                        chunk,
+                        embed_hash(spec, chunk.embed_text),
+                        tuple(lexical_terms(_lexical_source(chunk))),
+                    )
+                    for chunk in p.chunks
                 ),
             )
-            for chunk in brief.chunks:
-                digest = embed_hash(spec, chunk.embed_text)
-                cursor = conn.execute(
-                    'INSERT INTO chunks (brief_id, ordinal, section, paragraphs, start, "end", text, '
-                    "embed_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        brief.brief_id,
-                        chunk.ordinal,
-                        chunk.section,
-                        json.dumps(list(chunk.paragraphs)),
-                        chunk.start,
-                        chunk.end,
-                        chunk.text,
-                        digest,
-                    ),
-                )
-                chunk_id = int(cursor.lastrowid or 0)
-                terms = " ".join(lexical_terms(_lexical_source(chunk)))
-                conn.execute("INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)", (chunk_id, terms))
-                new_ids.append(chunk_id)
-                new_hashes.append(digest)
-        return new_ids, new_hashes
+            for p in planned
+        )
+        return NextGeneration(
+            replaced_brief_ids=tuple(replaced),
+            briefs=briefs,
+            embedder=self.embedder.info,
+            lexicon=LEXICON_VERSION,
+            parser=PARSER_VERSION,
+            rebuild=full,
+            skipped=tuple(failed),
+        )
 
 
 def _lexical_source(chunk: Chunk) -> str:
     """What BM25 sees: the section heading gives a paragraph words it may not repeat itself."""
     return f"{chunk.section or ''}\n{chunk.text}"
-
-
-def _chunk_ids_of(conn: sqlite3.Connection, brief_ids: list[str]) -> list[int]:
-    ids: list[int] = []
-    for brief_id in brief_ids:
-        ids.extend(
-            int(row[0])
-            for row in conn.execute("SELECT chunk_id FROM chunks WHERE brief_id = ?", (brief_id,))
-        )
-    return ids
-
-
-def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
 
 
 # How much lower than the rest of the process the embedding of a reindex runs (nice 0..19): the
@@ -524,15 +373,10 @@ def run_at_low_priority(work: Callable[[], None]) -> None:
         raise failure[0]
 
 
-def _skipped_json(failed: list[tuple[str, str]]) -> str:
-    return json.dumps([{"source": source, "reason": reason} for source, reason in failed], ensure_ascii=False)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 __all__ = [
+    "CRASH_POINT_ENV",
     "EmbedderMismatchError",
     "IndexReport",
     "Indexer",

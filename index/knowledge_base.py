@@ -11,14 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.embeddings import BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
 from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
 from index.models import BriefRecord, Hit, ParsedBrief, Passage
-from index.search import IndexReader, RetrievalConfig, Retriever
+from index.search import RetrievalConfig, Retriever
 from index.settings import IndexSettings
-from index.store import CATALOG_FILE, Catalog, ReindexAlreadyRunningError, damage_reported
+from index.stores import KnowledgeStore, open_store
+from index.stores.errors import ReindexAlreadyRunningError
+from index.stores.protocol import embedder_on_disk, skipped_files
+
+if TYPE_CHECKING:
+    from index.stores.postgres_state import SharedConversationMemory
 
 REMOVED_DIR = "removed"
 MAX_FILE_NAME_CHARS = 120
@@ -61,7 +67,8 @@ class StoredUpload:
 
 
 class KnowledgeBase:
-    """Facade over the data folder; safe to share between threads."""
+    """Facade over the store (the data folder, or PostgreSQL when `database_url` is given);
+    safe to share between threads."""
 
     def __init__(
         self,
@@ -74,6 +81,8 @@ class KnowledgeBase:
         batch_size: int = 32,
         retrieval: RetrievalConfig | None = None,
         max_brief_bytes: int = DEFAULT_MAX_BRIEF_BYTES,
+        database_url: str | None = None,
+        database_read_url: str | None = None,
     ) -> None:
         self.briefs_dir = briefs_dir
         self.data_dir = data_dir
@@ -85,8 +94,11 @@ class KnowledgeBase:
         self._max_brief_bytes = max_brief_bytes
         # Uploads parsed when they were checked, by (file name, content hash), until indexed.
         self._parsed_uploads: dict[tuple[str, str], ParsedBrief] = {}
-        self._reader: IndexReader | None = None
         self._indexing_embedder: BriefEmbeddings | None = None
+        self._database_url = database_url
+        self._database_read_url = database_read_url
+        self._store: KnowledgeStore | None = None
+        self._retriever_: Retriever | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -98,6 +110,8 @@ class KnowledgeBase:
             chunk_max_chars=settings.chunk_max_chars,
             batch_size=settings.embed_batch_size,
             max_brief_bytes=settings.max_brief_bytes,
+            database_url=_secret(settings.database_url),
+            database_read_url=_secret(settings.database_read_url),
             **overrides,  # type: ignore[arg-type]
         )
 
@@ -123,14 +137,41 @@ class KnowledgeBase:
                 self._indexing_embedder = load_embedder(embedder.info.spec)
             return self._indexing_embedder
 
-    def _retriever(self) -> Retriever:
-        embedder = self.embedder
+    @property
+    def store(self) -> KnowledgeStore:
+        """Opened on first use, then shared by every search, reindex and status."""
         with self._lock:
-            if self._reader is None or not self._reader.catalog.is_current_file():
-                # First use, or a repair replaced the catalog file: read the new one. A search
-                # still running on the old reader finishes on it (it closes when dropped).
-                self._reader = IndexReader(self.data_dir, embedder)
-            return Retriever(self._reader, embedder, self._retrieval)
+            if self._store is None:
+                self._store = open_store(self.data_dir, self._database_url, self._database_read_url)
+            return self._store
+
+    @property
+    def database_url(self) -> str | None:
+        """DATABASE_URL of this knowledge base (None: the data folder). Holds a password: never log it."""
+        return self._database_url
+
+    def shared_conversation_memory(self) -> SharedConversationMemory | None:
+        """Where a chat's last question is kept so that any bot process sharing this knowledge
+        base understands its follow-up: a table beside the index on PostgreSQL; None with the
+        data folder (one process: memory in the process is enough). Has `last(chat_key)` and
+        `remember(chat_key, question, language)`."""
+        if self.store.kind != "postgres" or not self._database_url:
+            return None
+        from index.stores.postgres_state import SharedConversationMemory as Shared
+
+        return Shared(self._database_url)
+
+    @property
+    def store_kind(self) -> str:
+        return self.store.kind
+
+    def _retriever(self) -> Retriever:
+        """Made once (it checks the index's embedder against ours), then shared."""
+        embedder, store = self.embedder, self.store
+        with self._lock:
+            if self._retriever_ is None:
+                self._retriever_ = Retriever(store, embedder, self._retrieval)
+            return self._retriever_
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -148,61 +189,38 @@ class KnowledgeBase:
 
     def brief_dates(self) -> list[date]:
         """The dates the indexed briefs cover, newest first."""
-        catalog = self._catalog()
-        try:
-            return catalog.brief_dates()
-        finally:
-            catalog.close()
+        with self.store.search_view() as view:
+            return view.brief_dates()
 
     def passages_on(self, day: date) -> list[Passage]:
         """Every passage of the briefs dated `day`, in reading order (brief by brief)."""
-        catalog = self._catalog()
-        try:
-            with catalog.snapshot() as conn:
-                rows = catalog.chunk_rows(catalog.chunk_ids_of(conn, dates=[day]), conn)
-        finally:
-            catalog.close()
-        return sorted(rows.values(), key=lambda row: (row.brief_id, row.start))
+        passages = self.store.filter_documents(dates=[day])
+        return sorted(passages, key=lambda row: (row.brief_id, row.start))
 
     def passages_of(self, brief_id: str) -> list[Passage]:
         """Every passage of one brief, in reading order."""
-        catalog = self._catalog()
-        try:
-            with catalog.snapshot() as conn:
-                rows = catalog.chunk_rows(catalog.chunk_ids_of(conn, brief_ids=[brief_id]), conn)
-        finally:
-            catalog.close()
-        return sorted(rows.values(), key=lambda row: row.start)
+        return sorted(self.store.filter_documents(brief_ids=[brief_id]), key=lambda row: row.start)
 
     def briefs(self) -> list[BriefRecord]:
         """Indexed briefs, newest first."""
-        catalog = self._catalog()
-        try:
-            with damage_reported(f"{CATALOG_FILE} cannot be read"):
-                return catalog.briefs()
-        finally:
-            catalog.close()
+        return self.store.briefs()
 
     def passage(self, chunk_id: int) -> Passage | None:
         """The chunk with this id, or None when a reindex replaced or removed it."""
-        catalog = self._catalog()
-        try:
-            with damage_reported(f"{CATALOG_FILE} cannot be read"):
-                return catalog.chunk_rows([chunk_id]).get(chunk_id)
-        finally:
-            catalog.close()
+        found = self.store.filter_documents(chunk_ids=[chunk_id])
+        return found[0] if found else None
+
+    def brief_text(self, brief_id: str) -> str | None:
+        """The whole text of an indexed brief (what citations' offsets point into)."""
+        return self.store.brief_text(brief_id)
 
     def status(self) -> Status:
-        catalog = self._catalog()
-        try:
-            with damage_reported(f"{CATALOG_FILE} cannot be read"):
-                meta = catalog.meta()
-                embedder = catalog.embedder_on_disk() or {}
-                briefs = catalog.briefs()
-                chunks = catalog.chunk_count()
-                skipped = tuple(catalog.skipped_files())
-        finally:
-            catalog.close()
+        store = self.store
+        meta = store.manifest()
+        embedder = embedder_on_disk(store) or {}
+        briefs = store.briefs()
+        chunks = store.count_documents()
+        skipped = tuple(skipped_files(meta))
         dates = [b.date for b in briefs if b.date]
         return Status(
             briefs=len(briefs),
@@ -211,13 +229,10 @@ class KnowledgeBase:
             dimension=int(embedder["dimension"]) if "dimension" in embedder else None,  # type: ignore[call-overload]
             last_indexed_at=meta.get("last_indexed_at"),
             generation=int(meta.get("generation", "0")),
-            size_bytes=_folder_size(self.data_dir),
+            size_bytes=store.size_bytes(),
             latest_brief_date=max(dates, default=None),
             skipped=skipped,
         )
-
-    def _catalog(self) -> Catalog:
-        return Catalog(self.data_dir)
 
     # -- changing -------------------------------------------------------------------------------
 
@@ -225,7 +240,7 @@ class KnowledgeBase:
         """Bring the index in line with the briefs folder; searches keep working meanwhile."""
         indexer = Indexer(
             self.briefs_dir,
-            self.data_dir,
+            self.store,
             self._embedder_for_indexing(),
             chunk_max_chars=self._chunk_max_chars,
             batch_size=self._batch_size,
@@ -279,8 +294,11 @@ class KnowledgeBase:
         return record
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+                self._retriever_ = None
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -322,7 +340,9 @@ def _write_new_file(folder: Path, name: str, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
 
 
-def _folder_size(folder: Path) -> int:
-    if not folder.exists():
-        return 0
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+def _secret(value: object) -> str | None:
+    """The plain value of a SecretStr setting (a URL with a password), or None."""
+    if value is None:
+        return None
+    reveal = getattr(value, "get_secret_value", None)
+    return str(reveal() if reveal else value) or None

@@ -1,4 +1,6 @@
-"""Hybrid search over the current generation: dense (FAISS) plus lexical (SQLite FTS5 / BM25).
+"""Hybrid search over the current generation: dense (FAISS or pgvector) plus lexical (BM25 over
+the terms of `index.text.terms`: SQLite FTS5, or a tsvector in PostgreSQL). Both stores answer the
+same questions (`index.stores.protocol.SearchView`); the steps below are the same for both.
 
 A question goes through four steps:
 
@@ -18,85 +20,21 @@ A question goes through four steps:
 from __future__ import annotations
 
 import heapq
-import logging
 import math
-import sqlite3
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Literal
 
-import faiss
 import numpy as np
 
 from index.embeddings import BriefEmbeddings
 from index.models import Hit, Passage
 from index.query_dates import LEAD_CHARS, DateIntent, lead_mentions_day, read_date_intent, resolve_dates
-from index.store import (
-    CATALOG_FILE,
-    Catalog,
-    IndexDamagedError,
-    build_faiss,
-    damage_reported,
-    read_faiss,
-    vector_file,
-    vector_file_problem,
-)
+from index.stores.protocol import KnowledgeStore, SearchView, check_embedder
+from index.stores.sqlite_faiss import fts_match_expression
 from index.text.matching import text_key
 from index.text.terms import lexical_terms
-
-
-logger = logging.getLogger(__name__)
-
-
-class IndexReader:
-    """The read side of the data folder, following each reindex as soon as it commits.
-
-    Every search runs inside one SQLite read transaction and checks the manifest's generation
-    first: the FAISS index it searches and the chunk rows it reads always belong together.
-    """
-
-    def __init__(self, data_dir: Path, embedder: BriefEmbeddings) -> None:
-        self.catalog = Catalog(data_dir)
-        with damage_reported(f"{CATALOG_FILE} cannot be read"):
-            self.catalog.check_embedder(embedder.info)
-        self._data_dir = data_dir
-        self._dimension = embedder.info.dimension
-        self._generation = -1
-        self._index: faiss.Index = build_faiss(np.empty(0, np.int64), np.empty((0, 0)), self._dimension)
-        self._load_lock = threading.Lock()
-
-    def index_for(self, generation: int, conn: sqlite3.Connection) -> faiss.Index:
-        """The FAISS index of `generation`, loaded once per generation.
-
-        A FAISS file that is missing, unreadable or short of vectors (damaged on disk) is
-        rebuilt in memory from the catalog's vector cache, so questions keep being answered
-        until `briefbot index` repairs the file; IndexDamagedError if the cache can't do it.
-        """
-        with self._load_lock:
-            if generation != self._generation:
-                chunk_count = self.catalog.chunk_count(conn)
-                problem = vector_file_problem(self._data_dir, generation, chunk_count)
-                if generation == 0:
-                    index = build_faiss(np.empty(0, np.int64), np.empty((0, 0)), self._dimension)
-                elif problem is None:
-                    index = read_faiss(vector_file(self._data_dir, generation))
-                else:
-                    index = self._from_vector_cache(conn, problem, chunk_count)
-                self._index, self._generation = index, generation
-            return self._index
-
-    def _from_vector_cache(self, conn: sqlite3.Connection, problem: str, chunk_count: int) -> faiss.Index:
-        ids, vectors = self.catalog.vectors_for_chunks(conn)
-        if len(ids) != chunk_count:
-            raise IndexDamagedError(f"{problem}, and the vector cache lacks some of its vectors")
-        logger.warning("%s: searching vectors rebuilt from the cache; `briefbot index` repairs it", problem)
-        return build_faiss(ids, vectors, self._dimension)
-
-    def close(self) -> None:
-        self.catalog.close()
 
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -151,9 +89,10 @@ class Retriever:
     """Question in, ranked chunks out."""
 
     def __init__(
-        self, reader: IndexReader, embedder: BriefEmbeddings, config: RetrievalConfig | None = None
+        self, store: KnowledgeStore, embedder: BriefEmbeddings, config: RetrievalConfig | None = None
     ) -> None:
-        self.reader = reader
+        check_embedder(store, embedder.info)
+        self.store = store
         self.embedder = embedder
         self.config = config or RetrievalConfig()
 
@@ -170,20 +109,18 @@ class Retriever:
         latest = intent.latest if recent is None else recent
         query_vector = self.embedder.encode_query(query)
         terms = list(dict.fromkeys(lexical_terms(query)))
-        catalog = self.reader.catalog
-        with catalog.snapshot() as conn:
-            index = self.reader.index_for(catalog.generation(conn), conn)
-            brief_dates = catalog.brief_dates(conn) if intent.scoped or latest else []
+        with self.store.search_view() as view:
+            brief_dates = view.brief_dates() if intent.scoped or latest else []
             if dates is not None:
-                scope: list[int] | None = catalog.chunk_ids_of(conn, dates=dates)
+                scope: list[int] | None = view.filter_chunk_ids(dates=dates)
                 if not scope:
                     return []
             else:
-                scope = self._scope(query, intent, brief_dates, conn)
-            found = self._candidates(index, query_vector, terms, scope, conn)
+                scope = self._scope(query, intent, brief_dates, view)
+            found = self._candidates(view, query_vector, terms, scope)
             if not len(found.ids):
                 return []
-            return self._rank(found, latest, brief_dates, k, conn)
+            return self._rank(found, latest, brief_dates, k, view)
 
     def mentions(self, query: str, limit: int = 20, *, phrase: bool = False) -> list[Hit]:
         """The passages holding every topic word of `query` (their section's words count), newest
@@ -196,22 +133,19 @@ class Retriever:
         terms = list(dict.fromkeys(lexical_terms(query)))
         if not terms:
             return []
-        catalog = self.reader.catalog
-        with catalog.snapshot() as conn:
-            index = self.reader.index_for(catalog.generation(conn), conn)
-            expression = f'"{" ".join(terms)}"' if phrase else " AND ".join(f'"{term}"' for term in terms)
-            matched = catalog.lexical_scores(expression, conn)
+        with self.store.search_view() as view:
+            matched = view.chunks_holding(terms, phrase=phrase)
             if not matched:
                 return []
-            rows = catalog.chunk_rows(list(matched), conn)
-        newest = sorted(rows.values(), key=lambda row: (row.date or date.min, -row.start), reverse=True)
-        kept: dict[str, list[Passage]] = {}
-        for row in newest:
-            kept.setdefault(text_key(row.text), []).append(row)
-            if len(kept) >= limit:
-                break
-        ids = np.array([group[0].chunk_id for group in kept.values()], dtype=np.int64)
-        cosines = index.reconstruct_batch(ids) @ self.embedder.encode_query(query).astype(np.float32)
+            rows = view.chunk_rows(matched)
+            newest = sorted(rows.values(), key=lambda row: (row.date or date.min, -row.start), reverse=True)
+            kept: dict[str, list[Passage]] = {}
+            for row in newest:
+                kept.setdefault(text_key(row.text), []).append(row)
+                if len(kept) >= limit:
+                    break
+            vectors = view.vectors([group[0].chunk_id for group in kept.values()])
+        cosines = vectors @ self.embedder.encode_query(query).astype(np.float32)
         return [
             Hit.of(group[0], rank=rank, score=float(cosine), scores={"dense": float(cosine)}, copies=tuple(group[1:]))
             for rank, (group, cosine) in enumerate(zip(kept.values(), cosines), start=1)
@@ -220,42 +154,40 @@ class Retriever:
     # -- steps ----------------------------------------------------------------------------------
 
     def _scope(
-        self, query: str, intent: DateIntent, brief_dates: list[date], conn: sqlite3.Connection
+        self, query: str, intent: DateIntent, brief_dates: list[date], view: SearchView
     ) -> list[int] | None:
         """The chunk ids a dated question is limited to; None for no limit."""
-        catalog = self.reader.catalog
         if intent.day_number is not None:
-            leads = catalog.briefs_whose_lead_has(str(intent.day_number), LEAD_CHARS, conn)
+            leads = view.briefs_whose_lead_has(str(intent.day_number), LEAD_CHARS)
             brief_ids = [b for b, lead in leads if lead_mentions_day(lead, intent.day_number)]
             if brief_ids:
-                return catalog.chunk_ids_of(conn, brief_ids=brief_ids) or None
+                return view.filter_chunk_ids(brief_ids=brief_ids) or None
         if intent.scoped:
             dates = resolve_dates(query, intent, brief_dates)
             if dates:
-                return catalog.chunk_ids_of(conn, dates=dates) or None
+                return view.filter_chunk_ids(dates=dates) or None
         return None
 
     def _candidates(
         self,
-        index: faiss.Index,
+        view: SearchView,
         query_vector: np.ndarray,
         terms: list[str],
         scope: list[int] | None,
-        conn: sqlite3.Connection,
     ) -> Candidates:
-        catalog, mode, n = self.reader.catalog, self.config.mode, self.config.candidates
+        mode, n = self.config.mode, self.config.candidates
         # Every matching chunk's BM25 in one pass: the lexical top-N, and the BM25 of the chunks
         # only the dense side proposes, come from the same scores.
-        bm25 = catalog.lexical_scores(fts_match_expression(terms), conn)
+        bm25 = view.lexical_scores(terms) if terms else {}
         allowed = set(scope) if scope is not None else None
         pool = bm25 if allowed is None else {c: s for c, s in bm25.items() if c in allowed}
         lexical = heapq.nlargest(n, pool, key=pool.__getitem__) if mode != "dense" else []
-        dense = _dense_search(index, query_vector, n, scope) if mode != "lexical" else []
+        dense = view.dense_search(query_vector, n, scope) if mode != "lexical" else []
         ids = np.array(list(dict.fromkeys([c for c, _ in dense] + lexical)), dtype=np.int64)
         if not len(ids):
             return _no_candidates(self.embedder.info.dimension)
-        vectors = index.reconstruct_batch(ids)  # the cosine of lexical-only candidates too
-        n_docs, doc_counts = catalog.term_document_counts(terms, conn)
+        vectors = view.vectors(ids.tolist())  # the cosine of lexical-only candidates too
+        n_docs, doc_counts = view.term_document_counts(terms)
         return Candidates(
             ids=ids,
             vectors=vectors,
@@ -265,21 +197,20 @@ class Retriever:
         )
 
     def _rank(
-        self, found: Candidates, latest: bool, brief_dates: list[date], k: int, conn: sqlite3.Connection
+        self, found: Candidates, latest: bool, brief_dates: list[date], k: int, view: SearchView
     ) -> list[Hit]:
-        catalog = self.reader.catalog
         all_valid = np.ones(len(found.ids), dtype=bool)
         scores = fuse(found.dense, found.lexical, all_valid, np.float64(found.query_idf), self.config)
         rows: dict[int, Passage] = {}
         if latest and brief_dates:
-            rows = catalog.chunk_rows(found.ids.tolist(), conn)
+            rows = view.chunk_rows(found.ids.tolist())
             dates = [rows[int(chunk_id)].date for chunk_id in found.ids]
             scores = scores + recency_bonus(scores, dates, brief_dates[0], self.config)
         order = np.argsort(-scores, kind="stable")
         groups: list[CopyGroup] = []
         for window in self._windows(len(order), k):
             missing = [int(found.ids[i]) for i in order[:window] if int(found.ids[i]) not in rows]
-            rows.update(catalog.chunk_rows(missing, conn))
+            rows.update(view.chunk_rows(missing))
             groups = (
                 self._collapse(found, order[:window], rows)
                 if self.config.collapse_duplicates
@@ -450,30 +381,6 @@ def collapse_duplicates(
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def fts_match_expression(terms: Sequence[str]) -> str:
-    """An FTS5 MATCH expression that ORs `terms`, each quoted to be taken literally."""
-    return " OR ".join(f'"{term}"' for term in dict.fromkeys(terms))
-
-
-def _dense_search(
-    index: faiss.Index, query_vector: np.ndarray, n: int, scope: list[int] | None
-) -> list[tuple[int, float]]:
-    size = index.ntotal if scope is None else len(scope)
-    if index.ntotal == 0 or size == 0:
-        return []
-    # A scoped search runs FAISS over just those ids, so a day's best chunk is found even when
-    # other days' chunks fill the unscoped top-N.
-    params = (
-        faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.array(scope, dtype=np.int64)))
-        if scope is not None
-        else None
-    )
-    scores, ids = index.search(
-        np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), min(n, size), params=params
-    )
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-
-
 def _no_candidates(dimension: int) -> Candidates:
     empty = np.empty(0)
     return Candidates(np.empty(0, np.int64), np.empty((0, dimension), np.float32), empty, empty, 0.0)
@@ -482,7 +389,6 @@ def _no_candidates(dimension: int) -> Candidates:
 __all__ = [
     "Candidates",
     "CopyGroup",
-    "IndexReader",
     "RetrievalConfig",
     "Retriever",
     "bm25_idf",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,18 @@ class IndexSettings(BaseSettings):
         gt=0,
         description="Largest brief file read, in MB (also the most text a PDF may yield); a larger "
         "one is skipped with the reason in the reindex report and /status, never half-indexed.",
+    )
+
+    # SecretStr: the password in a URL never reaches a log, a repr or an error message.
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db: the knowledge base (and the bot's "
+        "shared state) in PostgreSQL with pgvector, shared by several bot processes. Unset: "
+        "SQLite + FAISS in DATA_DIR.",
+    )
+    database_read_url: SecretStr | None = Field(
+        default=None,
+        description="Optional: a read replica of DATABASE_URL; searches go there, writes to the primary.",
     )
 
     @property

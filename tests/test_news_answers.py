@@ -16,6 +16,7 @@ from bot.cli import main
 from bot.engine.answering import Answerer
 from index.knowledge_base import KnowledgeBase
 from index.loaders import load_brief
+from tests.conftest import new_store_url
 
 DATA = Path(__file__).resolve().parent / "data"
 NEWS = DATA / "news"
@@ -23,9 +24,11 @@ SAMPLE = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukr
 
 
 @pytest.fixture(scope="module")
-def news(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+def news(
+    tmp_path_factory: pytest.TempPathFactory, store_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Answerer]:
     root = tmp_path_factory.mktemp("news")
-    kb = KnowledgeBase(NEWS, root / "data")
+    kb = KnowledgeBase(NEWS, root / "data", database_url=new_store_url(store_kind, request))
     kb.reindex()
     answerer = Answerer(kb)
     yield answerer
@@ -98,8 +101,10 @@ def _ask_chats(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[d
 
 
 def test_the_sample_brief_conversations_answer_and_cite_as_a_reader_expects(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], store_url: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if store_url:
+        monkeypatch.setenv("DATABASE_URL", store_url)
     lines = [
         {"qid": "kursk", "chat": "a", "question": "Apa yang terjadi di Kursk?"},
         {"qid": "rutte", "chat": "a", "question": "Apa kata Rutte?"},

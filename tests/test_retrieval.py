@@ -18,6 +18,7 @@ from bot.cli import main
 from bot.telegram_bot.render import render_answer, short_title
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
+from tests.conftest import new_store_url
 from index.search import RetrievalConfig
 from index.text.terms import lexical_terms
 from tests.botapi.server import parse_html
@@ -49,14 +50,17 @@ Menteri Luar Negeri AS Antony Blinken melakukan perjalanan ke Brussels untuk mem
 
 
 @pytest.fixture(scope="module")
-def two_days(tmp_path_factory: pytest.TempPathFactory, embedder: BriefEmbeddings) -> Iterator[KnowledgeBase]:
+def two_days(
+    tmp_path_factory: pytest.TempPathFactory, embedder: BriefEmbeddings, store_kind: str,
+    request: pytest.FixtureRequest,
+) -> Iterator[KnowledgeBase]:
     """Briefs of 12 and 13 November on the same war, indexed once for this module."""
     root = tmp_path_factory.mktemp("two-days")
     briefs = root / "briefs"
     briefs.mkdir()
     (briefs / "2024-11-12-perang-hari-991.txt").write_text(BRIEF_12, encoding="utf-8")
     (briefs / "2024-11-13-perang-hari-992.txt").write_text(BRIEF_13, encoding="utf-8")
-    kb = KnowledgeBase(briefs, root / "data", embedder=embedder)
+    kb = KnowledgeBase(briefs, root / "data", embedder=embedder, database_url=new_store_url(store_kind, request))
     kb.reindex()
     yield kb
     kb.close()
@@ -90,7 +94,7 @@ def test_the_day_is_searched_whole_not_just_among_the_overall_best(two_days: Kno
     # (13 November's is closer to the question): only a search within that day finds it.
     narrow = KnowledgeBase(
         two_days.briefs_dir, two_days.data_dir, embedder=two_days.embedder,
-        retrieval=RetrievalConfig(candidates=1),
+        retrieval=RetrievalConfig(candidates=1), database_url=two_days.database_url,
     )
     try:
         hits = narrow.search("Berapa dari 110 drone yang diluncurkan ditembak jatuh pada 12 November?", k=1)

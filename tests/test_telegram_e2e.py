@@ -33,6 +33,7 @@ from bot.telegram_bot.app import REDACTED, build_application, webhook_options
 from bot.telegram_bot.handlers import MAX_QUESTION_CHARS, SERVICES_KEY, BotServices
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
+from urllib.parse import urlsplit
 from index.models import BriefRecord
 from tests.botapi.fixtures import TEST_BOT_TOKEN, TEST_BOT_USERNAME
 from tests.botapi.server import BotApiServer, Chat, User, utf16_len
@@ -87,6 +88,7 @@ class Harness:
             "admin_ids": [ADMIN.id],
             "briefs_dir": self.kb.briefs_dir,
             "data_dir": self.kb.data_dir,
+            "database_url": self.kb.database_url,
             "briefs_watch_interval_s": 0,
             **overrides,
         }
@@ -438,6 +440,7 @@ def test_a_rejected_token_is_reported_without_the_token(
         "TELEGRAM_API_BASE_URL": harness.server.url,
         "BRIEFS_DIR": str(harness.kb.briefs_dir),
         "DATA_DIR": str(harness.kb.data_dir),
+        **({"DATABASE_URL": harness.kb.database_url} if harness.kb.database_url else {}),
     }.items():
         monkeypatch.setenv(name, value)
     caplog.set_level(logging.DEBUG)
@@ -447,6 +450,9 @@ def test_a_rejected_token_is_reported_without_the_token(
     out = capsys.readouterr()
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in out.err
     assert wrong not in out.out + out.err + caplog.text
+    if harness.kb.database_url:  # nor the database's password
+        password = urlsplit(harness.kb.database_url).password
+        assert password and password not in out.out + out.err + caplog.text
     assert harness.server.calls("getMe")[0].status == 401
 
 
@@ -591,6 +597,9 @@ async def test_a_reindex_failing_for_any_reason_ends_its_message_with_the_reason
     assert "No space left on device" in caplog.text and "[redacted]" in caplog.text
 
 
+# The data folder's store only: the test damages its SQLite catalog file, and the repair it checks
+# is that store's own (PostgreSQL keeps its files whole; it has no catalog file to garble).
+@pytest.mark.parametrize("store_kind", ["sqlite-faiss"], indirect=True)
 async def test_a_damaged_index_is_one_clear_line_and_reindex_repairs_it(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:

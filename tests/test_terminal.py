@@ -65,6 +65,8 @@ def test_briefbot_chat_reads_questions_from_stdin(
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("Berapa drone Rusia yang ditembak jatuh?\n"))
     folders = ["--briefs", str(knowledge_base.briefs_dir), "--data", str(knowledge_base.data_dir)]
+    if knowledge_base.database_url:
+        monkeypatch.setenv("DATABASE_URL", knowledge_base.database_url)
 
     assert main([*folders, "chat"]) == 0
 

@@ -15,6 +15,7 @@ from bot.engine.timeline import build_timeline
 from bot.terminal import run_terminal_chat
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
+from tests.conftest import new_store_url
 from tests.test_terminal import scripted
 
 REPEATED = "Fighting around Kursk continued for a third week, the Russian defence ministry said."
@@ -43,12 +44,17 @@ STORY = {
 
 
 @pytest.fixture(scope="module")
-def story_kb(tmp_path_factory: pytest.TempPathFactory, embedder: BriefEmbeddings) -> KnowledgeBase:
+def story_kb(
+    tmp_path_factory: pytest.TempPathFactory, embedder: BriefEmbeddings, store_kind: str,
+    request: pytest.FixtureRequest,
+) -> KnowledgeBase:
     root = tmp_path_factory.mktemp("story")
     (root / "briefs").mkdir()
     for name, content in STORY.items():
         (root / "briefs" / name).write_text(content, encoding="utf-8")
-    kb = KnowledgeBase(root / "briefs", root / "data", embedder=embedder)
+    kb = KnowledgeBase(
+        root / "briefs", root / "data", embedder=embedder, database_url=new_store_url(store_kind, request)
+    )
     kb.reindex()
     return kb
 
@@ -71,9 +77,11 @@ def test_timeline_of_a_topic_no_brief_reports_on_is_empty(story_kb: KnowledgeBas
 
 
 def test_timeline_command_prints_every_entry_as_json_and_since_cuts_older_ones(
-    story_kb: KnowledgeBase, capsys: pytest.CaptureFixture[str]
+    story_kb: KnowledgeBase, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folders = ["--briefs", str(story_kb.briefs_dir), "--data", str(story_kb.data_dir)]
+    if story_kb.database_url:
+        monkeypatch.setenv("DATABASE_URL", story_kb.database_url)
     assert main([*folders, "timeline", "Kursk", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["topic"] == "Kursk"

