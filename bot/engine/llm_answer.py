@@ -76,6 +76,17 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
     from langchain.chat_models import init_chat_model
 
     options: dict[str, object] = {"timeout": settings.llm_timeout_s}
+    # Bounded: a model server that is never told when to stop (a small local model can ramble for
+    # thousands of tokens) keeps working after the timeout, and the next question waits for it.
+    provider = settings.llm_model.partition(":")[0]
+    if provider == "ollama":
+        options["num_predict"] = settings.llm_max_tokens
+    elif provider == "openai" and settings.llm_base_url:
+        # langchain-openai sends the limit as `max_completion_tokens`, which OpenAI-compatible
+        # servers (llama.cpp's, vLLM's older ones) don't read: they get the classic field.
+        options["extra_body"] = {"max_tokens": settings.llm_max_tokens}
+    else:
+        options["max_tokens"] = settings.llm_max_tokens
     if settings.llm_base_url:
         options["base_url"] = settings.llm_base_url
     if settings.llm_api_key is not None:
