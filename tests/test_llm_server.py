@@ -10,7 +10,6 @@ reply with citations checked against the cited passages, or the extractive answe
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +21,8 @@ from bot.engine.answering import Answerer
 from bot.engine.llm_answer import build_chat_model, build_messages
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
+from tests.test_llm_http import kb  # noqa: F401,F811 (a fixture, used by name: the sample brief indexed)
 
-SAMPLE = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 DRONES = "Berapa drone Rusia yang ditembak jatuh?"
 
 
@@ -33,17 +32,6 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     log = tmp_path_factory.mktemp("llm-server") / "server.log"
     with running_llama_server(log) as base_url:
         yield base_url, log
-
-
-@pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[KnowledgeBase]:  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("llm-server-kb")
-    (root / "briefs").mkdir()
-    shutil.copy(SAMPLE, root / "briefs" / SAMPLE.name)
-    knowledge_base = KnowledgeBase(root / "briefs", root / "data", embedder=embedder)
-    knowledge_base.reindex()
-    yield knowledge_base
-    knowledge_base.close()
 
 
 def settings(base_url: str) -> Settings:
