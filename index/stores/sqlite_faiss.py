@@ -39,6 +39,8 @@ from index.stores.errors import (
     ReindexAlreadyRunningError,
     embedder_mismatch_message,
 )
+from index.stores.faiss_vectors import build_faiss, read_faiss, suits_size, write_faiss_atomically
+from index.stores.faiss_vectors import search as search_vectors
 from index.stores.protocol import SKIPPED_FILES_KEY, BriefToWrite, NextGeneration, skipped_json
 
 logger = logging.getLogger(__name__)
@@ -419,32 +421,6 @@ def _chunk_row(row: sqlite3.Row) -> Passage:
 # -- FAISS ------------------------------------------------------------------------------------------
 
 
-def build_faiss(ids: np.ndarray, vectors: np.ndarray, dimension: int) -> faiss.IndexIDMap2:
-    """An exact inner-product index keyed by chunk id (vectors are normalized: IP = cosine)."""
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
-    if len(ids):
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
-    return index
-
-
-def write_faiss_atomically(index: faiss.Index, path: Path) -> None:
-    """Write to a temporary name, flush to disk, then rename: the file is whole or absent."""
-    tmp = path.with_suffix(".tmp")
-    faiss.write_index(index, str(tmp))
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def read_faiss(path: Path) -> faiss.Index:
-    return faiss.read_index(str(path))
-
-
 def vector_file_problem(data_dir: Path, generation: int, chunk_count: int) -> str | None:
     """What is wrong with a generation's FAISS file (missing, unreadable, or not holding one
     vector per chunk of the catalog), or None when it is sound."""
@@ -756,21 +732,7 @@ class SqliteSearchView:
     def dense_search(
         self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None
     ) -> list[tuple[int, float]]:
-        index = self._index
-        size = index.ntotal if scope is None else len(scope)
-        if index.ntotal == 0 or size == 0:
-            return []
-        # A scoped search runs FAISS over just those ids, so a day's best chunk is found even when
-        # other days' chunks fill the unscoped top-N.
-        params = (
-            faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.array(scope, dtype=np.int64)))
-            if scope is not None
-            else None
-        )
-        scores, ids = index.search(
-            np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), min(n, size), params=params
-        )
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return search_vectors(self._index, query_vector, n, scope)
 
     def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
         return self._index.reconstruct_batch(np.asarray(chunk_ids, dtype=np.int64))
@@ -816,12 +778,17 @@ def _write_generation(catalog: Catalog, data_dir: Path, change: NextGeneration) 
             index = build_faiss(ids, vectors, change.embedder.dimension)
         else:
             index = _current_index(catalog, conn, data_dir, generation, change.embedder.dimension)
-            if old_chunk_ids:
-                index.remove_ids(np.array(old_chunk_ids, dtype=np.int64))
-            if new_ids:
-                by_hash = catalog.vectors_by_hash(new_hashes, conn)
-                vectors = np.vstack([by_hash[h] for h in new_hashes])
-                index.add_with_ids(vectors, np.array(new_ids, dtype=np.int64))
+            if suits_size(index, index.ntotal - len(old_chunk_ids) + len(new_ids)):
+                if old_chunk_ids:
+                    index.remove_ids(np.array(old_chunk_ids, dtype=np.int64))
+                if new_ids:
+                    by_hash = catalog.vectors_by_hash(new_hashes, conn)
+                    vectors = np.vstack([by_hash[h] for h in new_hashes])
+                    index.add_with_ids(vectors, np.array(new_ids, dtype=np.int64))
+            else:
+                # Crossed the exact/ANN threshold, or outgrew the lists it was trained with.
+                ids, vectors = catalog.vectors_for_chunks(conn)
+                index = build_faiss(ids, vectors, change.embedder.dimension)
         next_generation = generation + 1
         crash_point("before-vectors-written")
         write_faiss_atomically(index, vector_file(data_dir, next_generation))
