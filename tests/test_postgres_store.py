@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,10 +55,13 @@ def test_migrate_creates_the_schema_then_finds_it_up_to_date(
     assert password and password not in first  # the URL is shown with *** for its password
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["row-by-row", "indexes-built-after"])
 def test_copy_moves_a_data_folder_into_postgres_without_embedding_again(
     tmp_path: Path, new_database, embedder: BriefEmbeddings, capsys: pytest.CaptureFixture[str],
-    request: pytest.FixtureRequest,
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, bulk: bool,
 ) -> None:
+    if bulk:  # a copy this big or bigger builds the HNSW and GIN indexes once, after its rows
+        monkeypatch.setattr("index.stores.copying.BULK_BUILD_MIN_CHUNKS", 1)
     sqlite_sample: IndexedFolders = _sqlite_sample(tmp_path, embedder)
     url = new_database()
 
@@ -81,6 +85,39 @@ def test_copy_moves_a_data_folder_into_postgres_without_embedding_again(
     finally:
         before.close()
         after.close()
+
+
+def test_a_first_fill_builds_its_indexes_once_and_never_keeps_a_question_waiting(
+    tmp_path: Path, new_database, embedder: BriefEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big first fill (a new database) drops the HNSW and GIN indexes and builds them once after
+    its rows; meanwhile a question sees the empty knowledge base at once, not a locked table."""
+    from index.stores import postgres
+
+    monkeypatch.setattr(postgres, "BULK_BUILD_MIN_CHUNKS", 1)  # the sample brief counts as big
+    # The index build takes a while, as it would at a million chunks.
+    monkeypatch.setattr(postgres, "CHUNK_TERMS_INDEX", "SELECT pg_sleep(3); " + postgres.CHUNK_TERMS_INDEX)
+    sample = _sqlite_sample(tmp_path, embedder)
+    url = new_database()
+    writer = KnowledgeBase(sample.briefs_dir, tmp_path / "writer", embedder=embedder, database_url=url)
+    reader = KnowledgeBase(sample.briefs_dir, tmp_path / "reader", embedder=embedder, database_url=url)
+    try:
+        filling = threading.Thread(target=writer.reindex)
+        filling.start()
+        time.sleep(1.5)  # inside the fill's transaction: indexes dropped, rows in, build running
+        started = time.perf_counter()
+        assert reader.search(DRONE_QUESTION, k=5) == [] and reader.status().chunks == 0
+        assert time.perf_counter() - started < 1.0 and filling.is_alive()
+        filling.join()
+        hits = reader.search(DRONE_QUESTION, k=5)
+        assert hits and "drone" in hits[0].text.lower()
+        with psycopg.connect(url) as conn:
+            indexes = [row[0] for row in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'chunks'")]
+        assert sum("USING hnsw (embedding vector_cosine_ops)" in i for i in indexes) == 1
+        assert sum("USING gin (terms)" in i for i in indexes) == 1
+    finally:
+        writer.close()
+        reader.close()
 
 
 def _sqlite_sample(tmp_path: Path, embedder: BriefEmbeddings) -> IndexedFolders:

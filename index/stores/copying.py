@@ -17,7 +17,15 @@ import numpy as np
 
 from index.faults import crash_point
 from index.stores.errors import StoreUnavailableError
-from index.stores.postgres import VECTOR_DIMENSION, connect, migrate, redact_url, tsvector_literal
+from index.stores.postgres import (
+    BULK_BUILD_MIN_CHUNKS,
+    VECTOR_DIMENSION,
+    chunk_indexes_built_after,
+    connect,
+    migrate,
+    redact_url,
+    tsvector_literal,
+)
 from index.stores.sqlite_faiss import CATALOG_FILE, Catalog
 
 
@@ -70,7 +78,9 @@ def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:
     migrate(target_url)
     conn = connect(target_url)
     try:
-        with conn.transaction():
+        # A big copy builds the HNSW and GIN indexes once, after the rows (not row by row).
+        bulk = len(chunks) >= BULK_BUILD_MIN_CHUNKS
+        with conn.transaction(), chunk_indexes_built_after(conn, bulk=bulk):
             conn.execute("TRUNCATE briefs, chunks, vector_cache")
             with conn.cursor().copy("COPY vector_cache (embed_hash, embedding) FROM STDIN") as copy:
                 for embed_hash, blob in vectors:

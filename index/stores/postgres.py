@@ -36,7 +36,13 @@ from index.embeddings import EmbedderInfo
 from index.faults import crash_point
 from index.models import BriefRecord, Passage
 from index.stores.errors import ReindexAlreadyRunningError, StoreUnavailableError
-from index.stores.postgres_schema import LATEST_VERSION, MIGRATIONS, VECTOR_DIMENSION
+from index.stores.postgres_schema import (
+    CHUNK_EMBEDDING_INDEX,
+    CHUNK_TERMS_INDEX,
+    LATEST_VERSION,
+    MIGRATIONS,
+    VECTOR_DIMENSION,
+)
 from index.stores.protocol import SKIPPED_FILES_KEY, NextGeneration, skipped_json
 
 # Advisory lock keys (any bigint; scoped to the database).
@@ -50,6 +56,13 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses longer lexemes (2047)
 CONNECT_TIMEOUT_S = 10
+# A first fill of at least this many chunks (a new database, `briefbot copy --to`) builds the
+# HNSW and GIN indexes once over all rows instead of updating them row by row: the HNSW index
+# costs about 4 to 7 ms a row that way here, hours at a million chunks (bench_scale.py).
+BULK_BUILD_MIN_CHUNKS = 20_000
+# Memory for that build: pgvector's HNSW build is fastest when its graph fits (about 2.5 GB per
+# million 384-dimension vectors); with less it still completes, more slowly.
+BULK_BUILD_MEMORY = "3GB"
 
 
 def redact_url(url: str) -> str:
@@ -175,7 +188,9 @@ class PostgresStore:
     # -- documents ------------------------------------------------------------------------------
 
     def count_documents(self) -> int:
-        row = self._primary().execute("SELECT count(*) FROM chunks").fetchone()
+        # The manifest's count, committed with its generation: no scan, and no wait on a first
+        # fill's index build (which locks the chunks table until it commits).
+        row = self._primary().execute("SELECT value FROM manifest WHERE key = 'chunk_count'").fetchone()
         return int(row[0]) if row else 0
 
     def filter_documents(
@@ -185,6 +200,8 @@ class PostgresStore:
         dates: Sequence[date] = (),
         brief_ids: Sequence[str] = (),
     ) -> list[Passage]:
+        if not self.count_documents():
+            return []
         rows = self._primary().execute(
             _PASSAGE_SELECT + " WHERE c.chunk_id = ANY(%s) OR c.brief_date = ANY(%s) OR c.brief_id = ANY(%s) "
             "ORDER BY c.brief_date DESC NULLS LAST, c.brief_id, c.start_offset",
@@ -209,6 +226,36 @@ class PostgresStore:
         replaced = list(change.replaced_brief_ids)
         if change.rebuild:
             replaced = [r[0] for r in conn.execute("SELECT brief_id FROM briefs").fetchall()]
+        expected = sum(len(b.chunks) for b in change.briefs)
+        # Only into an empty table: dropping an index locks the table until commit, which readers
+        # of an empty knowledge base never notice (a view of generation 0 reads no chunk).
+        with chunk_indexes_built_after(conn, bulk=expected >= BULK_BUILD_MIN_CHUNKS and not _has_chunks(conn)):
+            self._write_rows(conn, change, replaced, expected)
+        crash_point("before-vectors-written")
+        stats = conn.execute("SELECT count(*), coalesce(sum(term_count), 0) FROM chunks").fetchone()
+        next_generation = generation + 1
+        now = _now()
+        crash_point("vectors-written")
+        _set_manifest(conn, {
+            "generation": str(next_generation),
+            "embedder": json.dumps(change.embedder.to_json()),
+            "schema_version": str(LATEST_VERSION),
+            "lexicon": change.lexicon,
+            "parser": change.parser,
+            "last_indexed_at": now,
+            SKIPPED_FILES_KEY: skipped_json(change.skipped),
+            "chunk_count": str(stats[0] if stats else 0),
+            "term_total": str(stats[1] if stats else 0),
+        })
+        conn.execute(
+            "DELETE FROM vector_cache v WHERE NOT EXISTS "
+            "(SELECT 1 FROM chunks c WHERE c.embed_hash = v.embed_hash)"
+        )
+        return next_generation
+
+    def _write_rows(
+        self, conn: psycopg.Connection, change: NextGeneration, replaced: list[str], expected: int
+    ) -> None:
         conn.execute("DELETE FROM briefs WHERE brief_id = ANY(%s)", (replaced,))  # chunks cascade
         now = _now()
         with conn.cursor() as cursor:
@@ -249,29 +296,8 @@ class PostgresStore:
             "s.end_offset, s.text, s.embed_hash, v.embedding, s.terms, s.term_count "
             "FROM staged_chunks s JOIN vector_cache v USING (embed_hash) ORDER BY s.brief_id, s.ordinal"
         ).rowcount
-        expected = sum(len(b.chunks) for b in change.briefs)
         if inserted != expected:
             raise RuntimeError(f"{expected - inserted} chunks have no cached vector; nothing was changed")
-        crash_point("before-vectors-written")
-        stats = conn.execute("SELECT count(*), coalesce(sum(term_count), 0) FROM chunks").fetchone()
-        next_generation = generation + 1
-        crash_point("vectors-written")
-        _set_manifest(conn, {
-            "generation": str(next_generation),
-            "embedder": json.dumps(change.embedder.to_json()),
-            "schema_version": str(LATEST_VERSION),
-            "lexicon": change.lexicon,
-            "parser": change.parser,
-            "last_indexed_at": now,
-            SKIPPED_FILES_KEY: skipped_json(change.skipped),
-            "chunk_count": str(stats[0] if stats else 0),
-            "term_total": str(stats[1] if stats else 0),
-        })
-        conn.execute(
-            "DELETE FROM vector_cache v WHERE NOT EXISTS "
-            "(SELECT 1 FROM chunks c WHERE c.embed_hash = v.embed_hash)"
-        )
-        return next_generation
 
     def delete_documents(self, brief_ids: Sequence[str], embedder: EmbedderInfo, lexicon: str) -> int:
         return self.write_documents(NextGeneration(tuple(brief_ids), (), embedder, lexicon))
@@ -315,11 +341,20 @@ class PostgresStore:
         if len(vectors) and vectors.shape[1] != VECTOR_DIMENSION:
             raise StoreUnavailableError(_dimension_message(int(vectors.shape[1])))
         conn = self._primary()
+        # Binary COPY into a staging table, then one upsert: a million vectors in minutes, not
+        # an INSERT round trip each.
         with conn.transaction(), conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO vector_cache (embed_hash, embedding) VALUES (%s, %s) "
-                "ON CONFLICT (embed_hash) DO UPDATE SET embedding = excluded.embedding",
-                [(h, np.asarray(v, dtype=np.float32)) for h, v in zip(hashes, vectors)],
+            cursor.execute(
+                "CREATE TEMP TABLE staged_vectors (embed_hash text, embedding vector) ON COMMIT DROP"
+            )
+            with cursor.copy("COPY staged_vectors (embed_hash, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
+                copy.set_types(["text", "vector"])
+                for embed_hash, vector in zip(hashes, vectors):
+                    copy.write_row((embed_hash, np.asarray(vector, dtype=np.float32)))
+            cursor.execute(
+                "INSERT INTO vector_cache (embed_hash, embedding) "
+                "SELECT DISTINCT ON (embed_hash) embed_hash, embedding FROM staged_vectors "
+                "ON CONFLICT (embed_hash) DO UPDATE SET embedding = excluded.embedding"
             )
 
     # -- reading, locking -----------------------------------------------------------------------
@@ -369,7 +404,8 @@ class PostgresStore:
 
 
 class PostgresSearchView:
-    """One generation as one REPEATABLE READ transaction sees it."""
+    """One generation as one REPEATABLE READ transaction sees it. A view of an empty generation
+    reads no chunk: a first fill holding the chunks table locked never keeps it waiting."""
 
     def __init__(self, conn: psycopg.Connection, *, generation: int, chunk_count: int, term_total: int) -> None:
         self._conn = conn
@@ -393,7 +429,7 @@ class PostgresSearchView:
         return [(row[0], row[1]) for row in rows]
 
     def filter_chunk_ids(self, *, dates: Sequence[date] = (), brief_ids: Sequence[str] = ()) -> list[int]:
-        if not dates and not brief_ids:
+        if (not dates and not brief_ids) or not self._chunk_count:
             return []
         rows = self._conn.execute(
             "SELECT chunk_id FROM chunks WHERE brief_date = ANY(%s) OR brief_id = ANY(%s) ORDER BY chunk_id",
@@ -457,7 +493,7 @@ class PostgresSearchView:
         """`'a' & 'b'`, or `'a' <-> 'b'` for a phrase: positions are term positions, so adjacent
         terms are adjacent as in FTS5's phrase query over the same terms."""
         wanted = [t for t in terms if len(t.encode()) <= MAX_LEXEME_BYTES]
-        if not wanted:
+        if not wanted or not self._chunk_count:
             return []
         query = (" <-> " if phrase else " & ").join(_quote_lexeme(t) for t in wanted)
         rows = self._conn.execute(
@@ -469,6 +505,8 @@ class PostgresSearchView:
         self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None
     ) -> list[tuple[int, float]]:
         vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        if not self._chunk_count:
+            return []
         if scope is None:
             # The HNSW index: approximate, HNSW_EF_SEARCH candidates deep.
             rows = self._conn.execute(
@@ -498,7 +536,7 @@ class PostgresSearchView:
         return np.vstack([by_id[c] for c in ids])
 
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
-        if not len(chunk_ids):
+        if not len(chunk_ids) or not self._chunk_count:
             return {}
         rows = self._conn.execute(
             _PASSAGE_SELECT + " WHERE c.chunk_id = ANY(%s)", ([int(c) for c in chunk_ids],)
@@ -543,6 +581,28 @@ def tsvector_literal(terms: Sequence[str]) -> str:
 def tsquery_literal(terms: Sequence[str]) -> str:
     """`'a' | 'b'`: any of `terms`, each taken literally."""
     return " | ".join(_quote_lexeme(term) for term in dict.fromkeys(terms))
+
+
+@contextmanager
+def chunk_indexes_built_after(conn: psycopg.Connection, *, bulk: bool) -> Iterator[None]:
+    """With `bulk`, the chunks' HNSW and GIN indexes are dropped before the rows go in and built
+    once after, inside the caller's transaction: a crash leaves the old ones. Only for an empty
+    (or truncated) table: the dropped index locks the table until commit."""
+    if bulk:
+        conn.execute("DROP INDEX chunks_embedding")
+        conn.execute("DROP INDEX chunks_terms")
+    yield
+    if bulk:
+        conn.execute(
+            psycopg.sql.SQL("SET LOCAL maintenance_work_mem = {}").format(psycopg.sql.Literal(BULK_BUILD_MEMORY))
+        )
+        conn.execute(CHUNK_TERMS_INDEX)
+        conn.execute(CHUNK_EMBEDDING_INDEX)
+
+
+def _has_chunks(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM chunks)").fetchone()
+    return bool(row and row[0])
 
 
 def _set_manifest(conn: psycopg.Connection, values: dict[str, str]) -> None:

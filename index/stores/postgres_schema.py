@@ -13,6 +13,11 @@ from dataclasses import dataclass
 # test model. Another dimension needs a migration of its own (the HNSW index needs a fixed one).
 VECTOR_DIMENSION = 384
 
+# The two indexes a bulk first fill drops and builds again once (index/stores/postgres.py): the
+# same definitions as migration 1's.
+CHUNK_TERMS_INDEX = "CREATE INDEX chunks_terms ON chunks USING gin (terms)"
+CHUNK_EMBEDDING_INDEX = "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops)"
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -63,8 +68,8 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_by_brief ON chunks (brief_id);
 CREATE INDEX chunks_by_date ON chunks (brief_date);
 CREATE INDEX chunks_by_embed_hash ON chunks (embed_hash);
-CREATE INDEX chunks_terms ON chunks USING gin (terms);
-CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops);
+{CHUNK_TERMS_INDEX};
+{CHUNK_EMBEDDING_INDEX};
 
 CREATE TABLE vector_cache (
     embed_hash text PRIMARY KEY,
