@@ -3,18 +3,21 @@ reindex (`KnowledgeBase.reindex`, DATABASE_URL set): every replica then indexes 
 whichever one an admin uploaded a brief to or removed one from.
 
 For each file name:
-- the database has it and the folder does not, or holds older content: the database's is written;
+- the database has it and the folder does not (a new replica, another replica's upload), or holds
+  older content: the database's copy is written;
 - the folder has it and the database does not (dropped in by hand): it is stored in the database;
-- the folder's copy was edited since the last sync and the database's was not: the edit is stored;
+- the folder's copy was edited or deleted by hand since the last sync, and the database's copy is
+  still the one synced then: the edit is stored, the deletion is a removal for every replica (as
+  deleting a file is without a database);
 - the database marks it removed and the folder holds that content: it is moved aside, into
   DATA_DIR/removed/, as /remove does.
+When both changed, the database wins: the change made elsewhere first is kept.
 
-A file replaced or moved aside is never deleted: it goes to DATA_DIR/removed/. Deleting a file by
-hand is not a removal here (the database's copy comes back): /remove is.
+A file replaced or moved aside is never deleted: it goes to DATA_DIR/removed/.
 
 What the folder held at the last sync (name -> hash, size, mtime) is kept in
-DATA_DIR/brief-files.json: it tells an edit made here from one made elsewhere, and spares
-re-reading unchanged files.
+DATA_DIR/brief-files.json: it tells a change made here from one made elsewhere, and spares
+re-reading unchanged files. Without it (a new replica, a lost data folder) the database wins.
 """
 
 from __future__ import annotations
@@ -45,10 +48,11 @@ class SyncReport:
     written: list[str] = field(default_factory=list)  # from the database into the folder
     stored: list[str] = field(default_factory=list)  # from the folder into the database
     moved_aside: list[str] = field(default_factory=list)  # removed in the database
+    removed: list[str] = field(default_factory=list)  # deleted from the folder by hand
 
     @property
     def changed(self) -> bool:
-        return bool(self.written or self.stored or self.moved_aside)
+        return bool(self.written or self.stored or self.moved_aside or self.removed)
 
 
 def park_file(path: Path, data_dir: Path) -> Path:
@@ -125,8 +129,12 @@ def sync_briefs_folder(briefs_dir: Path, data_dir: Path, files: PostgresBriefFil
             remember(name, path, digest)
             continue
         synced = record.get(name)
-        edited_here = path is not None and synced is not None and synced[0] == stored.content_hash
-        if edited_here and path is not None and digest is not None:
+        changed_here = synced is not None and synced[0] == stored.content_hash
+        if changed_here and path is None:
+            if files.remove_if(name, stored.content_hash):
+                report.removed.append(name)
+                continue
+        if changed_here and path is not None and digest is not None:
             if files.replace(name, path.read_bytes(), digest, was=stored.content_hash):
                 report.stored.append(name)
                 remember(name, path, digest)
@@ -141,10 +149,11 @@ def sync_briefs_folder(briefs_dir: Path, data_dir: Path, files: PostgresBriefFil
     _write_record(record_path, now)
     if report.changed:
         logger.info(
-            "Briefs folder synced with the database: %d written, %d stored, %d moved aside",
+            "Briefs folder synced with the database: %d written, %d stored, %d moved aside, %d removed",
             len(report.written),
             len(report.stored),
             len(report.moved_aside),
+            len(report.removed),
         )
     return report
 

@@ -238,3 +238,10 @@ def test_files_dropped_in_or_edited_by_hand_in_one_replicas_folder_reach_the_oth
     assert (a.kb.briefs_dir / "2025-10-01.md").read_text(encoding="utf-8") == edited
     # A's copy before the edit was replaced, not lost.
     assert [p.read_text(encoding="utf-8") for p in (a.kb.data_dir / "removed").iterdir()] == [brief("2025-10-01", KURSK)]
+
+    # Deleted by hand from A's folder: removed from the index, and B's copy moved aside.
+    (a.kb.briefs_dir / "archive" / "2025-10-05.md").unlink()
+    assert a.kb.reindex().removed == ("archive/2025-10-05.md",)
+    b.kb.reindex()
+    assert not (b.kb.briefs_dir / "archive" / "2025-10-05.md").exists()
+    assert indexed_sources(b.kb) == {"2025-10-01.md"}

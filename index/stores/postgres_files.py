@@ -95,6 +95,17 @@ class PostgresBriefFiles:
                     "UPDATE brief_files SET removed_at = now() WHERE name = %s AND removed_at IS NULL", (name,)
                 )
 
+    def remove_if(self, name: str, content_hash: str) -> bool:
+        """A tombstone for `name` if its content is still `content_hash` (a file deleted from a
+        briefs folder by hand; another replica's later change wins)."""
+        with self._lock:
+            cursor = self._conn().execute(
+                "UPDATE brief_files SET removed_at = now() "
+                "WHERE name = %s AND content_hash = %s AND removed_at IS NULL",
+                (name, content_hash),
+            )
+            return cursor.rowcount == 1
+
     def restore(self, name: str) -> None:
         """Undo `remove` (the removal could not go on)."""
         with self._lock:
