@@ -110,8 +110,8 @@ def sync_briefs_folder(briefs_dir: Path, data_dir: Path, files: PostgresBriefFil
         path = local.get(name)
         digest = _local_hash(path, record.get(name)) if path is not None else None
         if stored is None:
-            if path is not None and digest is not None:  # dropped in by hand
-                files.add(name, path.read_bytes(), digest)
+            # Dropped in by hand. (Another replica storing the same name first wins: next sync.)
+            if path is not None and digest is not None and files.add(name, path.read_bytes(), digest):
                 report.stored.append(name)
                 remember(name, path, digest)
             continue
@@ -121,9 +121,9 @@ def sync_briefs_folder(briefs_dir: Path, data_dir: Path, files: PostgresBriefFil
             if digest == stored.content_hash:
                 park_file(path, data_dir)
                 report.moved_aside.append(name)
-            elif files.add(name, data := path.read_bytes(), digest):  # new content under that name
+            elif files.add(name, path.read_bytes(), digest):  # new content under that name
                 report.stored.append(name)
-                remember(name, path, content_hash(data))
+                remember(name, path, digest)
             continue
         if digest == stored.content_hash and path is not None:
             remember(name, path, digest)
