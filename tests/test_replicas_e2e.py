@@ -60,6 +60,14 @@ class SlowEmbeddings:
         return self._inner.encode_passages(texts, **kwargs)
 
 
+class SlowReindexKnowledgeBase(KnowledgeBase):
+    """Reindexes with SlowEmbeddings. (A reindex embeds with an instance of its own, loaded by
+    name: the knowledge base's own embedder, the one questions use, never reaches it.)"""
+
+    def _embedder_for_indexing(self) -> BriefEmbeddings:
+        return SlowEmbeddings(super()._embedder_for_indexing())  # type: ignore[return-value]
+
+
 def reindex_lock_holders(url: str) -> int:
     """Sessions holding the reindex lock of this database (pg_try_advisory_lock)."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -109,7 +117,7 @@ async def test_two_replicas_on_one_postgres_serve_any_update(
     briefs_b.mkdir()
     shutil.copy2(SAMPLE_BRIEF, briefs_b / SAMPLE_BRIEF.name)  # B's folder only: A gets it from the database
     url = new_database()
-    kb_a = KnowledgeBase(briefs_a, tmp_path / "data-a", embedder=SlowEmbeddings(embedder), database_url=url)  # type: ignore[arg-type]
+    kb_a = SlowReindexKnowledgeBase(briefs_a, tmp_path / "data-a", embedder=embedder, database_url=url)
     kb_b = KnowledgeBase(briefs_b, tmp_path / "data-b", embedder=embedder, database_url=url)
     kb_b.reindex()  # the index exists before the replicas start
     ports = free_port(), free_port()
