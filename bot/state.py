@@ -1,6 +1,10 @@
-"""What the bot must remember across restarts, in `DATA_DIR/state.sqlite3`: followed topics, the
-briefs already checked for alerts, the paragraphs already seen, the alerts still to send (an
-outbox), and the topics behind /timeline's "earlier" buttons.
+"""What the bot must remember across restarts: followed topics, the briefs already checked for
+alerts, the paragraphs already seen, the alerts still to send (an outbox), and the topics behind
+/timeline's "earlier" buttons.
+
+`StateStore` is what the bot needs of that state. Two places keep it: `BotState` below, in
+`DATA_DIR/state.sqlite3` (one bot process), and, with DATABASE_URL, the PostgreSQL that every
+replica shares (`KnowledgeBase.shared_bot_state`, in `index/stores/postgres_state.py`).
 
 Checking a brief, queueing its alerts and marking its paragraphs seen is one transaction, and an
 alert leaves the outbox only once Telegram has taken it: a crash, a restart or a repeated reindex
@@ -9,13 +13,70 @@ neither loses an alert nor queues one twice.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+from index.stores.bot_records import QueuedAlert, Subscription, short_key, topic_key
+
+# An alert as `checked` queues it: (chat id, forum thread id or None, payload).
+NewAlert = tuple[int, int | None, dict[str, object]]
+
+
+class StateStore(Protocol):
+    """The bot's lasting state, wherever it is kept; every method is safe to call from any thread."""
+
+    def follow(self, subscription: Subscription) -> bool:
+        """False when the chat already follows the topic."""
+        ...
+
+    def unfollow(self, chat_id: int, topic: str | None = None) -> list[str]:
+        """Stop following `topic` (every topic when None); the topics dropped, sorted."""
+        ...
+
+    def following(self, chat_id: int) -> list[str]: ...
+
+    def subscriptions(self) -> list[Subscription]: ...
+
+    def forget_chat(self, chat_id: int) -> None:
+        """No topics and nothing queued for the chat any more (it blocked the bot)."""
+        ...
+
+    def unchecked(self, briefs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The (brief id, content hash) pairs not checked for alerts yet."""
+        ...
+
+    def unseen(self, paragraph_keys: Sequence[str]) -> set[str]: ...
+
+    def checked(
+        self, brief_id: str, content_hash: str, paragraph_keys: Iterable[str], alerts: Iterable[NewAlert]
+    ) -> None:
+        """In one transaction: the brief is checked, its paragraphs seen, its alerts queued. A
+        brief checked already (by another process meanwhile) queues nothing."""
+        ...
+
+    def queued(self) -> list[QueuedAlert]:
+        """Alerts for this process to send now, oldest first. Where processes share the state,
+        each alert is given to one of them at a time (claimed), never to two."""
+        ...
+
+    def part_sent(self, alert_id: int) -> None: ...
+
+    def sent(self, alert_id: int) -> None:
+        """Telegram took the whole alert: it leaves the outbox."""
+        ...
+
+    def remember_topic(self, topic: str) -> str:
+        """The short key a button carries for `topic`."""
+        ...
+
+    def topic_of(self, key: str) -> str | None: ...
+
+    def close(self) -> None: ...
+
 
 STATE_FILE = "state.sqlite3"
 
@@ -47,36 +108,9 @@ CREATE TABLE IF NOT EXISTS timeline_topics (topic_key TEXT PRIMARY KEY, topic TE
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    chat_id: int
-    topic: str
-    language: str
-    thread_id: int | None = None  # a forum topic of a group: alerts go there
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedAlert:
-    alert_id: int
-    chat_id: int
-    thread_id: int | None
-    brief_id: str
-    payload: dict[str, object]
-    parts_sent: int  # parts of a long alert already delivered: never sent again
-
-
-def topic_key(topic: str) -> str:
-    """A topic as compared and stored: "Kursk", "kursk " and "KURSK" are one topic."""
-    return " ".join(topic.casefold().split())
-
-
-def short_key(topic: str) -> str:
-    """A few bytes standing for a topic in a button's callback data."""
-    return hashlib.sha1(topic_key(topic).encode()).hexdigest()[:12]
-
-
 class BotState:
-    """Thread-safe: one connection behind a lock (each call is short)."""
+    """The state in `DATA_DIR/state.sqlite3`, for one bot process (a `StateStore`).
+    Thread-safe: one connection behind a lock (each call is short)."""
 
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -146,13 +180,14 @@ class BotState:
         return set(paragraph_keys) - seen
 
     def checked(
-        self, brief_id: str, content_hash: str, paragraph_keys: Iterable[str], alerts: Iterable[tuple[int, int | None, dict[str, object]]]
+        self, brief_id: str, content_hash: str, paragraph_keys: Iterable[str], alerts: Iterable[NewAlert]
     ) -> None:
         """The brief is checked: its paragraphs are seen and its alerts (chat id, thread id,
         payload) queued, all at once."""
         with self._lock, self._conn:
             self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute("INSERT OR IGNORE INTO checked_briefs VALUES (?, ?)", (brief_id, content_hash))
+            if self._conn.execute("INSERT OR IGNORE INTO checked_briefs VALUES (?, ?)", (brief_id, content_hash)).rowcount == 0:
+                return  # checked already: its alerts were queued then
             self._conn.executemany(
                 "INSERT OR IGNORE INTO seen_paragraphs VALUES (?)", [(key,) for key in paragraph_keys]
             )
@@ -167,6 +202,7 @@ class BotState:
     # -- the outbox ---------------------------------------------------------------------------------
 
     def queued(self) -> list[QueuedAlert]:
+        """Every queued alert: this process is the only one sending them."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT alert_id, chat_id, thread_id, brief_id, payload, parts_sent FROM outbox ORDER BY alert_id"
@@ -198,3 +234,6 @@ class BotState:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+__all__ = ["STATE_FILE", "BotState", "NewAlert", "QueuedAlert", "StateStore", "Subscription", "short_key", "topic_key"]

@@ -7,12 +7,13 @@ import re
 import shutil
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.brief_sync import park_file, sync_briefs_folder, write_brief_file
 from index.embeddings import BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
 from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
@@ -24,9 +25,9 @@ from index.stores.errors import ReindexAlreadyRunningError
 from index.stores.protocol import embedder_on_disk, skipped_files
 
 if TYPE_CHECKING:
-    from index.stores.postgres_state import SharedConversationMemory
+    from index.stores.postgres_files import PostgresBriefFiles
+    from index.stores.postgres_state import PostgresBotState, SharedConversationMemory
 
-REMOVED_DIR = "removed"
 MAX_FILE_NAME_CHARS = 120
 
 
@@ -99,6 +100,7 @@ class KnowledgeBase:
         self._database_read_url = database_read_url
         self._store: KnowledgeStore | None = None
         self._retriever_: Retriever | None = None
+        self._brief_files_: PostgresBriefFiles | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -160,6 +162,27 @@ class KnowledgeBase:
         from index.stores.postgres_state import SharedConversationMemory as Shared
 
         return Shared(self._database_url)
+
+    def shared_bot_state(self) -> PostgresBotState | None:
+        """Followed topics, checked briefs and the alert outbox in the database, for every bot
+        process sharing this knowledge base (a `bot.state.StateStore`); None with the data folder,
+        where `bot.state.BotState` keeps them in DATA_DIR/state.sqlite3."""
+        if self.store.kind != "postgres" or not self._database_url:
+            return None
+        from index.stores.postgres_state import PostgresBotState
+
+        return PostgresBotState(self._database_url)
+
+    def _brief_files(self) -> PostgresBriefFiles | None:
+        """The briefs folder's files in the database (PostgreSQL only), opened on first use."""
+        if self.store.kind != "postgres" or not self._database_url:
+            return None
+        with self._lock:
+            if self._brief_files_ is None:
+                from index.stores.postgres_files import PostgresBriefFiles
+
+                self._brief_files_ = PostgresBriefFiles(self._database_url)
+            return self._brief_files_
 
     @property
     def store_kind(self) -> str:
@@ -237,7 +260,12 @@ class KnowledgeBase:
     # -- changing -------------------------------------------------------------------------------
 
     def reindex(self, *, full: bool = False, progress: ProgressListener | None = None) -> IndexReport:
-        """Bring the index in line with the briefs folder; searches keep working meanwhile."""
+        """Bring the index in line with the briefs folder; searches keep working meanwhile. On
+        PostgreSQL the folder is first brought in line with the brief files in the database
+        (`index/brief_sync.py`), so every replica indexes the same briefs."""
+        files = self._brief_files()
+        if files is not None:
+            sync_briefs_folder(self.briefs_dir, self.data_dir, files)
         indexer = Indexer(
             self.briefs_dir,
             self.store,
@@ -252,18 +280,29 @@ class KnowledgeBase:
         return report
 
     def store_upload(self, file_name: str, data: bytes) -> StoredUpload:
-        """Check an uploaded brief and store it in the briefs folder; never overwrites a file."""
+        """Check an uploaded brief and store it in the briefs folder (on PostgreSQL in the
+        database too, for the other replicas); never overwrites a file."""
         safe_name = safe_file_name(file_name)
         try:
             parsed = parse_brief(data, safe_name, max_bytes=self._max_brief_bytes)
         except BriefLoadError as error:
             raise UploadRejectedError(str(error)) from None
         digest = content_hash(data)
-        for source, path in brief_files(self.briefs_dir).items():
+        local = brief_files(self.briefs_dir)
+        for source, path in local.items():
             if content_hash(path.read_bytes()) == digest:
                 raise UploadRejectedError(f"{safe_name}: this brief is already there, as {source}")
         self.briefs_dir.mkdir(parents=True, exist_ok=True)
-        target = _write_new_file(self.briefs_dir, safe_name, data)
+        files = self._brief_files()
+        if files is None:
+            target = _write_new_file(self.briefs_dir, safe_name, data)
+        else:
+            if (source := files.holding(digest)) is not None:  # uploaded to another replica
+                raise UploadRejectedError(f"{safe_name}: this brief is already there, as {source}")
+            # The name is taken in the database first: another replica may hold a file of that
+            # name this folder has not received yet.
+            name = next(n for n in _candidate_names(safe_name) if n not in local and files.add(n, data, digest))
+            target = write_brief_file(self.briefs_dir, name, data, self.data_dir)
         # The reindex that follows reuses this parse: a 20 MB upload is parsed once, not twice.
         # (A renamed file is parsed again: its name may carry the brief's date.)
         if target.name == safe_name:
@@ -280,21 +319,26 @@ class KnowledgeBase:
         if record is None:
             return None
         source_path = self.briefs_dir / record.source
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        parking = self.data_dir / REMOVED_DIR / f"{stamp}-{source_path.name}"
-        parking.parent.mkdir(parents=True, exist_ok=True)
-        if source_path.exists():
-            shutil.move(source_path, parking)
+        files = self._brief_files()
+        if files is not None:  # every replica moves its copy aside at its next reindex
+            data = source_path.read_bytes() if source_path.exists() else None
+            files.remove(record.source, data, content_hash(data) if data is not None else None)
+        parking = park_file(source_path, self.data_dir) if source_path.exists() else None
         try:
             self.reindex()
         except ReindexAlreadyRunningError:
-            if parking.exists():
+            if parking is not None and parking.exists():
                 shutil.move(parking, source_path)
+            if files is not None:
+                files.restore(record.source)
             raise
         return record
 
     def close(self) -> None:
         with self._lock:
+            if self._brief_files_ is not None:
+                self._brief_files_.close()
+                self._brief_files_ = None
             if self._store is not None:
                 self._store.close()
                 self._store = None
@@ -322,20 +366,28 @@ def safe_file_name(file_name: str) -> str:
     return f"{stem}{suffix}"
 
 
+def _candidate_names(name: str) -> Iterator[str]:
+    """`name`, then `stem-2.ext`, `stem-3.ext`...: the names an upload may be stored under."""
+    stem, suffix = os.path.splitext(name)
+    yield name
+    n = 2
+    while True:
+        yield f"{stem}-{n}{suffix}"
+        n += 1
+
+
 def _write_new_file(folder: Path, name: str, data: bytes) -> Path:
     """Write under `name`, or `stem-2.ext`, ... when taken: a link never replaces a file."""
     tmp = folder / f".upload-{os.getpid()}-{threading.get_ident()}.tmp"
     tmp.write_bytes(data)
     try:
-        stem, suffix = os.path.splitext(name)
-        n = 1
-        while True:
-            candidate = folder / (name if n == 1 else f"{stem}-{n}{suffix}")
+        for candidate in _candidate_names(name):
             try:
-                os.link(tmp, candidate)  # fails if the name exists: no silent overwrite
-                return candidate
+                os.link(tmp, folder / candidate)  # fails if the name exists: no silent overwrite
+                return folder / candidate
             except FileExistsError:
-                n += 1
+                continue
+        raise AssertionError("unreachable: the candidate names never end")
     finally:
         tmp.unlink(missing_ok=True)
 

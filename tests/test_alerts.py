@@ -1,11 +1,12 @@
-"""Which new paragraphs a followed topic gets, on a real knowledge base and a real state file."""
+"""Which new paragraphs a followed topic gets, on a real knowledge base and the real state: the
+state file beside the data folder's index, PostgreSQL's tables beside PostgreSQL's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from bot.engine.alerts import AlertMessage, check_new_briefs
-from bot.state import BotState, Subscription
+from bot.state import BotState, StateStore, Subscription
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 
@@ -17,7 +18,12 @@ def brief(day: str, *paragraphs: str) -> str:
     return f"---\ntitle: Brief {day}\ndate: {day}\nlanguage: en\n---\n# World\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def alert_texts(state: BotState, chat_id: int) -> list[str]:
+def state_of(kb: KnowledgeBase) -> StateStore:
+    """The state the bot would use with this knowledge base (as `build_application` picks it)."""
+    return kb.shared_bot_state() or BotState(kb.data_dir)
+
+
+def alert_texts(state: StateStore, chat_id: int) -> list[str]:
     return [AlertMessage.from_json(a.payload).answer.text for a in state.queued() if a.chat_id == chat_id]
 
 
@@ -29,7 +35,7 @@ def test_only_new_paragraphs_really_about_a_topic_are_alerted_once(
     (briefs / "a.md").write_text(brief("2025-10-01", KURSK), encoding="utf-8")
     kb = KnowledgeBase(briefs, data, embedder=embedder, database_url=store_url)
     kb.reindex()
-    state = BotState(data)
+    state = state_of(kb)
     assert check_new_briefs(kb, state) == 0  # there before anyone followed anything
 
     state.follow(Subscription(1, "Kursk", "en"))
@@ -55,9 +61,10 @@ def test_only_new_paragraphs_really_about_a_topic_are_alerted_once(
     assert {a.thread_id for a in state.queued() if a.chat_id == 3} == {7}
     assert alert_texts(state, 2) == []
 
-    # Checked once: again (or after a restart, with a new state object) queues nothing.
+    # Checked once: again (or after a restart, with a new state object) queues nothing, and what
+    # was queued is still there for the new one.
     state.close()
-    state = BotState(data)
+    state = state_of(kb)
     assert check_new_briefs(kb, state) == 0 and len(state.queued()) == 2
     state.forget_chat(1)
     assert state.following(1) == [] and alert_texts(state, 1) == [] and state.following(3) == ["kursk"]

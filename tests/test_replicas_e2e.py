@@ -1,14 +1,15 @@
 """Two bot replicas behind one webhook, on one PostgreSQL: any replica serves any update.
 
 Replica A and replica B are two Applications as `briefbot run` builds them in webhook mode, each
-with a knowledge base of its own (its own connections, its own data folder) on the same real
-PostgreSQL database and the same briefs folder (a shared volume). The local Bot API server
-delivers the updates to them in turn, as a load balancer in front of the one webhook URL would:
-updates 1, 3, 5... reach A, updates 2, 4, 6... reach B.
+with a knowledge base of its own (its own connections, its own briefs and data folders, as on two
+machines) on the same real PostgreSQL database. The local Bot API server delivers the updates to
+them in turn, as a load balancer in front of the one webhook URL would: updates 1, 3, 5... reach
+A, updates 2, 4, 6... reach B.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import time
@@ -59,6 +60,14 @@ class SlowEmbeddings:
         return self._inner.encode_passages(texts, **kwargs)
 
 
+class SlowReindexKnowledgeBase(KnowledgeBase):
+    """Reindexes with SlowEmbeddings. (A reindex embeds with an instance of its own, loaded by
+    name: the knowledge base's own embedder, the one questions use, never reaches it.)"""
+
+    def _embedder_for_indexing(self) -> BriefEmbeddings:
+        return SlowEmbeddings(super()._embedder_for_indexing())  # type: ignore[return-value]
+
+
 def reindex_lock_holders(url: str) -> int:
     """Sessions holding the reindex lock of this database (pg_try_advisory_lock)."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -103,12 +112,13 @@ async def replica(harness: Harness, port: int) -> AsyncIterator[Application]:
 async def test_two_replicas_on_one_postgres_serve_any_update(
     tmp_path: Path, new_database, embedder: BriefEmbeddings
 ) -> None:
-    briefs = tmp_path / "shared-briefs"
-    briefs.mkdir()
-    shutil.copy2(SAMPLE_BRIEF, briefs / SAMPLE_BRIEF.name)
+    briefs_a, briefs_b = tmp_path / "briefs-a", tmp_path / "briefs-b"
+    briefs_a.mkdir()
+    briefs_b.mkdir()
+    shutil.copy2(SAMPLE_BRIEF, briefs_b / SAMPLE_BRIEF.name)  # B's folder only: A gets it from the database
     url = new_database()
-    kb_a = KnowledgeBase(briefs, tmp_path / "data-a", embedder=SlowEmbeddings(embedder), database_url=url)  # type: ignore[arg-type]
-    kb_b = KnowledgeBase(briefs, tmp_path / "data-b", embedder=embedder, database_url=url)
+    kb_a = SlowReindexKnowledgeBase(briefs_a, tmp_path / "data-a", embedder=embedder, database_url=url)
+    kb_b = KnowledgeBase(briefs_b, tmp_path / "data-b", embedder=embedder, database_url=url)
     kb_b.reindex()  # the index exists before the replicas start
     ports = free_port(), free_port()
     hooks = [f"http://127.0.0.1:{port}/telegram/hook" for port in ports]
@@ -133,12 +143,19 @@ async def test_two_replicas_on_one_postgres_serve_any_update(
                 from_a = await on_a.reply(alice, from_b["message_id"])
                 assert "Shoigu" in from_b["text"] and "Shoigu" in from_a["text"]
                 assert "blockquote" in {e["type"] for e in from_a.get("entities", [])}
+                assert (briefs_a / SAMPLE_BRIEF.name).exists()  # A's start-up reindex fetched it
 
-                # 5 -> A: an admin uploads a brief; A stores it and reindexes (slowly).
+                # 5 -> A: Alice follows Freedonia; 6 -> B lists what A stored.
+                follow = await on_a.reply(alice, on_a.send(ALICE, alice, "/follow Freedonia"))
+                listed = await on_a.reply(alice, on_a.send(ALICE, alice, "/following"))
+                assert follow["text"].startswith("🔔 Mengikuti Freedonia")
+                assert listed["text"] == "🔔 Topik yang diikuti: Freedonia"
+
+                # 7 -> A: an admin uploads a brief; A stores it and reindexes (slowly).
                 upload = server.send_document(ADMIN, admin, "Freedonia brief.md", FREEDONIA_BRIEF.encode())
                 stored = await on_a.reply(admin, upload["message"]["message_id"])
                 assert stored["text"] == "📥 Stored as Freedonia-brief.md."
-                # 6 -> B: a reindex asked of B while A's runs is refused: one reindex at a time.
+                # 8 -> B: a reindex asked of B while A's runs is refused: one reindex at a time.
                 await eventually(lambda: reindex_lock_holders(url) == 1)
                 busy = await on_a.reply(
                     admin, on_a.send(ADMIN, admin, "/reindex"), lambda m: "already running" in m["text"]
@@ -146,14 +163,33 @@ async def test_two_replicas_on_one_postgres_serve_any_update(
                 assert busy["text"] == "A reindex is already running — please wait for it to finish."
                 done = await on_a.reply(admin, stored["message_id"], lambda m: "Reindex done" in m["text"], timeout=60)
                 assert "1 added" in done["text"]
-                # 7 -> A, 8 -> B: the new brief is answered by both, without a restart.
+                # A checked the new brief after its reindex: Alice's alert.
+                alert = await on_a.reply(alice, listed["message_id"], lambda m: m["text"].startswith("🔔 Freedonia —"))
+                assert "12 billion euro drone fund" in alert["text"]
+                # 9 -> A, 10 -> B: the new brief is answered by both, without a restart.
                 for _ in range(2):
                     answer = await on_a.answer(alice, on_a.send(ALICE, alice, FREEDONIA_QUESTION))
                     assert "12 billion euro drone fund" in answer["text"]
 
+                # 11 -> A: /status; 12 -> B: a reindex on B, whose folder never had the upload:
+                # B fetches the file from the database, and the brief stays in the index.
+                await on_a.reply(admin, on_a.send(ADMIN, admin, "/status"))
+                reindexed = await on_a.reply(
+                    admin, on_a.send(ADMIN, admin, "/reindex"), lambda m: "Reindex done" in m["text"], timeout=60
+                )
+                assert "0 added, 0 updated, 0 removed, 2 unchanged" in reindexed["text"]
+                assert (briefs_b / "Freedonia-brief.md").read_bytes() == FREEDONIA_BRIEF.encode()
+                # 13 -> A, 14 -> B: still answered by both.
+                for _ in range(2):
+                    answer = await on_a.answer(alice, on_a.send(ALICE, alice, FREEDONIA_QUESTION))
+                    assert "12 billion euro drone fund" in answer["text"]
+                await asyncio.sleep(0.5)  # a second alert (B checking the brief again) would be here by now
+                alerts = [m for m in server.bot_messages(alice.id) if m["text"].startswith("🔔 Freedonia —")]
+                assert len(alerts) == 1
+
             delivered = server.deliveries()
             assert [endpoint for _, endpoint, _ in delivered] == [hooks[i % 2] for i in range(len(delivered))]
-            assert len(delivered) == 8 and all(status == 200 for _, _, status in delivered)
+            assert len(delivered) == 14 and all(status == 200 for _, _, status in delivered)
             assert server.webhook_url == PUBLIC_HOOK
     finally:
         kb_a.close()

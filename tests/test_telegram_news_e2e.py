@@ -8,9 +8,9 @@ import asyncio
 
 import pytest
 
-from bot.state import BotState
 from index.knowledge_base import KnowledgeBase
 from tests.botapi.server import BotApiServer, Chat, utf16_len
+from tests.test_alerts import state_of
 from tests.test_telegram_e2e import (
     ADMIN,
     ALICE,
@@ -183,6 +183,7 @@ async def test_flood_control_delays_alerts_and_a_chat_that_blocked_the_bot_loses
     harness: Harness,
 ) -> None:
     alice, bob = Chat.private(ALICE), Chat.private(BOB)
+    state = state_of(harness.kb)
     async with harness.run():
         await harness.reply(alice, harness.send(ALICE, alice, "/follow Kursk"))
         await harness.reply(bob, harness.send(BOB, bob, "/follow Kursk"))
@@ -191,15 +192,15 @@ async def test_flood_control_delays_alerts_and_a_chat_that_blocked_the_bot_loses
         harness.server.fail_next("sendMessage", 429, retry_after=1, times=5, chat_id=alice.id)
         await upload(harness, "kursk.md", KURSK_BRIEF)
         await harness.reply(alice, 0, lambda m: m["text"].startswith("🔔"), timeout=60)
-        await eventually(lambda: not BotState(harness.kb.data_dir).following(bob.id))
+        await eventually(lambda: not state.following(bob.id))
         await asyncio.sleep(0.5)  # a duplicate would have been sent by now
 
     to_alice = [c for c in harness.server.calls("sendMessage") if str(c.params.get("chat_id")) == str(alice.id)]
     assert [c.status for c in to_alice if str(c.params.get("text")).startswith("🔔 Kursk —")] == [429] * 5 + [200]
     assert len(alerts(harness, alice)) == 1
-    state = BotState(harness.kb.data_dir)
     assert state.following(alice.id) == ["Kursk"] and state.following(bob.id) == []
     assert not state.queued()
+    state.close()
 
 
 async def test_an_inline_query_offers_the_cited_answer_the_server_accepts(harness: Harness) -> None:

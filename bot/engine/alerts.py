@@ -16,7 +16,7 @@ from datetime import date
 from bot.engine.answer_model import Answer, Citation
 from bot.engine.news import Point, compose_points, is_about, topic_terms
 from bot.engine.replies import format_day, reply
-from bot.state import BotState, Subscription
+from bot.state import NewAlert, StateStore, Subscription
 from index.knowledge_base import KnowledgeBase
 from index.models import Passage
 from index.text.matching import text_key
@@ -50,7 +50,7 @@ class AlertMessage:
         return cls(tuple(data["topics"]), answer)  # type: ignore[arg-type]
 
 
-def check_new_briefs(kb: KnowledgeBase, state: BotState) -> int:
+def check_new_briefs(kb: KnowledgeBase, state: StateStore) -> int:
     """Queue the alerts of every brief not checked yet; returns how many were queued."""
     briefs = {(b.brief_id, b.content_hash): b for b in kb.briefs()}
     queued = 0
@@ -69,7 +69,7 @@ def check_new_briefs(kb: KnowledgeBase, state: BotState) -> int:
 
 def alerts_for(
     kb: KnowledgeBase, passages: Sequence[Passage], day: date | None, subscriptions: Sequence[Subscription]
-) -> list[tuple[int, int | None, dict[str, object]]]:
+) -> list[NewAlert]:
     """(chat id, thread id, alert payload) for each chat following a topic `passages` are about."""
     about: dict[str, list[Passage]] = {}
     for topic in {s.topic.casefold(): s.topic for s in subscriptions}.values():

@@ -113,7 +113,9 @@ def build_application(
         .build()
     )
     answerer = answerer or Answerer.from_settings(kb, settings)
-    services = BotServices(settings, kb, answerer, BotState(kb.data_dir))
+    # With DATABASE_URL every replica keeps followed topics and the outbox in the one database.
+    state = kb.shared_bot_state() or BotState(kb.data_dir)
+    services = BotServices(settings, kb, answerer, state)
     services.alerts = AlertMessenger(application.bot, kb, services.state)
     application.bot_data[SERVICES_KEY] = services
     add_handlers(application)

@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.engine.alerts import AlertMessage, check_new_briefs
 from bot.engine.news import topic_terms
-from bot.state import BotState, QueuedAlert, Subscription
+from bot.state import QueuedAlert, StateStore, Subscription
 from bot.telegram_bot.handlers import command_argument, is_group, services_of, thread_of, user_language
 from bot.telegram_bot.render import citation_keyboard, render_answer
 from bot.telegram_bot.texts import text
@@ -103,7 +103,7 @@ async def _may_change_follows(update: Update, context: ContextTypes.DEFAULT_TYPE
 class AlertMessenger:
     """Queues the alerts after a reindex and delivers them in one background task."""
 
-    def __init__(self, bot: Bot, kb: KnowledgeBase, state: BotState) -> None:
+    def __init__(self, bot: Bot, kb: KnowledgeBase, state: StateStore) -> None:
         self._bot = bot
         self._kb = kb
         self._state = state

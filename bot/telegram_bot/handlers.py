@@ -34,7 +34,7 @@ from bot.telegram_bot.render import (
 )
 from bot.settings import Settings
 from bot.engine.news import story_label
-from bot.state import BotState
+from bot.state import StateStore
 from bot.telegram_bot.texts import example_questions, language_of, text
 from index.indexer import brief_files
 from index.knowledge_base import KnowledgeBase
@@ -64,7 +64,7 @@ class BotServices:
     kb: KnowledgeBase
     answerer: Answerer
     # Followed topics, queued alerts, /timeline's buttons: what outlives a restart.
-    state: BotState
+    state: StateStore
     started_at: float = field(default_factory=time.monotonic)
     # One reindex at a time from this process; `kb.reindex` also guards against other processes.
     reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

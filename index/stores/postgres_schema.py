@@ -91,6 +91,58 @@ CREATE TABLE conversation_turns (
 CREATE INDEX conversation_turns_by_age ON conversation_turns (asked_at);
 """,
     ),
+    Migration(
+        3,
+        "bot state shared by replicas: followed topics, checked briefs, seen paragraphs, the alert outbox",
+        """
+-- The tables of DATA_DIR/state.sqlite3 (bot/state.py), for every replica at once.
+CREATE TABLE subscriptions (
+    chat_id   bigint NOT NULL,
+    topic_key text NOT NULL,    -- bot_records.topic_key(topic): "Kursk" and "kursk " are one topic
+    topic     text NOT NULL,
+    language  text NOT NULL,
+    thread_id bigint,
+    PRIMARY KEY (chat_id, topic_key)
+);
+CREATE TABLE checked_briefs (
+    brief_id     text NOT NULL,
+    content_hash text NOT NULL,
+    PRIMARY KEY (brief_id, content_hash)
+);
+CREATE TABLE seen_paragraphs (paragraph_key text PRIMARY KEY);
+CREATE TABLE outbox (
+    alert_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    chat_id       bigint NOT NULL,
+    thread_id     bigint,
+    brief_id      text NOT NULL,
+    payload       text NOT NULL,
+    -- Unique on the payload's hash, not the payload: a btree entry holds about 2.7 kB at most.
+    payload_hash  text NOT NULL,
+    parts_sent    integer NOT NULL DEFAULT 0,
+    -- The replica sending the alert, until claimed_until: no other one sends it meanwhile, and
+    -- one that died mid-send lets it go when the lease ends.
+    claimed_by    text,
+    claimed_until timestamptz,
+    UNIQUE (chat_id, brief_id, payload_hash)
+);
+CREATE INDEX outbox_by_chat ON outbox (chat_id);
+CREATE TABLE timeline_topics (topic_key text PRIMARY KEY, topic text NOT NULL);
+""",
+    ),
+    Migration(
+        4,
+        "uploaded brief files, so that any replica can reindex them",
+        """
+CREATE TABLE brief_files (
+    name         text PRIMARY KEY,  -- the path in the briefs folder ("2025-10-02.md", "archive/x.md")
+    content      bytea NOT NULL,
+    content_hash text NOT NULL,     -- indexer.content_hash(content)
+    uploaded_at  timestamptz NOT NULL DEFAULT now(),
+    removed_at   timestamptz        -- /remove: every replica moves its copy aside
+);
+CREATE INDEX brief_files_by_hash ON brief_files (content_hash);
+""",
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

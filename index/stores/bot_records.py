@@ -1,0 +1,39 @@
+"""The records of the bot's lasting state (followed topics, queued alerts) and the keys they are
+stored under, shared by both places that state is kept: `bot.state.BotState` (one process, a
+SQLite file in the data folder) and `postgres_state.PostgresBotState` (every replica, one
+PostgreSQL). They live here, below `bot/`, so that the PostgreSQL one needs nothing from `bot/`;
+`bot.state` re-exports them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    chat_id: int
+    topic: str
+    language: str
+    thread_id: int | None = None  # a forum topic of a group: alerts go there
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedAlert:
+    alert_id: int
+    chat_id: int
+    thread_id: int | None
+    brief_id: str
+    payload: dict[str, object]
+    parts_sent: int  # parts of a long alert already delivered: never sent again
+
+
+def topic_key(topic: str) -> str:
+    """A topic as compared and stored: "Kursk", "kursk " and "KURSK" are one topic."""
+    return " ".join(topic.casefold().split())
+
+
+def short_key(topic: str) -> str:
+    """A few bytes standing for a topic in a button's callback data."""
+    return hashlib.sha1(topic_key(topic).encode()).hexdigest()[:12]
