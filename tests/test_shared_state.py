@@ -151,6 +151,33 @@ def test_an_alert_a_replica_claimed_goes_to_another_when_its_lease_ends_or_it_st
     dying.close()
 
 
+async def test_alerts_a_stopped_replica_had_claimed_are_sent_by_another_without_waiting_for_a_reindex(
+    two_replicas: tuple[Replica, Replica], botapi_server: BotApiServer
+) -> None:
+    a, b = two_replicas
+    url = a.kb.database_url
+    assert url is not None
+    dying = PostgresBotState(url, lease_s=1)
+    assert check_new_briefs(a.kb, dying) == 0
+    assert dying.follow(Subscription(6001, "Kursk", "en"))
+    upload(a, "2025-10-02.md", brief("2025-10-02", KURSK, NEW_KURSK))
+    assert check_new_briefs(a.kb, dying) == 1
+    assert [alert.chat_id for alert in dying.queued()] == [6001]  # claimed; then replica A hangs
+
+    bot = Bot(TEST_BOT_TOKEN, base_url=f"{botapi_server.url}/bot")
+    messenger = AlertMessenger(bot, b.kb, b.state)
+    async with bot:
+        retrying = asyncio.create_task(messenger.keep_sending(interval_s=0.3))  # B's outbox sweep
+        try:
+            await eventually(lambda: bool(botapi_server.bot_messages(6001)), timeout=10)
+        finally:
+            retrying.cancel()
+            await messenger.close()
+    [alert] = botapi_server.bot_messages(6001)
+    assert NEW_KURSK in alert["text"]
+    dying.close()
+
+
 def test_a_brief_checked_on_two_replicas_queues_the_alerts_of_the_first_check_only(
     two_replicas: tuple[Replica, Replica],
 ) -> None:

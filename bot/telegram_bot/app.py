@@ -164,11 +164,13 @@ async def on_startup(application: Application) -> None:
     interval = services.settings.briefs_watch_interval_s
     if interval > 0:
         services.watcher = asyncio.create_task(_watch_briefs(services, interval))
+    if services.alerts is not None:
+        services.outbox_retry = asyncio.create_task(services.alerts.keep_sending())
 
 
 async def on_stop(application: Application) -> None:
     services: BotServices = application.bot_data[SERVICES_KEY]
-    for task in (services.watcher, services.startup_reindex):
+    for task in (services.watcher, services.startup_reindex, services.outbox_retry):
         if task is not None:
             task.cancel()
             with suppress(asyncio.CancelledError):

@@ -100,6 +100,10 @@ async def _may_change_follows(update: Update, context: ContextTypes.DEFAULT_TYPE
     return False
 
 
+# How often the outbox is looked at besides after each reindex.
+OUTBOX_RETRY_S = 60.0
+
+
 class AlertMessenger:
     """Queues the alerts after a reindex and delivers them in one background task."""
 
@@ -142,9 +146,16 @@ class AlertMessenger:
                 except BadRequest as error:  # this alert can never be delivered (chat gone...)
                     logger.warning("Alert %s to chat %s dropped: %s", alert.alert_id, alert.chat_id, error)
                     await asyncio.to_thread(self._state.sent, alert.alert_id)
-                except TelegramError as error:  # Telegram unreachable (timeouts...): after the next reindex
-                    logger.warning("Alerts wait for the next reindex: %s", error)
+                except TelegramError as error:  # Telegram unreachable (timeouts...): tried again later
+                    logger.warning("Alerts wait for the next try: %s", error)
                     return
+
+    async def keep_sending(self, interval_s: float = OUTBOX_RETRY_S) -> None:
+        """Every `interval_s`, send what is queued: alerts left by a Telegram outage, and those
+        another replica claimed and never sent (it stopped; its claim lapsed)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            self.send_queued()
 
     async def _deliver(self, alert: QueuedAlert) -> None:
         message = AlertMessage.from_json(alert.payload)

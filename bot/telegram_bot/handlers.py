@@ -74,6 +74,7 @@ class BotServices:
     examples: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
     startup_reindex: asyncio.Task[None] | None = None
     watcher: asyncio.Task[None] | None = None
+    outbox_retry: asyncio.Task[None] | None = None
     alerts: AlertMessenger | None = None  # set once the Application (its bot) exists
 
     async def reindexed(self) -> None:
