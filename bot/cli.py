@@ -233,15 +233,35 @@ def cmd_copy(args: argparse.Namespace) -> int:
     if not is_postgres_url(args.to):
         print("copy: --to must be a postgresql:// URL", file=sys.stderr)
         return 2
-    report = copy_to_postgres(_settings(args).data_dir, args.to)
+    settings = _settings(args)
+    report = copy_to_postgres(settings.data_dir, args.to)
+    followed = _copy_bot_state(settings, args.to)
     if args.json:
-        print(json.dumps(report.to_json()))
+        print(json.dumps({**report.to_json(), "followed_topics": followed}))
     else:
         print(
             f"copied {report.briefs} briefs, {report.chunks} chunks, {report.vectors} vectors "
-            f"to {report.target} in {report.seconds:.1f} s (nothing re-embedded)"
+            f"and {followed} followed topics to {report.target} in {report.seconds:.1f} s "
+            "(nothing re-embedded)"
         )
     return 0
+
+
+def _copy_bot_state(settings: Settings, url: str) -> int:
+    """Followed topics and the alert bookkeeping of DATA_DIR/state.sqlite3, into the database."""
+    from bot.state import STATE_FILE, BotState
+
+    if not (settings.data_dir / STATE_FILE).exists():
+        return 0
+    kb = KnowledgeBase(settings.briefs_dir, settings.data_dir, database_url=url)
+    source, target = BotState(settings.data_dir), kb.shared_bot_state()
+    try:
+        return source.copy_into(target) if target is not None else 0
+    finally:
+        source.close()
+        if target is not None:
+            target.close()
+        kb.close()
 
 
 NO_TOKEN_HELP = """\

@@ -231,6 +231,29 @@ class BotState:
             row = self._conn.execute("SELECT topic FROM timeline_topics WHERE topic_key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    # -- moving to another store ---------------------------------------------------------------------
+
+    def copy_into(self, target: StateStore) -> int:
+        """Copy followed topics, checked briefs, seen paragraphs, queued alerts and /timeline's
+        topics into `target` (the database, when moving to several replicas); the number of
+        followed topics copied. Checked briefs go along so that the move sends no alert again."""
+        with self._lock:
+            checked = self._conn.execute("SELECT brief_id, content_hash FROM checked_briefs").fetchall()
+            seen = [row[0] for row in self._conn.execute("SELECT paragraph_key FROM seen_paragraphs")]
+            queued = self._conn.execute("SELECT brief_id, chat_id, thread_id, payload FROM outbox").fetchall()
+            topics = [row[0] for row in self._conn.execute("SELECT topic FROM timeline_topics")]
+        subscriptions = self.subscriptions()
+        for subscription in subscriptions:
+            target.follow(subscription)
+        alerts_of: dict[str, list[NewAlert]] = {}
+        for brief_id, chat_id, thread_id, payload in queued:
+            alerts_of.setdefault(brief_id, []).append((chat_id, thread_id, json.loads(payload)))
+        for number, (brief_id, content_hash) in enumerate(checked):
+            target.checked(brief_id, content_hash, seen if number == 0 else (), alerts_of.get(brief_id, ()))
+        for topic in topics:
+            target.remember_topic(topic)
+        return len(subscriptions)
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

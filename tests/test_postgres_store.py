@@ -17,6 +17,8 @@ import psycopg
 import pytest
 
 from bot.cli import main
+from bot.engine.alerts import check_new_briefs
+from bot.state import BotState, Subscription
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from index.stores.errors import StoreUnavailableError
@@ -64,10 +66,18 @@ def test_copy_moves_a_data_folder_into_postgres_without_embedding_again(
         monkeypatch.setattr("index.stores.copying.BULK_BUILD_MIN_CHUNKS", 1)
     sqlite_sample: IndexedFolders = _sqlite_sample(tmp_path, embedder)
     url = new_database()
+    # The sample brief was checked for alerts, then a chat followed a topic, all before the move.
+    one_process = KnowledgeBase(sqlite_sample.briefs_dir, sqlite_sample.data_dir, embedder=embedder)
+    state = BotState(sqlite_sample.data_dir)
+    assert check_new_briefs(one_process, state) == 0
+    state.follow(Subscription(4242, "Shoigu", "en"))
+    state.close()
+    one_process.close()
 
     assert main(["--data", str(sqlite_sample.data_dir), "copy", "--to", url, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["briefs"] == 1 and report["chunks"] == 8 and report["vectors"] == 8
+    assert report["followed_topics"] == 1
     assert urlsplit(url).password not in report["target"]
 
     before = KnowledgeBase(sqlite_sample.briefs_dir, sqlite_sample.data_dir, embedder=embedder)
@@ -82,6 +92,12 @@ def test_copy_moves_a_data_folder_into_postgres_without_embedding_again(
         # The copy is a complete index: reindexing the same folder embeds nothing.
         again = after.reindex()
         assert again.unchanged == 1 and again.chunks_embedded == 0 and not again.changed
+        # Followers came along, and the brief they were told about is not sent again.
+        shared = after.shared_bot_state()
+        assert shared is not None
+        assert shared.following(4242) == ["Shoigu"]
+        assert check_new_briefs(after, shared) == 0 and shared.queued() == []
+        shared.close()
     finally:
         before.close()
         after.close()
