@@ -26,6 +26,7 @@ from index.stores.postgres import (
     redact_url,
     tsvector_literal,
 )
+from index.stores.postgres_schema import TERM_STATS_FROM_ALL_CHUNKS
 from index.stores.sqlite_faiss import CATALOG_FILE, Catalog
 
 
@@ -81,7 +82,7 @@ def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:
         # A big copy builds the HNSW and GIN indexes once, after the rows (not row by row).
         bulk = len(chunks) >= BULK_BUILD_MIN_CHUNKS
         with conn.transaction(), chunk_indexes_built_after(conn, bulk=bulk):
-            conn.execute("TRUNCATE briefs, chunks, vector_cache")
+            conn.execute("TRUNCATE briefs, chunks, vector_cache, term_stats")
             with conn.cursor().copy("COPY vector_cache (embed_hash, embedding) FROM STDIN") as copy:
                 for embed_hash, blob in vectors:
                     copy.write_row((embed_hash, _vector_text(np.frombuffer(blob, dtype=np.float32))))
@@ -106,6 +107,7 @@ def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:
                         row["embed_hash"], _vector_text(np.frombuffer(by_hash[row["embed_hash"]], dtype=np.float32)),
                         tsvector_literal(terms), len(terms),
                     ))
+            conn.execute(TERM_STATS_FROM_ALL_CHUNKS)
             conn.execute(
                 "SELECT setval(pg_get_serial_sequence('chunks', 'chunk_id'), "
                 "greatest((SELECT max(chunk_id) FROM chunks), 1))"

@@ -63,6 +63,10 @@ BULK_BUILD_MIN_CHUNKS = 20_000
 # Memory for that build: pgvector's HNSW build is fastest when its graph fits (about 2.5 GB per
 # million 384-dimension vectors); with less it still completes, more slowly.
 BULK_BUILD_MEMORY = "3GB"
+# BM25 candidates: the chunks holding the question's rarest terms, up to this many postings (see
+# PostgresSearchView.lexical_scores). Scoring a candidate unnests its terms, so this bounds a
+# question's lexical cost; 20,000 keeps every eval question's full candidate set.
+LEXICAL_CANDIDATE_POSTINGS = 20_000
 
 
 def redact_url(url: str) -> str:
@@ -256,6 +260,14 @@ class PostgresStore:
     def _write_rows(
         self, conn: psycopg.Connection, change: NextGeneration, replaced: list[str], expected: int
     ) -> None:
+        # Document frequencies follow the chunks: minus those leaving, plus those coming.
+        conn.execute(
+            "UPDATE term_stats t SET df = t.df - gone.n FROM (SELECT u.lexeme, count(*) AS n FROM chunks c "
+            "CROSS JOIN LATERAL unnest(c.terms) AS u WHERE c.brief_id = ANY(%s) GROUP BY u.lexeme) gone "
+            "WHERE t.lexeme = gone.lexeme",
+            (replaced,),
+        )
+        conn.execute("DELETE FROM term_stats WHERE df <= 0")
         conn.execute("DELETE FROM briefs WHERE brief_id = ANY(%s)", (replaced,))  # chunks cascade
         now = _now()
         with conn.cursor() as cursor:
@@ -298,6 +310,11 @@ class PostgresStore:
         ).rowcount
         if inserted != expected:
             raise RuntimeError(f"{expected - inserted} chunks have no cached vector; nothing was changed")
+        conn.execute(
+            "INSERT INTO term_stats (lexeme, df) SELECT u.lexeme, count(*) FROM staged_chunks s "
+            "CROSS JOIN LATERAL unnest(s.terms) AS u GROUP BY u.lexeme "
+            "ON CONFLICT (lexeme) DO UPDATE SET df = term_stats.df + excluded.df"
+        )
 
     def delete_documents(self, brief_ids: Sequence[str], embedder: EmbedderInfo, lexicon: str) -> int:
         return self.write_documents(NextGeneration(tuple(brief_ids), (), embedder, lexicon))
@@ -438,56 +455,71 @@ class PostgresSearchView:
         return [int(row[0]) for row in rows]
 
     def lexical_scores(self, terms: Sequence[str]) -> dict[int, float]:
-        """FTS5's BM25 of every chunk holding any term, and each term's document count, in one
-        pass over the GIN index's matches."""
+        """FTS5's BM25 of the chunks holding the question's terms.
+
+        Document frequencies come from `term_stats` (kept with each generation). The candidates
+        are the chunks holding the rarest terms, up to LEXICAL_CANDIDATE_POSTINGS postings in all:
+        every chunk holding any term while the terms are that rare (always at eval sizes), and
+        at a million chunks the chunks holding the terms that carry BM25's weight, not every
+        chunk that says "government". Each candidate is scored with every term."""
         wanted = [t for t in dict.fromkeys(terms) if len(t.encode()) <= MAX_LEXEME_BYTES]
         if not wanted or not self._chunk_count:
             return {}
+        counts = self._term_counts(wanted)
+        present = sorted((t for t in wanted if counts[t]), key=lambda t: (counts[t], t))
+        selective: list[str] = []
+        postings = 0
+        for term in present:
+            if selective and postings + counts[term] > LEXICAL_CANDIDATE_POSTINGS:
+                break
+            selective.append(term)
+            postings += counts[term]
+        if not selective:
+            return {}
         rows = self._conn.execute(
             """
-            WITH hits AS MATERIALIZED (
-                SELECT c.chunk_id, c.term_count, u.lexeme, cardinality(u.positions) AS tf
-                FROM chunks c CROSS JOIN LATERAL unnest(c.terms) AS u
-                WHERE c.terms @@ %(query)s::tsquery AND u.lexeme = ANY(%(terms)s)
+            WITH candidates AS MATERIALIZED (
+                SELECT chunk_id, term_count, terms FROM chunks WHERE terms @@ %(query)s::tsquery
             ), df AS (
-                SELECT lexeme, count(*)::float8 AS n FROM hits GROUP BY lexeme
-            ), scores AS (
-                SELECT h.chunk_id, sum(
-                    greatest(ln((%(n_docs)s - df.n + 0.5) / (df.n + 0.5)), 1e-6)
-                    * h.tf * (%(k1)s + 1)
-                    / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.term_count / %(avgdl)s))
-                ) AS score
-                FROM hits h JOIN df USING (lexeme) GROUP BY h.chunk_id
+                SELECT * FROM unnest(%(terms)s::text[], %(dfs)s::float8[]) AS d (lexeme, n)
             )
-            SELECT chunk_id, score, NULL::text FROM scores
-            UNION ALL
-            SELECT NULL, n, lexeme FROM df
+            SELECT c.chunk_id, sum(
+                greatest(ln((%(n_docs)s - df.n + 0.5) / (df.n + 0.5)), 1e-6)
+                * cardinality(u.positions) * (%(k1)s + 1)
+                / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s * c.term_count / %(avgdl)s))
+            )
+            FROM candidates c CROSS JOIN LATERAL unnest(c.terms) AS u JOIN df USING (lexeme)
+            GROUP BY c.chunk_id
             """,
             {
-                "query": tsquery_literal(wanted),
-                "terms": wanted,
+                "query": tsquery_literal(selective),
+                "terms": present,
+                "dfs": [float(counts[t]) for t in present],
                 "n_docs": float(self._chunk_count),
                 "k1": BM25_K1,
                 "b": BM25_B,
                 "avgdl": float(self._avg_terms),
             },
         ).fetchall()
-        scores: dict[int, float] = {}
-        for chunk_id, value, lexeme in rows:
-            if lexeme is None:
-                scores[int(chunk_id)] = float(value)
-            else:
-                self._document_counts[lexeme] = int(value)
-        for term in wanted:
-            self._document_counts.setdefault(term, 0)
-        return dict(sorted(scores.items()))
+        return dict(sorted((int(chunk_id), float(score)) for chunk_id, score in rows))
+
+    def _term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        missing = [t for t in terms if t not in self._document_counts]
+        if missing:
+            rows = self._conn.execute(
+                "SELECT lexeme, df FROM term_stats WHERE lexeme = ANY(%s)", (missing,)
+            ).fetchall()
+            found = {lexeme: int(df) for lexeme, df in rows}
+            for term in missing:
+                self._document_counts[term] = found.get(term, 0)
+        return {t: self._document_counts[t] for t in terms}
 
     def term_document_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         if not terms:
             return 0, {}
-        if any(term not in self._document_counts for term in terms):
-            self.lexical_scores(terms)
-        return self._chunk_count, {t: self._document_counts.get(t, 0) for t in terms}
+        wanted = [t for t in terms if len(t.encode()) <= MAX_LEXEME_BYTES]
+        counts = self._term_counts(wanted) if self._chunk_count else {}
+        return self._chunk_count, {t: counts.get(t, 0) for t in terms}
 
     def chunks_holding(self, terms: Sequence[str], *, phrase: bool = False) -> list[int]:
         """`'a' & 'b'`, or `'a' <-> 'b'` for a phrase: positions are term positions, so adjacent

@@ -17,6 +17,12 @@ VECTOR_DIMENSION = 384
 # same definitions as migration 1's.
 CHUNK_TERMS_INDEX = "CREATE INDEX chunks_terms ON chunks USING gin (terms)"
 CHUNK_EMBEDDING_INDEX = "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops)"
+# Document frequencies computed from scratch (migration 5, `briefbot copy`); a reindex updates
+# them for just the chunks it removes and adds.
+TERM_STATS_FROM_ALL_CHUNKS = (
+    "INSERT INTO term_stats (lexeme, df) "
+    "SELECT u.lexeme, count(*) FROM chunks c CROSS JOIN LATERAL unnest(c.terms) AS u GROUP BY u.lexeme"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +147,17 @@ CREATE TABLE brief_files (
     removed_at   timestamptz        -- /remove: every replica moves its copy aside
 );
 CREATE INDEX brief_files_by_hash ON brief_files (content_hash);
+""",
+    ),
+    Migration(
+        5,
+        "each lexical term's document count, kept with every generation",
+        f"""
+CREATE TABLE term_stats (
+    lexeme text PRIMARY KEY,
+    df     integer NOT NULL  -- chunks holding it: BM25's document frequency
+);
+{TERM_STATS_FROM_ALL_CHUNKS};
 """,
     ),
 )
