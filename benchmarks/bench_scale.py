@@ -193,7 +193,10 @@ def main() -> int:
     if not url:
         from scripts.local_postgres import LocalPostgres
 
-        server = LocalPostgres(Path(tempfile.mkdtemp(prefix="bench-scale-pg-")))
+        # A page cache that holds the HNSW index (about 2 GB per million chunks), as a server
+        # for such a collection should have: searches read no index page from disk.
+        buffers = f"{max(128, args.chunks * 5 // 1000)}MB"
+        server = LocalPostgres(Path(tempfile.mkdtemp(prefix="bench-scale-pg-")), shared_buffers=buffers)
         url = server.start()
     results = []
     try:

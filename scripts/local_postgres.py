@@ -37,6 +37,7 @@ DB_NAME = "briefbot"
 STATE_FILE = "server.json"
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "briefbot-postgres"
 # Settings for throwaway test servers: durability traded for speed (a crash loses the server anyway).
+DEFAULT_SHARED_BUFFERS = "128MB"
 FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
 
 
@@ -86,6 +87,9 @@ class LocalPostgres:
     port: int = 0
     password: str = ""
     fast: bool = False
+    # PostgreSQL's page cache. Searches are fast when the HNSW index fits in it (about 2 GB per
+    # million chunks; bench_scale.py): raise it for big collections, e.g. --shared-buffers 4GB.
+    shared_buffers: str = DEFAULT_SHARED_BUFFERS
 
     @property
     def data_dir(self) -> Path:
@@ -182,7 +186,7 @@ class LocalPostgres:
             pwfile.unlink(missing_ok=True)
         with open(self.data_dir / "postgresql.conf", "a") as conf:
             conf.write("\n# scripts/local_postgres.py\nlisten_addresses = '127.0.0.1'\n")
-            conf.write("max_connections = 200\nshared_buffers = 128MB\n")
+            conf.write("max_connections = 200\n")
             if self.fast:
                 conf.write("".join(f"{setting}\n" for setting in FAST_SETTINGS))
 
@@ -196,7 +200,7 @@ class LocalPostgres:
         _let_account_reach(self.root)
 
     def _pg_ctl_start(self, account: pwd.struct_passwd | None) -> None:
-        options = f"-p {self.port} -k {self.socket_dir}"
+        options = f"-p {self.port} -k {self.socket_dir} -c shared_buffers={self.shared_buffers}"
         self._run([
             self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options,
             "-w", "-t", "60", "start",
@@ -254,11 +258,15 @@ def _cli(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["start", "stop", "url", "run", "replica"])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"server folder (default {DEFAULT_DIR})")
     parser.add_argument("--replica-dir", type=Path, help="replica: the replica's folder")
+    parser.add_argument("--shared-buffers", default=DEFAULT_SHARED_BUFFERS,
+                        help="PostgreSQL's page cache (default %(default)s; about 2GB per million chunks keeps "
+                        "the HNSW index in it)")
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
     args, command = parser.parse_args(argv[:split]), argv[split + 1 :]
     root = args.dir.resolve()
     server = LocalPostgres.load(root) if (root / STATE_FILE).exists() else LocalPostgres(root)
+    server.shared_buffers = args.shared_buffers
     if args.action == "start":
         print(f"DATABASE_URL={server.start()}")
     elif args.action == "stop":
