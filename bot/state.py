@@ -126,14 +126,7 @@ class BotState:
         """False when the chat already follows the topic."""
         with self._lock:
             cursor = self._conn.execute(
-                "INSERT OR IGNORE INTO subscriptions VALUES (?, ?, ?, ?, ?)",
-                (
-                    subscription.chat_id,
-                    topic_key(subscription.topic),
-                    subscription.topic,
-                    subscription.language,
-                    subscription.thread_id,
-                ),
+                "INSERT OR IGNORE INTO subscriptions VALUES (?, ?, ?, ?, ?)", subscription.row()
             )
             return cursor.rowcount == 1
 

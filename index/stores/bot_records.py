@@ -18,6 +18,11 @@ class Subscription:
     language: str
     thread_id: int | None = None  # a forum topic of a group: alerts go there
 
+    def row(self) -> tuple[int, str, str, str, int | None]:
+        """The subscriptions table's columns, in order: chat_id, topic_key, topic, language,
+        thread_id (the same in state.sqlite3 and PostgreSQL)."""
+        return (self.chat_id, topic_key(self.topic), self.topic, self.language, self.thread_id)
+
 
 @dataclass(frozen=True, slots=True)
 class QueuedAlert:

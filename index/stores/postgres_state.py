@@ -129,13 +129,7 @@ class PostgresBotState:
         cursor = self._connections.get().execute(
             "INSERT INTO subscriptions (chat_id, topic_key, topic, language, thread_id) "
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (
-                subscription.chat_id,
-                topic_key(subscription.topic),
-                subscription.topic,
-                subscription.language,
-                subscription.thread_id,
-            ),
+            subscription.row(),
         )
         return cursor.rowcount == 1
 
