@@ -429,6 +429,17 @@ def test_detect_language_uses_the_callers_default_without_evidence() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Berita 5 Desember 2025", "id"), ("terima kasih", "id"), ("News, December 5", "en"), ("thanks", "en")],
+)
+def test_without_function_words_a_readers_words_tell_the_language_against_the_conversations(
+    text: str, expected: str
+) -> None:
+    # An Indonesian asking "Berita 5 Desember 2025" after English questions gets Indonesian.
+    assert detect_language(text, default="id" if expected == "en" else "en") == expected
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [("en-US", "en"), ("id_ID", "id"), ("Indonesian", "id"), ("fr", None), (None, None)],
 )

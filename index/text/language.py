@@ -30,6 +30,20 @@ _WORD = re.compile(r"[A-Za-z]+")
 # Where a sentence starts: its first word is capitalised whatever it is.
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
 
+# When the function words tie (often: none at all, as in "Berita 5 Desember 2025" or "terima
+# kasih"), words a briefs reader uses that exist in one language only decide: month names spelt
+# differently, the words for news, summary, days, thanks.
+_INDONESIAN_CUES = frozenset(
+    "januari februari maret mei juni juli agustus oktober desember nopember berita ringkasan "
+    "kabar terbaru kemarin minggu senin selasa rabu kamis jumat sabtu perkembangan terima kasih "
+    "makasih tolong halo selamat pagi siang sore malam".split()
+)
+_ENGLISH_CUES = frozenset(
+    "january february march may june july august october december news summary summarize "
+    "latest yesterday today week monday tuesday wednesday thursday friday saturday sunday "
+    "thanks thank please hello hi morning evening update updates".split()
+)
+
 _LANGUAGE_CODES: dict[str, str] = {
     "id": INDONESIAN,
     "in": INDONESIAN,  # the code Indonesian had before 1989, still produced by some tools
@@ -45,19 +59,24 @@ _LANGUAGE_CODES: dict[str, str] = {
 
 def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
     """Whichever of "id" and "en" has more function words in `text`; `default` on a tie."""
-    indonesian = english = 0
+    indonesian = english = indonesian_cues = english_cues = 0
     first = len(text) - len(text.lstrip())
     for match in _WORD.finditer(text):
         word = match.group()
         opening = match.start() <= first or _follows_sentence_end(text, match.start())
+        lowered = word.lower()
+        indonesian_cues += lowered in _INDONESIAN_CUES
+        english_cues += lowered in _ENGLISH_CUES
         if word[0].isupper() and not opening:
             continue  # part of a name or title
-        word = word.lower()
+        word = lowered
         weight = _OPENING_QUESTION_WEIGHT if opening and word in QUESTION_WORDS else 1
         if word in INDONESIAN_FUNCTION_WORDS:
             indonesian += weight
         elif word in ENGLISH_FUNCTION_WORDS:
             english += weight
+    if indonesian == english:
+        indonesian, english = indonesian_cues, english_cues
     if indonesian == english:
         return default
     return INDONESIAN if indonesian > english else ENGLISH
