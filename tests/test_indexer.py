@@ -20,6 +20,7 @@ import index.stores.sqlite_faiss as sqlite_faiss_module
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
 from index.stores.errors import EmbedderMismatchError, ReindexAlreadyRunningError
+from index.stores.postgres_schema import TERM_STATS_FROM_ALL_CHUNKS
 from index.stores.sqlite_faiss import Catalog
 
 REPO = Path(__file__).resolve().parents[1]
@@ -371,3 +372,6 @@ def write_terms_of_an_older_tokenizer(data_dir: Path, database_url: str | None) 
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("UPDATE manifest SET value = 'words-0' WHERE key = 'lexicon'")
         conn.execute("UPDATE chunks SET terms = 'stale'::tsvector, term_count = 1")
+        # Document frequencies as migration 5 computes them for such a database.
+        conn.execute("TRUNCATE term_stats")
+        conn.execute(TERM_STATS_FROM_ALL_CHUNKS)

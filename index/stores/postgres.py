@@ -482,7 +482,8 @@ class PostgresSearchView:
             WITH candidates AS MATERIALIZED (
                 SELECT chunk_id, term_count, terms FROM chunks WHERE terms @@ %(query)s::tsquery
             ), df AS (
-                SELECT * FROM unnest(%(terms)s::text[], %(dfs)s::float8[]) AS d (lexeme, n)
+                -- at most N: a count can't exceed the chunks, and ln() must stay defined
+                SELECT lexeme, least(n, %(n_docs)s) AS n FROM unnest(%(terms)s::text[], %(dfs)s::float8[]) AS d (lexeme, n)
             )
             SELECT c.chunk_id, sum(
                 greatest(ln((%(n_docs)s - df.n + 0.5) / (df.n + 0.5)), 1e-6)
