@@ -26,6 +26,7 @@ NEWS_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "news" / "ques
         ("What did Shoigu say about Beijing?", "statement", "Shoigu"),
         ("Ringkas berita hari ini", "day_summary", ""),
         ("What's new?", "day_summary", ""),
+        ("What’s the latest on Shoigu?", "latest", "Shoigu"),  # a phone's curly apostrophe
         ("Berita terbaru Cyclone Senyar?", "latest", "Cyclone Senyar"),
         ("Update terakhir mengenai Sudanese civil war?", "latest", "Sudanese civil war"),
         ("Tell me the most recent news on 2025 Malagasy protests", "latest", "2025 Malagasy protests"),

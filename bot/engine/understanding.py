@@ -36,6 +36,7 @@ Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_tal
 DayKind = Literal["date", "today", "yesterday", "last_week", "day_number"]
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
 _TODAY = re.compile(r"\b(?:hari\s+ini|today|tonight|this\s+morning|pagi\s+ini)\b", re.IGNORECASE)
 _YESTERDAY = re.compile(r"\b(?:kemarin|kemaren|yesterday)\b", re.IGNORECASE)
@@ -139,7 +140,8 @@ class Understanding:
 
 def understand(question: str, *, reference: date | None = None, language: str | None = None) -> Understanding:
     """Reads `question`. `reference` (the newest brief's date) anchors dates without a year."""
-    text = " ".join(question.split())
+    # Phone keyboards type curly apostrophes ("What’s"); the patterns below are written with "'".
+    text = " ".join(question.translate(_APOSTROPHES).split())
     lang = language or detect_language(text)
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
