@@ -1,13 +1,12 @@
 """The FAISS side of the embedded store: which index a generation gets, and how it is searched.
 
-Up to `ANN_MIN_CHUNKS` vectors the index is exact (`IndexFlatIP` keyed by chunk id): a question
-costs a scan of every vector, a few milliseconds at that size. Above it the scan grows linearly
-(about 15 ms at 100,000 vectors and 150 ms at 1,000,000 on two cores, measured by
-`benchmarks/bench_ann.py`), so the index becomes an inverted file (`IndexIVFFlat`, inner
-product, 4·√N lists) that scans only the `NPROBE` lists nearest the question: well under a
-millisecond, at a recall@10 against the exact search that `bench_ann.py` and `bench_scale.py`
-print (≥ 0.96 for eval questions from 100k to 1M vectors). The vectors are stored whole (no quantization), so
-`reconstruct` returns them exactly, and ids can be removed and added between generations.
+Below `ANN_MIN_CHUNKS` vectors the index is exact (`IndexFlatIP` keyed by chunk id): a question
+costs a scan of every vector, under 20 ms at that size. Above it the scan grows linearly (257 ms
+at 1,000,000 vectors on two shared cores, `benchmarks/bench_ann.py`), so the index becomes an
+inverted file (`IndexIVFFlat`, inner product, 4·√N lists) that scans only the `NPROBE` lists
+nearest the question: 1 to 4 ms, at a recall@10 against the exact search of 0.97 to 0.99 for the
+eval questions from 100k to 1M vectors (`bench_ann.py`, `bench_scale.py`). The vectors are stored
+whole (no quantization), so `reconstruct` returns them exactly, and ids can be removed and added between generations.
 
 Searches scoped to some chunks (a day, a brief) never go through the inverted lists, which
 could miss a scoped chunk whose list was not probed: up to `EXACT_SCOPE_MAX` chunks they are
@@ -30,7 +29,8 @@ ANN_MIN_CHUNKS = 100_000
 # Lists probed per question: recall@10 of eval questions against the exact scan 0.969 at 100k
 # vectors, 0.977 at 500k (32 lists: 0.947 and 0.969), at 1 to 3 ms (bench_ann.py).
 NPROBE = 64
-# A scoped search over at most this many chunks is exact (scoring 50,000 stored vectors ≈ 10 ms).
+# A scoped search over at most this many chunks is exact: its vectors are looked up by id (about
+# 7,000 in 15 ms) and scored. A day's scope is a few hundred.
 EXACT_SCOPE_MAX = 50_000
 # k-means is trained on at most this many vectors per list: enough for stable centroids, and
 # training stays around a minute at a million vectors.
