@@ -12,12 +12,11 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.engine.answer_model import Answer
-from bot.engine.answering import Answerer
+from bot.engine.answering import MAX_QUESTION_CHARS, Answerer
 from bot.engine.digest import day_digest
 from bot.engine.replies import reply
 from bot.engine.timeline import Timeline, build_timeline
-from bot.telegram_bot.render import format_date, short_title, source_label
-from bot.telegram_bot.handlers import MAX_QUESTION_CHARS
+from bot.engine.plain_text import format_date, short_title, source_label
 from index.knowledge_base import KnowledgeBase
 from index.stores.errors import IndexError_
 from index.text.language import ENGLISH, detect_language

@@ -10,6 +10,7 @@ import pytest
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.engine.answer_model import Answer, BriefRef, Citation
+from bot.engine.plain_text import source_label
 from bot.telegram_bot.render import (
     briefs_page,
     citation_keyboard,
@@ -20,7 +21,6 @@ from bot.telegram_bot.render import (
     render_passage,
     render_report,
     render_status,
-    source_label,
     split_html,
     utf16_len,
 )

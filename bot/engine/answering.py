@@ -34,6 +34,9 @@ from index.query_dates import lead_mentions_day
 RETRIEVED = 5
 # Briefs named when the briefs don't cover a question.
 CLOSEST_BRIEFS = 3
+# Longer questions are cut (by Telegram and the terminal alike): they are pastes, not questions,
+# and would only slow the search.
+MAX_QUESTION_CHARS = 1000
 
 
 class Answerer:
