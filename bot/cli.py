@@ -249,19 +249,16 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
 def _copy_bot_state(settings: Settings, url: str) -> int:
     """Followed topics and the alert bookkeeping of DATA_DIR/state.sqlite3, into the database."""
-    from bot.state import STATE_FILE, BotState
+    from bot.state import STATE_FILE, BotState, open_state
 
     if not (settings.data_dir / STATE_FILE).exists():
         return 0
-    kb = KnowledgeBase(settings.briefs_dir, settings.data_dir, database_url=url)
-    source, target = BotState(settings.data_dir), kb.shared_bot_state()
+    source, target = BotState(settings.data_dir), open_state(settings.data_dir, url)
     try:
-        return source.copy_into(target) if target is not None else 0
+        return source.copy_into(target)
     finally:
         source.close()
-        if target is not None:
-            target.close()
-        kb.close()
+        target.close()
 
 
 NO_TOKEN_HELP = """\

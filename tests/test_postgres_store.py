@@ -18,7 +18,7 @@ import pytest
 
 from bot.cli import main
 from bot.engine.alerts import check_new_briefs
-from bot.state import BotState, Subscription
+from bot.state import BotState, Subscription, open_state
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from index.stores.errors import StoreUnavailableError
@@ -93,8 +93,7 @@ def test_copy_moves_a_data_folder_into_postgres_without_embedding_again(
         again = after.reindex()
         assert again.unchanged == 1 and again.chunks_embedded == 0 and not again.changed
         # Followers came along, and the brief they were told about is not sent again.
-        shared = after.shared_bot_state()
-        assert shared is not None
+        shared = open_state(after.data_dir, after.database_url)
         assert shared.following(4242) == ["Shoigu"]
         assert check_new_briefs(after, shared) == 0 and shared.queued() == []
         shared.close()

@@ -25,6 +25,7 @@ from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, n
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
+from bot.state import shared_conversation_memory
 from index.knowledge_base import KnowledgeBase
 from index.text.language import DEFAULT_LANGUAGE, detect_language
 from index.models import Hit
@@ -55,7 +56,7 @@ class Answerer:
         self._llm = LlmAnswerer(chat_model, llm_timeout_s) if chat_model is not None else None
         self._extractive = extractive or ExtractiveConfig()
         # Several bot processes on one PostgreSQL share the chats' memory through it.
-        self._memory: ChatMemory = memory or kb.shared_conversation_memory() or ConversationMemory()
+        self._memory: ChatMemory = memory or shared_conversation_memory(kb.database_url) or ConversationMemory()
 
     @classmethod
     def from_settings(cls, kb: KnowledgeBase, settings: Settings) -> Answerer:

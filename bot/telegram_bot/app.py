@@ -30,7 +30,7 @@ from bot.engine.answering import Answerer
 from bot.telegram_bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
 from bot.log_secrets import REDACTED, protect_secrets_in_logs, redact_secrets, secrets_of
 from bot.settings import Settings
-from bot.state import BotState
+from bot.state import open_state
 from bot.telegram_bot.admin import (
     document_received,
     folder_signature,
@@ -116,7 +116,7 @@ def build_application(
     )
     answerer = answerer or Answerer.from_settings(kb, settings)
     # With DATABASE_URL every replica keeps followed topics and the outbox in the one database.
-    state = kb.shared_bot_state() or BotState(kb.data_dir)
+    state = open_state(kb.data_dir, kb.database_url)
     services = BotServices(settings, kb, answerer, state)
     services.alerts = AlertMessenger(application.bot, kb, services.state)
     application.bot_data[SERVICES_KEY] = services

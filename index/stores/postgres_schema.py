@@ -104,7 +104,7 @@ CREATE INDEX conversation_turns_by_age ON conversation_turns (asked_at);
 -- The tables of DATA_DIR/state.sqlite3 (bot/state.py), for every replica at once.
 CREATE TABLE subscriptions (
     chat_id   bigint NOT NULL,
-    topic_key text NOT NULL,    -- bot_records.topic_key(topic): "Kursk" and "kursk " are one topic
+    topic_key text NOT NULL,    -- bot.state.records.topic_key(topic): "Kursk" and "kursk " are one topic
     topic     text NOT NULL,
     language  text NOT NULL,
     thread_id bigint,
