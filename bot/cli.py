@@ -371,9 +371,9 @@ DEFAULT_OWN_QUESTIONS = Path(__file__).resolve().parents[1] / "benchmarks" / "ne
 
 
 def cmd_news_eval(args: argparse.Namespace) -> int:
-    """News-intent questions on the real daily briefs of ../shared/news (see bot/engine/news_eval.py)."""
+    """News-intent questions on the real daily briefs of ../shared/news (see bot/evaluation/news.py)."""
     from bot.engine.answering import Answerer
-    from bot.engine.news_eval import (
+    from bot.evaluation.news import (
         evaluate_news, evaluate_own, format_table, read_news_questions, read_own_questions, summarize,
     )
 
@@ -418,8 +418,8 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, str]]:
 
 
 def cmd_answer_eval(args: argparse.Namespace) -> int:
-    """Answer quality on ../shared/eval (see bot/engine/answer_eval.py), or --calibrate the abstention."""
-    from bot.engine.answer_eval import calibrate, evaluate_answers, relevance_features
+    """Answer quality on ../shared/eval (see bot/evaluation/answers.py), or --calibrate the abstention."""
+    from bot.evaluation.answers import calibrate, evaluate_answers, relevance_features
     from bot.engine.answering import Answerer
     from index.evaluation import read_questions
 
