@@ -155,6 +155,7 @@ class KnowledgeBase:
         """The briefs folder's files in the database (PostgreSQL only), opened on first use."""
         if not is_postgres_url(self._database_url):
             return None
+        _ = self.store  # opened first: opening PostgreSQL's store migrates it, brief_files included
         with self._lock:
             if self._brief_files_ is None:
                 from index.stores.postgres_files import PostgresBriefFiles

@@ -27,7 +27,7 @@ from index.stores.postgres import (
     tsvector_literal,
 )
 from index.stores.postgres_schema import TERM_STATS_FROM_ALL_CHUNKS
-from index.stores.sqlite_faiss import CATALOG_FILE, Catalog
+from index.stores.sqlite import CATALOG_FILE, Catalog
 
 
 @dataclass(frozen=True, slots=True)
