@@ -212,7 +212,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     """Create or upgrade the PostgreSQL schema of DATABASE_URL."""
     from index.stores import is_postgres_url
     from index.stores.postgres import migrate, redact_url
-    from index.stores.postgres_schema import LATEST_VERSION
+    from index.stores.postgres.schema import LATEST_VERSION
 
     settings = _settings(args)
     url = settings.database_url.get_secret_value() if settings.database_url else ""

@@ -25,7 +25,7 @@ from index.stores.errors import ReindexAlreadyRunningError
 from index.stores.protocol import embedder_on_disk, skipped_files
 
 if TYPE_CHECKING:
-    from index.stores.postgres_files import PostgresBriefFiles
+    from index.stores.postgres.files import PostgresBriefFiles
 
 MAX_FILE_NAME_CHARS = 120
 
@@ -158,7 +158,7 @@ class KnowledgeBase:
         _ = self.store  # opened first: opening PostgreSQL's store migrates it, brief_files included
         with self._lock:
             if self._brief_files_ is None:
-                from index.stores.postgres_files import PostgresBriefFiles
+                from index.stores.postgres.files import PostgresBriefFiles
 
                 self._brief_files_ = PostgresBriefFiles(self._database_url)
             return self._brief_files_

@@ -20,7 +20,7 @@ import index.stores.sqlite.generations as sqlite_generations
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
 from index.stores.errors import EmbedderMismatchError, ReindexAlreadyRunningError
-from index.stores.postgres_schema import TERM_STATS_FROM_ALL_CHUNKS
+from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS
 from index.stores.sqlite import Catalog
 
 REPO = Path(__file__).resolve().parents[1]

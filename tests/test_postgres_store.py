@@ -23,7 +23,7 @@ from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from index.stores.errors import StoreUnavailableError
 from index.stores.postgres import redact_url, with_database
-from index.stores.postgres_schema import LATEST_VERSION
+from index.stores.postgres.schema import LATEST_VERSION
 from scripts.local_postgres import LocalPostgres
 from tests.conftest import IndexedFolders
 
@@ -107,11 +107,11 @@ def test_a_first_fill_builds_its_indexes_once_and_never_keeps_a_question_waiting
 ) -> None:
     """A big first fill (a new database) drops the HNSW and GIN indexes and builds them once after
     its rows; meanwhile a question sees the empty knowledge base at once, not a locked table."""
-    from index.stores import postgres
+    from index.stores.postgres import sql, store
 
-    monkeypatch.setattr(postgres, "BULK_BUILD_MIN_CHUNKS", 1)  # the sample brief counts as big
+    monkeypatch.setattr(store, "BULK_BUILD_MIN_CHUNKS", 1)  # the sample brief counts as big
     # The index build takes a while, as it would at a million chunks.
-    monkeypatch.setattr(postgres, "CHUNK_TERMS_INDEX", "SELECT pg_sleep(3); " + postgres.CHUNK_TERMS_INDEX)
+    monkeypatch.setattr(sql, "CHUNK_TERMS_INDEX", "SELECT pg_sleep(3); " + sql.CHUNK_TERMS_INDEX)
     sample = _sqlite_sample(tmp_path, embedder)
     url = new_database()
     writer = KnowledgeBase(sample.briefs_dir, tmp_path / "writer", embedder=embedder, database_url=url)

@@ -25,7 +25,7 @@ import psycopg
 
 from bot.state.records import QueuedAlert, Subscription, short_key, topic_key
 from index.stores.errors import StoreUnavailableError
-from index.stores.postgres import connect
+from index.stores.postgres.connection import connect
 
 # As ConversationMemory: a chat's last question is the context of a follow-up for this long.
 DEFAULT_TTL_S = 15 * 60
