@@ -32,7 +32,7 @@ from index.loaders import (
     check_size,
     parse_brief,
 )
-from index.models import BriefRecord, Chunk, ParsedBrief
+from index.records import BriefRecord, Chunk, ParsedBrief
 from index.stores.errors import EmbedderMismatchError
 from index.stores.protocol import (
     BriefToWrite,

@@ -17,7 +17,7 @@ from index.brief_sync import park_file, sync_briefs_folder, write_brief_file
 from index.embeddings import BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
 from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
-from index.models import BriefRecord, Hit, ParsedBrief, Passage
+from index.records import BriefRecord, Hit, ParsedBrief, Passage
 from index.search import RetrievalConfig, Retriever
 from index.settings import IndexSettings
 from index.stores import KnowledgeStore, is_postgres_url, open_store

@@ -25,7 +25,7 @@ from telegram.constants import FileSizeLimit, MessageLimit
 from telegram.ext import Application
 
 from bot.telegram_bot import admin as telegram_admin
-from bot.engine.answer_model import Answer, Citation
+from bot.engine.records import Answer, Citation
 from bot.engine.answering import Answerer
 from bot.cli import main
 from bot.settings import Settings
@@ -35,7 +35,7 @@ from bot.telegram_bot.context import services_of
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
 from urllib.parse import urlsplit
-from index.models import BriefRecord
+from index.records import BriefRecord
 from tests.botapi.fixtures import TEST_BOT_TOKEN, TEST_BOT_USERNAME
 from tests.botapi.server import BotApiServer, Chat, User, utf16_len
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.cli import evaluation, operator, user
 from bot.cli.common import first_line
-from index.stores.errors import IndexError_
+from index.stores.errors import BriefbotError
 
 
 def folder_options(default: object) -> argparse.ArgumentParser:
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except IndexError_ as error:
+    except BriefbotError as error:
         print(f"briefbot: {error}", file=sys.stderr)
         return 1
     except OSError as error:  # a file named on the command line, a folder that can't be written

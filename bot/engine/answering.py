@@ -16,19 +16,19 @@ from datetime import date
 from langchain_core.language_models import BaseChatModel
 
 from bot.engine.abstention import assess
-from bot.engine.answer_model import Answer, BriefRef, Citation
+from bot.engine.records import Answer, BriefRef, Citation
 from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose, score
 from bot.engine.followups import ChatMemory, ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
-from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.news_points import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
 from bot.state import shared_conversation_memory
 from index.knowledge_base import KnowledgeBase
 from index.text.language import DEFAULT_LANGUAGE, detect_language
-from index.models import Hit
+from index.records import Hit
 from index.query_dates import lead_mentions_day
 
 # Passages retrieved per question: the extractive answer reads the first few, the LLM gets all.

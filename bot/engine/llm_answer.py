@@ -25,7 +25,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.settings import Settings
-from index.models import Hit
+from index.records import Hit
 from index.text.matching import content_terms, coverage, stems
 from index.text.sentences import split_sentences
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.engine.answer_model import Citation
+from bot.engine.records import Citation
 from bot.engine.replies import reply
 from index.text.sentences import split_sources
 

@@ -24,7 +24,7 @@ from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress, brief_files
 from index.knowledge_base import UploadRejectedError
 from index.loaders import SUPPORTED_SUFFIXES
-from index.stores.errors import IndexError_, ReindexAlreadyRunningError
+from index.stores.errors import BriefbotError, ReindexAlreadyRunningError
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ async def run_reindex(
         except ReindexAlreadyRunningError:  # another process (`briefbot index`) holds the index
             await edit_html(progress.edit_text, text(language, "reindex_running"))
             return
-        except IndexError_ as error:
+        except BriefbotError as error:
             await edit_html(progress.edit_text, text(language, "reindex_error", reason=str(error)))
             return
         except Exception as error:  # anything else (a full disk, a bug): the message must not hang
@@ -196,7 +196,7 @@ async def reindex_quietly(services: BotServices, reason: str) -> None:
         signature = await asyncio.to_thread(folder_signature, services.kb.briefs_dir)
         try:
             report = await asyncio.to_thread(services.kb.reindex)
-        except IndexError_ as error:
+        except BriefbotError as error:
             logger.error("Reindex (%s) failed: %s", reason, error)
             return
         except Exception:  # a background task has nobody to tell but the log

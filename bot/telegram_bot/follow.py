@@ -11,7 +11,7 @@ import logging
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 
-from bot.engine.news import topic_terms
+from bot.engine.news_points import topic_terms
 from bot.state import Subscription
 from bot.telegram_bot.chat import command_argument, is_group, thread_of, user_language
 from bot.telegram_bot.context import BotContext

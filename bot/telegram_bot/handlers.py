@@ -16,7 +16,7 @@ from telegram.constants import ChatType, FileSizeLimit, ParseMode
 from telegram.error import TelegramError
 
 from bot.engine.answering import MAX_QUESTION_CHARS
-from bot.engine.news import story_label
+from bot.engine.news_points import story_label
 from bot.telegram_bot.chat import COMMAND_PREFIX, edit_html, is_group, thread_of, typing, user_language
 from bot.telegram_bot.context import BotContext, BotServices
 from bot.telegram_bot.render import (

@@ -15,7 +15,7 @@ from dataclasses import replace
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import InlineQueryResultLimit, ParseMode
 
-from bot.engine.answer_model import Answer
+from bot.engine.records import Answer
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.render import render_answer
 from bot.telegram_bot.texts import language_of

@@ -14,7 +14,7 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.engine.answer_model import Answer
+from bot.engine.records import Answer
 from bot.engine.digest import Digest, day_digest
 from bot.engine.replies import format_day, reply
 from bot.engine.timeline import Timeline, build_timeline

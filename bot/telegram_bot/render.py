@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot.engine.answer_model import Answer, Citation
+from bot.engine.records import Answer, Citation
 from bot.engine.plain_text import format_date, paragraph_mark, short_title, source_label
 from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import Status
-from index.models import Passage
-from index.models import BriefRecord
+from index.records import Passage
+from index.records import BriefRecord
 
 BRIEFS_PER_PAGE = 10
 CITATION_BUTTONS_PER_ROW = 5

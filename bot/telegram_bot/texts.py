@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from datetime import date
 
-from bot.engine.news import names_in
+from bot.engine.news_points import names_in
 
 INDONESIAN = "id"
 ENGLISH = "en"

@@ -10,7 +10,7 @@ from pathlib import Path
 from index.dates import find_date
 from index.decoding import NotTextError, decode_text
 from index.loaders.layout import TOPIC_SEPARATOR, Block
-from index.models import Paragraph, ParsedBrief
+from index.records import Paragraph, ParsedBrief
 from index.text.language import detect_language
 
 # The largest brief file read, and the most text taken from one (a small PDF may inflate to far

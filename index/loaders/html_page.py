@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup, Tag
 from index.dates import parse_date_value
 from index.loaders.brief import decode, parsed_brief
 from index.loaders.layout import Piece, assemble, ends_sentence
-from index.models import ParsedBrief
+from index.records import ParsedBrief
 from index.text.language import normalize_language_code
 
 _HTML_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

@@ -12,7 +12,7 @@ from pypdf.errors import DependencyError
 
 from index.loaders.brief import BriefLoadError, brief_date, parsed_brief
 from index.loaders.layout import Piece, assemble, layout_of, lead_title, text_lines, unwrap
-from index.models import ParsedBrief
+from index.records import ParsedBrief
 
 
 def parse_pdf(data: bytes, file_name: str, today: date | None, max_bytes: int) -> ParsedBrief:

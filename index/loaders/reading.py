@@ -12,7 +12,7 @@ from index.loaders.brief import DEFAULT_MAX_BRIEF_BYTES, BriefLoadError, check_s
 from index.loaders.html_page import parse_html
 from index.loaders.pdf import parse_pdf
 from index.loaders.text import parse_md, parse_txt
-from index.models import ParsedBrief
+from index.records import ParsedBrief
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 # Recorded in the catalog. Change it whenever a loader reads files differently (sections, topic

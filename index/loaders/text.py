@@ -12,7 +12,7 @@ import yaml
 from index.dates import parse_date_value
 from index.loaders.brief import BriefLoadError, decode, parsed_brief
 from index.loaders.layout import heading_level, layout_of, lead_title, text_lines
-from index.models import ParsedBrief
+from index.records import ParsedBrief
 from index.text.language import normalize_language_code
 
 

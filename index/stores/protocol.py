@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from index.embeddings import EmbedderInfo
-from index.models import BriefRecord, Chunk, ParsedBrief, Passage
+from index.records import BriefRecord, Chunk, ParsedBrief, Passage
 from index.stores.errors import EmbedderMismatchError, embedder_mismatch_message
 
 

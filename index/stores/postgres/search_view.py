@@ -11,7 +11,7 @@ import numpy as np
 import psycopg
 import psycopg.sql
 
-from index.models import Passage
+from index.records import Passage
 from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
 

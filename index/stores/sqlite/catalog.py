@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embeddings import EmbedderInfo
-from index.models import BriefRecord, Passage
+from index.records import BriefRecord, Passage
 from index.stores.errors import EmbedderMismatchError, embedder_mismatch_message
 from index.stores.protocol import SKIPPED_FILES_KEY
 from index.stores.sqlite.schema import CATALOG_FILE, CATALOG_SCHEMA, VECTORS_DIR, connect, damage_reported

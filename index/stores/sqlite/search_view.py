@@ -12,7 +12,7 @@ from datetime import date
 import faiss
 import numpy as np
 
-from index.models import Passage
+from index.records import Passage
 from index.stores.faiss_vectors import search as search_vectors
 from index.stores.sqlite.catalog import Catalog
 

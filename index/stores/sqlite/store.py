@@ -16,7 +16,7 @@ import faiss
 import numpy as np
 
 from index.embeddings import EmbedderInfo
-from index.models import BriefRecord, Passage
+from index.records import BriefRecord, Passage
 from index.stores.errors import IndexDamagedError
 from index.stores.faiss_vectors import build_faiss, read_faiss
 from index.stores.protocol import SKIPPED_FILES_KEY, NextGeneration, skipped_json
