@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.cli import evaluation, operator, user
 from bot.cli.common import first_line
+from index.extras import MissingExtraError
 from index.stores.errors import BriefbotError
 
 
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
+    except MissingExtraError as error:  # a setting needs an extra that is not installed
+        print(f"briefbot: {error}", file=sys.stderr)
+        return 2
     except BriefbotError as error:
         print(f"briefbot: {error}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.state.protocol import NewAlert, StateStore
 from bot.state.records import QueuedAlert, Subscription, short_key, topic_key
 from bot.state.sqlite import STATE_FILE, BotState
+from index.extras import require_postgres
 from index.stores import is_postgres_url
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def open_state(data_dir: Path, database_url: str | None = None) -> StateStore:
     """The state of every replica in the database when `database_url` is a postgresql:// URL,
     else this process's `DATA_DIR/state.sqlite3`."""
     if is_postgres_url(database_url):
+        require_postgres()
         from bot.state.postgres import PostgresBotState  # psycopg only when it is used
 
         return PostgresBotState(str(database_url))
@@ -40,6 +42,7 @@ def shared_conversation_memory(database_url: str | None) -> SharedConversationMe
     understands its follow-up; None without one (one process: memory in the process is enough)."""
     if not is_postgres_url(database_url):
         return None
+    require_postgres()
     from bot.state.postgres import SharedConversationMemory
 
     return SharedConversationMemory(str(database_url))

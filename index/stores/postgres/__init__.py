@@ -26,7 +26,12 @@ the primary.
 
 from __future__ import annotations
 
-from index.stores.postgres.connection import (
+from index.extras import require_postgres
+
+# Before psycopg is imported below: without the extra, one line that says what to install.
+require_postgres()
+
+from index.stores.postgres.connection import (  # noqa: E402 (after the check above)
     REINDEX_LOCK_KEY,
     connect,
     ensure_database,
@@ -34,6 +39,6 @@ from index.stores.postgres.connection import (
     redact_url,
     with_database,
 )
-from index.stores.postgres.store import PostgresStore
+from index.stores.postgres.store import PostgresStore  # noqa: E402 (after the check above)
 
 __all__ = ["PostgresStore", "REINDEX_LOCK_KEY", "connect", "ensure_database", "migrate", "redact_url", "with_database"]
