@@ -18,7 +18,7 @@ from bot.engine.replies import reply
 from bot.engine.timeline import Timeline, build_timeline
 from bot.engine.plain_text import format_date, short_title, source_label
 from index.knowledge_base import KnowledgeBase
-from index.stores.errors import BriefbotError
+from index.errors import BriefbotError
 from index.text.language import ENGLISH, detect_language
 from index.text.sentences import split_sources
 

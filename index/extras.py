@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 
-from index.stores.errors import BriefbotError
+from index.errors import BriefbotError
 
 
 class MissingExtraError(BriefbotError):

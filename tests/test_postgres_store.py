@@ -21,7 +21,7 @@ from bot.engine.alerts import check_new_briefs
 from bot.state import BotState, Subscription, open_state
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
-from index.stores.errors import StoreUnavailableError
+from index.errors import StoreUnavailableError
 from index.stores.postgres import redact_url, with_database
 from index.stores.postgres.schema import LATEST_VERSION
 from scripts.local_postgres import LocalPostgres

@@ -18,7 +18,7 @@ import pytest
 
 from bot.cli import main as cli_main
 from index.knowledge_base import KnowledgeBase
-from index.stores.errors import IndexDamagedError
+from index.errors import IndexDamagedError
 from index.stores.faiss_vectors import build_faiss, read_faiss, write_faiss_atomically
 from index.stores.sqlite import CATALOG_FILE, Catalog, vector_file
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.cli import evaluation, operator, user
 from bot.cli.common import first_line
 from index.extras import MissingExtraError
-from index.stores.errors import BriefbotError
+from index.errors import BriefbotError
 
 
 def folder_options(default: object) -> argparse.ArgumentParser:

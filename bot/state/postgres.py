@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import psycopg
 
 from bot.state.records import QueuedAlert, Subscription, short_key, topic_key
-from index.stores.errors import StoreUnavailableError
+from index.errors import StoreUnavailableError
 from index.stores.postgres.connection import connect
 
 # As ConversationMemory: a chat's last question is the context of a follow-up for this long.

@@ -24,7 +24,7 @@ from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress, brief_files
 from index.knowledge_base import UploadRejectedError
 from index.loaders import SUPPORTED_SUFFIXES
-from index.stores.errors import BriefbotError, ReindexAlreadyRunningError
+from index.errors import BriefbotError, ReindexAlreadyRunningError
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from bot.telegram_bot.render import (
     render_passage,
 )
 from bot.telegram_bot.texts import example_questions, text
-from index.stores.errors import IndexDamagedError
+from index.errors import IndexDamagedError
 
 logger = logging.getLogger(__name__)
 

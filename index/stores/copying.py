@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index.faults import crash_point
-from index.stores.errors import StoreUnavailableError
+from index.errors import StoreUnavailableError
 from index.stores.postgres.connection import connect, migrate, redact_url
 from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS, VECTOR_DIMENSION
 from index.stores.postgres.sql import chunk_indexes_built_after, tsvector_literal

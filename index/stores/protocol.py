@@ -22,7 +22,7 @@ import numpy as np
 
 from index.embeddings import EmbedderInfo
 from index.records import BriefRecord, Chunk, ParsedBrief, Passage
-from index.stores.errors import EmbedderMismatchError, embedder_mismatch_message
+from index.errors import EmbedderMismatchError, embedder_mismatch_message
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import psycopg
 import psycopg.sql
 from pgvector.psycopg import register_vector
 
-from index.stores.errors import StoreUnavailableError
+from index.errors import StoreUnavailableError
 from index.stores.postgres.schema import MIGRATIONS
 
 # Advisory lock keys (any bigint; scoped to the database).

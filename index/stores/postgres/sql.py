@@ -12,7 +12,7 @@ import psycopg
 import psycopg.sql
 
 from index.embeddings import EmbedderInfo
-from index.stores.errors import StoreUnavailableError
+from index.errors import StoreUnavailableError
 from index.stores.postgres.schema import CHUNK_EMBEDDING_INDEX, CHUNK_TERMS_INDEX, VECTOR_DIMENSION
 
 MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses longer lexemes (2047)

@@ -16,7 +16,7 @@ import psycopg.sql
 from index.embeddings import EmbedderInfo
 from index.faults import crash_point
 from index.records import BriefRecord, Passage
-from index.stores.errors import ReindexAlreadyRunningError, StoreUnavailableError
+from index.errors import ReindexAlreadyRunningError, StoreUnavailableError
 from index.stores.postgres.connection import REINDEX_LOCK_KEY, connect, migrate, redact_url, schema_version
 from index.stores.postgres.schema import LATEST_VERSION, VECTOR_DIMENSION
 from index.stores.postgres.search_view import HNSW_EF_SEARCH, PASSAGE_SELECT, PostgresSearchView, passage_of_row

@@ -16,7 +16,7 @@ import numpy as np
 
 from index.embeddings import EmbedderInfo
 from index.records import BriefRecord, Passage
-from index.stores.errors import EmbedderMismatchError, embedder_mismatch_message
+from index.errors import EmbedderMismatchError, embedder_mismatch_message
 from index.stores.protocol import SKIPPED_FILES_KEY
 from index.stores.sqlite.schema import CATALOG_FILE, CATALOG_SCHEMA, VECTORS_DIR, connect, damage_reported
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.stores.errors import ReindexAlreadyRunningError
+from index.errors import ReindexAlreadyRunningError
 from index.stores.faiss_vectors import read_faiss
 from index.stores.sqlite.schema import CATALOG_FILE, LOCK_FILE, VECTORS_DIR, vector_file
 

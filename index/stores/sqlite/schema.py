@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.stores.errors import IndexDamagedError
+from index.errors import IndexDamagedError
 
 SCHEMA_VERSION = 1
 CATALOG_FILE = "catalog.sqlite3"

@@ -17,7 +17,7 @@ import numpy as np
 
 from index.embeddings import EmbedderInfo
 from index.records import BriefRecord, Passage
-from index.stores.errors import IndexDamagedError
+from index.errors import IndexDamagedError
 from index.stores.faiss_vectors import build_faiss, read_faiss
 from index.stores.protocol import SKIPPED_FILES_KEY, NextGeneration, skipped_json
 from index.stores.sqlite.catalog import Catalog

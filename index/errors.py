@@ -1,4 +1,4 @@
-"""The knowledge base's own errors, the same whichever store holds the index."""
+"""briefbot's own errors (`BriefbotError` and its kinds), the same whichever store holds the index."""
 
 from __future__ import annotations
 
