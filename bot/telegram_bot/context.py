@@ -54,7 +54,7 @@ class BotServices:
         return user is not None and user.id in self.settings.admin_ids
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The context every handler receives: PTB's, plus the bot's services."""
 
     @property
@@ -63,8 +63,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return services
 
 
-# The Application `build_application` makes: default bot and data types, `BotContext` as context.
-BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], None]
+# The Application `build_application` makes: `BotContext` as context, default data types, and a bot
+# whose rate limiter (AIORateLimiter) takes an int of retries per request.
+BotApplication = Application[ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], None]
 
 
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> BotServices:
