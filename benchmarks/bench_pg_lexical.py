@@ -1,5 +1,5 @@
 """BM25 top 10 inside PostgreSQL, impact-ordered postings + threshold algorithm
-(`index.stores.postgres_lexical`), against the exact BM25 of every match: prints numbers.
+(`index.stores.postgres.lexical`), against the exact BM25 of every match: prints numbers.
 
 The chunks and questions of bench_lexical.py, in a bare chunks table (terms tsvector + length)
 of a PostgreSQL started here (scripts/local_postgres.py) or DATABASE_URL's.
@@ -26,8 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_lexical import corpus_terms, questions, recall  # noqa: E402
-from index.stores.postgres import tsquery_literal, tsvector_literal  # noqa: E402
-from index.stores.postgres_lexical import (  # noqa: E402
+from index.stores.postgres.search_view import tsquery_literal
+from index.stores.postgres.sql import tsvector_literal  # noqa: E402
+from index.stores.postgres.lexical import (  # noqa: E402
     BLOCKS_BY_IMPACT,
     BLOCKS_TABLE,
     Collection,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from index.faults import CRASH_POINT_ENV
-from index.stores.lexical_tantivy import (
+from index.stores.sqlite.lexical_index import (
     LexicalDoc,
     LexicalIndex,
     folder_problem,
@@ -92,7 +92,7 @@ def test_killed_write_keeps_the_last_good_generation(tmp_path: Path, point: str)
         import sys; sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
         from tests.test_lexical_tantivy import docs
-        from index.stores.lexical_tantivy import write_generation
+        from index.stores.sqlite.lexical_index import write_generation
         write_generation(Path({str(tmp_path)!r}), 2, previous=1, removed_brief_ids=["b-13"],
                          removed_docs=2, removed_tokens=0, added=docs([4, 5]))
         """

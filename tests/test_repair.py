@@ -21,6 +21,7 @@ from index.knowledge_base import KnowledgeBase
 from index.errors import IndexDamagedError
 from index.stores.faiss_vectors import build_faiss, read_faiss, write_faiss_atomically
 from index.stores.sqlite import CATALOG_FILE, Catalog, vector_file
+from index.stores.sqlite.lexical_index import GENERATION_FILE, generation_dir, read_stamp
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
@@ -57,6 +58,33 @@ def drop_a_vector(data: Path) -> None:
     write_faiss_atomically(build_faiss(ids[1:], vectors[1:], index.d), path)
 
 
+def current_lexical_folder(data: Path) -> Path:
+    catalog = Catalog(data)
+    try:
+        return generation_dir(data, catalog.generation())
+    finally:
+        catalog.close()
+
+
+def delete_lexical_folder(data: Path) -> None:
+    shutil.rmtree(current_lexical_folder(data))
+
+
+def garble_lexical_files(data: Path) -> None:
+    """Every file of the current tantivy folder overwritten with noise (its stamp kept)."""
+    for path in current_lexical_folder(data).iterdir():
+        if path.is_file() and path.name != GENERATION_FILE:
+            path.write_bytes(random.Random(6).randbytes(max(64, path.stat().st_size)))
+
+
+def stamp_lexical_folder_as_another_generation(data: Path) -> None:
+    """What a folder left by a killed reindex looks like where the current one should be."""
+    folder = current_lexical_folder(data)
+    stamp = read_stamp(folder)
+    assert stamp is not None
+    (folder / GENERATION_FILE).write_text(json.dumps({"generation": stamp.generation + 1, "docs": stamp.docs, "tokens": 1}))
+
+
 def garble_catalog(data: Path) -> None:
     (data / CATALOG_FILE).write_bytes(random.Random(4).randbytes(64 * 1024))
 
@@ -85,6 +113,10 @@ DAMAGES: list[tuple[Callable[[Path], None], str, str | None, int | None]] = [
     (truncate_vector_file, "answers", "cannot be read: rebuilt from the vector cache", 0),
     (garble_vector_file, "answers", "cannot be read: rebuilt from the vector cache", 0),
     (drop_a_vector, "answers", "holds 7 vectors for 8 chunks: rebuilt from the vector cache", 0),
+    # The tantivy folder: searched meanwhile from the catalog's terms, rebuilt from them.
+    (delete_lexical_folder, "answers", "is missing or unstamped: rebuilt from the catalog's terms", 0),
+    (garble_lexical_files, "answers", "cannot be read", 0),
+    (stamp_lexical_folder_as_another_generation, "answers", "holds generation 2", 0),
     (garble_catalog, "refuses", "catalog.sqlite3 was damaged (", SEED_CHUNKS),
     (damage_catalog_pages, "refuses or answers", "catalog.sqlite3 was damaged (", None),
     (delete_catalog, "empty", None, SEED_CHUNKS),

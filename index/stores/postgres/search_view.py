@@ -12,6 +12,7 @@ import psycopg
 import psycopg.sql
 
 from index.records import Passage
+from index.stores.postgres.lexical import Collection, exact_scores, idf, top_k
 from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
 
@@ -30,12 +31,38 @@ class PostgresSearchView:
     """One generation as one REPEATABLE READ transaction sees it. A view of an empty generation
     reads no chunk: a first fill holding the chunks table locked never keeps it waiting."""
 
-    def __init__(self, conn: psycopg.Connection, *, generation: int, chunk_count: int, term_total: int) -> None:
+    def __init__(
+        self, conn: psycopg.Connection, *, generation: int, chunk_count: int, term_total: int, impact_avgdl: float = 0.0
+    ) -> None:
         self._conn = conn
         self.generation = generation
         self._chunk_count = chunk_count
         self._avg_terms = term_total / chunk_count if chunk_count else 1.0
+        self._collection = Collection(chunk_count, self._avg_terms, impact_avgdl or self._avg_terms)
         self._document_counts: dict[str, int] = {}
+
+    def lexical_top(self, terms: Sequence[str], n: int, scope: Sequence[int] | None) -> dict[int, float]:
+        """Unscoped: the posting blocks' threshold algorithm (`lexical.top_k`). Scoped to some
+        chunks (a day, a brief: hundreds), each of them scored: fewer than any posting list."""
+        wanted = [t for t in dict.fromkeys(terms) if len(t.encode()) <= MAX_LEXEME_BYTES]
+        if not wanted or not self._chunk_count or n <= 0:
+            return {}
+        counts = self._term_counts(wanted)
+        if scope is None:
+            return top_k(self._conn, wanted, n, counts, self._collection).scores
+        scores = {c: s for c, s in self.lexical_scores_of(wanted, scope).items() if s > 0}
+        return dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n])
+
+    def lexical_scores_of(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, float]:
+        wanted = [t for t in dict.fromkeys(terms) if len(t.encode()) <= MAX_LEXEME_BYTES]
+        if not wanted or not chunk_ids or not self._chunk_count:
+            return {}
+        counts = self._term_counts(wanted)
+        weights = {t: idf(self._chunk_count, counts[t]) for t in wanted if counts[t]}
+        if not weights:
+            return {}
+        scores = exact_scores(self._conn, list(chunk_ids), weights, self._avg_terms)
+        return {c: s for c, s in scores.items() if s > 0}
 
     def brief_dates(self) -> list[date]:
         rows = self._conn.execute(

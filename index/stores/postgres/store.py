@@ -18,6 +18,7 @@ from index.faults import crash_point
 from index.records import BriefRecord, Passage
 from index.errors import ReindexAlreadyRunningError, StoreUnavailableError
 from index.stores.postgres.connection import REINDEX_LOCK_KEY, connect, migrate, redact_url, schema_version
+from index.stores.postgres.lexical import removed_postings, write_blocks
 from index.stores.postgres.schema import LATEST_VERSION, VECTOR_DIMENSION
 from index.stores.postgres.search_view import HNSW_EF_SEARCH, PASSAGE_SELECT, PostgresSearchView, passage_of_row
 from index.stores.postgres.sql import (
@@ -115,10 +116,12 @@ class PostgresStore:
         if change.rebuild:
             replaced = [r[0] for r in conn.execute("SELECT brief_id FROM briefs").fetchall()]
         expected = sum(len(b.chunks) for b in change.briefs)
+        removed = removed_postings(conn, replaced)
         # Only into an empty table: dropping an index locks the table until commit, which readers
         # of an empty knowledge base never notice (a view of generation 0 reads no chunk).
         with chunk_indexes_built_after(conn, bulk=expected >= BULK_BUILD_MIN_CHUNKS and not has_chunks(conn)):
             self._write_rows(conn, change, replaced, expected)
+        lexical = write_blocks(conn, [b.brief_id for b in change.briefs], removed, rebuild=change.rebuild)
         crash_point("before-vectors-written")
         stats = conn.execute("SELECT count(*), coalesce(sum(term_count), 0) FROM chunks").fetchone()
         next_generation = generation + 1
@@ -134,6 +137,7 @@ class PostgresStore:
             SKIPPED_FILES_KEY: skipped_json(change.skipped),
             "chunk_count": str(stats[0] if stats else 0),
             "term_total": str(stats[1] if stats else 0),
+            **lexical,
         })
         conn.execute(
             "DELETE FROM vector_cache v WHERE NOT EXISTS "
@@ -269,7 +273,8 @@ class PostgresStore:
             conn.execute(f"SET LOCAL hnsw.ef_search = {int(HNSW_EF_SEARCH)}")
             manifest = dict(
                 conn.execute(
-                    "SELECT key, value FROM manifest WHERE key IN ('generation', 'chunk_count', 'term_total')"
+                    "SELECT key, value FROM manifest "
+                    "WHERE key IN ('generation', 'chunk_count', 'term_total', 'impact_avgdl')"
                 ).fetchall()
             )
             yield PostgresSearchView(
@@ -277,6 +282,7 @@ class PostgresStore:
                 generation=int(manifest.get("generation", "0")),
                 chunk_count=int(manifest.get("chunk_count", "0")),
                 term_total=int(manifest.get("term_total", "0")),
+                impact_avgdl=float(manifest.get("impact_avgdl", "0")),
             )
 
     @contextmanager

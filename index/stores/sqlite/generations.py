@@ -1,5 +1,5 @@
-"""Writing the next generation: its FAISS file beside the current one, then one SQLite
-transaction that swaps the catalog rows and the manifest's generation number.
+"""Writing the next generation: its FAISS file and tantivy folder beside the current ones, then
+one SQLite transaction that swaps the catalog rows and the manifest's generation number.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from index.faults import crash_point
 from index.stores.faiss_vectors import build_faiss, read_faiss, suits_size, write_faiss_atomically
 from index.stores.protocol import SKIPPED_FILES_KEY, BriefToWrite, NextGeneration, skipped_json
 from index.stores.sqlite.catalog import Catalog
+from index.stores.sqlite.lexical import removed_size, write_lexical
+from index.stores.sqlite.lexical_index import remove_stale
 from index.stores.sqlite.repair import remove_stale_vector_files
 from index.stores.sqlite.schema import SCHEMA_VERSION, vector_file
 
@@ -31,6 +33,8 @@ def write_generation(catalog: Catalog, data_dir: Path, change: NextGeneration) -
             # this time would otherwise keep vectors from a previous embedder.
             replaced = [row[0] for row in conn.execute("SELECT brief_id FROM briefs")]
         old_chunk_ids = _chunk_ids_of(conn, replaced)
+        old_count = catalog.chunk_count(conn)
+        removed = removed_size(conn, old_chunk_ids)  # BM25's statistics, before the rows go
         conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(cid,) for cid in old_chunk_ids])
         conn.executemany("DELETE FROM briefs WHERE brief_id = ?", [(b,) for b in replaced])
         new_ids, new_hashes = _insert_briefs(conn, change.briefs)
@@ -55,6 +59,12 @@ def write_generation(catalog: Catalog, data_dir: Path, change: NextGeneration) -
         crash_point("before-vectors-written")
         write_faiss_atomically(index, vector_file(data_dir, next_generation))
         crash_point("vectors-written")
+        write_lexical(
+            conn, data_dir, current=generation, current_count=old_count, next_generation=next_generation,
+            replaced=replaced, removed=removed, added_brief_ids=[b.brief_id for b in change.briefs],
+            rebuild=change.rebuild,
+        )
+        crash_point("lexical-written")
         set_meta(conn, "generation", str(next_generation))
         set_meta(conn, "embedder", json.dumps(change.embedder.to_json()))
         set_meta(conn, "schema_version", str(SCHEMA_VERSION))
@@ -65,6 +75,7 @@ def write_generation(catalog: Catalog, data_dir: Path, change: NextGeneration) -
         conn.execute("DELETE FROM vector_cache WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)")
     crash_point("committed")
     remove_stale_vector_files(data_dir, next_generation)
+    remove_stale(data_dir, next_generation)
     return next_generation
 
 

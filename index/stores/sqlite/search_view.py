@@ -15,15 +15,21 @@ import numpy as np
 from index.records import Passage
 from index.stores.faiss_vectors import search as search_vectors
 from index.stores.sqlite.catalog import Catalog
+from index.stores.sqlite.lexical import SqliteLexical
+from index.stores.sqlite.lexical_index import LexicalIndex
 
 
 class SqliteSearchView:
-    """One generation of the data folder: a SQLite read transaction and its FAISS index."""
+    """One generation of the data folder: a SQLite read transaction, its FAISS index and its
+    tantivy index."""
 
-    def __init__(self, catalog: Catalog, conn: sqlite3.Connection, index: faiss.Index, generation: int) -> None:
+    def __init__(
+        self, catalog: Catalog, conn: sqlite3.Connection, index: faiss.Index, generation: int, lexical: LexicalIndex
+    ) -> None:
         self._catalog = catalog
         self._conn = conn
         self._index = index
+        self._lexical = SqliteLexical(lexical, conn)
         self.generation = generation
 
     def brief_dates(self) -> list[date]:
@@ -36,10 +42,17 @@ class SqliteSearchView:
         return self._catalog.chunk_ids_of(self._conn, dates=dates, brief_ids=brief_ids)
 
     def lexical_scores(self, terms: Sequence[str]) -> dict[int, float]:
+        """Every match's BM25 (FTS5 scores them all): for the tuning script, not for questions."""
         return self._catalog.lexical_scores(fts_match_expression(terms), self._conn)
 
+    def lexical_top(self, terms: Sequence[str], n: int, scope: Sequence[int] | None) -> dict[int, float]:
+        return self._lexical.top(terms, n, scope)
+
+    def lexical_scores_of(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, float]:
+        return self._lexical.scores_of(terms, chunk_ids)
+
     def term_document_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
-        return self._catalog.term_document_counts(terms, self._conn)
+        return self._lexical.document_counts(terms)
 
     def chunks_holding(self, terms: Sequence[str], *, phrase: bool = False) -> list[int]:
         if not terms:

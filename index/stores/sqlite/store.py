@@ -22,6 +22,8 @@ from index.stores.faiss_vectors import build_faiss, read_faiss
 from index.stores.protocol import SKIPPED_FILES_KEY, NextGeneration, skipped_json
 from index.stores.sqlite.catalog import Catalog
 from index.stores.sqlite.generations import now_text, set_meta, write_generation
+from index.stores.sqlite.lexical import open_lexical
+from index.stores.sqlite.lexical_index import LexicalIndex, folder_problem
 from index.stores.sqlite.repair import reindex_lock, set_aside_damaged_catalog, vector_file_problem
 from index.stores.sqlite.schema import CATALOG_FILE, damage_reported, vector_file
 from index.stores.sqlite.search_view import SqliteSearchView, dimension_of, newest_brief_first
@@ -45,6 +47,7 @@ class SqliteFaissStore:
         self._catalog_lock = threading.Lock()
         self._generation = -1
         self._index: faiss.Index | None = None
+        self._lexical: LexicalIndex | None = None
         self._load_lock = threading.Lock()
 
     @property
@@ -58,7 +61,7 @@ class SqliteFaissStore:
                 catalog = Catalog(self.data_dir)
                 self._catalog = catalog
                 with self._load_lock:
-                    self._generation, self._index = -1, None
+                    self._generation, self._index, self._lexical = -1, None, None
             return catalog
 
     # -- documents ------------------------------------------------------------------------------
@@ -130,8 +133,10 @@ class SqliteFaissStore:
     def repair(self, embedder: EmbedderInfo, *, full: bool) -> list[str]:
         """A catalog SQLite can't open or finds damaged is moved aside (kept for a look) and a new
         one started, with whatever cached vectors could still be read from it; then the current
-        generation's FAISS file is checked (present, readable, one vector a chunk). Either calls
-        for a full pass, which rebuilds the FAISS file from the vector cache."""
+        generation's FAISS file is checked (present, readable, one vector a chunk), and its tantivy
+        folder (present, stamped with this generation, one document a chunk). Any of these calls
+        for a full pass, which rebuilds the FAISS file from the vector cache and the tantivy
+        folder from the catalog's terms: nothing is embedded again."""
         repairs: list[str] = []
         problem = self._catalog_problem()
         if problem is not None:
@@ -150,9 +155,13 @@ class SqliteFaissStore:
         catalog = self.catalog
         if full or catalog.embedder_on_disk() != embedder.to_json():
             return repairs  # rebuilt anyway, or refused later for another embedder
-        vectors = vector_file_problem(self.data_dir, catalog.generation(), catalog.chunk_count())
+        generation, chunk_count = catalog.generation(), catalog.chunk_count()
+        vectors = vector_file_problem(self.data_dir, generation, chunk_count)
         if vectors:
             repairs.append(f"{vectors}: rebuilt from the vector cache")
+        lexical = folder_problem(self.data_dir, generation, chunk_count) if generation else None
+        if lexical:
+            repairs.append(f"{lexical}: rebuilt from the catalog's terms")
         return repairs
 
     def _catalog_problem(self) -> str | None:
@@ -169,12 +178,24 @@ class SqliteFaissStore:
 
     @contextmanager
     def search_view(self) -> Iterator[SqliteSearchView]:
-        """One SQLite read transaction, and the FAISS index of the generation it sees."""
+        """One SQLite read transaction, and the FAISS index and tantivy folder of the generation
+        it sees."""
         with damage_reported(f"{CATALOG_FILE} cannot be read"):
             catalog = self.catalog
         with catalog.snapshot() as conn:
             generation = catalog.generation(conn)
-            yield SqliteSearchView(catalog, conn, self._index_for(catalog, generation, conn), generation)
+            index = self._index_for(catalog, generation, conn)
+            yield SqliteSearchView(catalog, conn, index, generation, self._lexical_for(catalog, generation, conn))
+
+    def _lexical_for(self, catalog: Catalog, generation: int, conn: sqlite3.Connection) -> LexicalIndex:
+        """The tantivy index of `generation` (loaded after its FAISS index, under the same lock);
+        rebuilt in memory from the catalog when its folder is unsound."""
+        with self._load_lock:
+            lexical = self._lexical
+            if lexical is None or lexical.stamp.generation != generation:
+                lexical = open_lexical(self.data_dir, generation, catalog.chunk_count(conn), conn)
+                self._lexical = lexical
+            return lexical
 
     def _index_for(self, catalog: Catalog, generation: int, conn: sqlite3.Connection) -> faiss.Index:
         """The FAISS index of `generation`, loaded once per generation.

@@ -46,8 +46,10 @@ MAX_DEPTH = 512  # beyond this a term is read no further: the answer is the best
 # Chunks completed from their tsvectors per round; with more open than this it reads deeper
 # instead (blocks are cheap to read, tsvectors are not): 400 measured best at 100k chunks.
 EXACT_MAX = 400
-# Blocks are rebuilt when removed chunks make up this share of their postings.
+# Blocks are rebuilt when removed chunks make up this share of their postings, or when the
+# average chunk length moved this factor away from the one the impacts were computed at.
 GARBAGE_SHARE = 0.25
+REBUILD_DRIFT = 1.5
 
 BLOCKS_TABLE = """
 CREATE TABLE lexical_blocks (
@@ -60,9 +62,10 @@ CREATE TABLE lexical_blocks (
 BLOCKS_BY_IMPACT = "CREATE INDEX lexical_blocks_by_impact ON lexical_blocks (lexeme, max_impact DESC)"
 
 
-def fill_blocks_sql(where: str) -> str:
+def fill_blocks_sql(where: str, avgdl: str = "%(avgdl)s") -> str:
     """INSERT of the blocks of the chunks matching `where` (over `chunks c`): per term, the
-    postings in impact order cut into blocks of BLOCK, impacts at %(avgdl)s."""
+    postings in impact order cut into blocks of BLOCK, impacts at the average length `avgdl`
+    (an SQL expression; %(k1)s, %(k1p1)s, %(b)s are parameters, see `fill_parameters`)."""
     return f"""
         INSERT INTO lexical_blocks (lexeme, max_impact, chunk_ids, tfs, lengths)
         SELECT lexeme, max(impact),
@@ -72,10 +75,10 @@ def fill_blocks_sql(where: str) -> str:
         FROM (
             SELECT u.lexeme, c.chunk_id, c.term_count, cardinality(u.positions) AS tf,
                    cardinality(u.positions) * %(k1p1)s / (cardinality(u.positions)
-                       + %(k1)s * (1 - %(b)s + %(b)s * c.term_count / %(avgdl)s)) AS impact,
+                       + %(k1)s * (1 - %(b)s + %(b)s * c.term_count / {avgdl})) AS impact,
                    (row_number() OVER (PARTITION BY u.lexeme ORDER BY cardinality(u.positions)
                        * %(k1p1)s / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s
-                       * c.term_count / %(avgdl)s)) DESC, c.chunk_id) - 1) / {BLOCK} AS block
+                       * c.term_count / {avgdl})) DESC, c.chunk_id) - 1) / {BLOCK} AS block
             FROM chunks c CROSS JOIN LATERAL unnest(c.terms) AS u WHERE {where}
         ) postings
         GROUP BY lexeme, block"""
@@ -83,6 +86,46 @@ def fill_blocks_sql(where: str) -> str:
 
 def fill_parameters(avgdl: float) -> dict[str, float]:
     return {"k1": K1, "k1p1": K1 + 1, "b": B, "avgdl": max(avgdl, 1e-9)}
+
+
+def removed_postings(conn: psycopg.Connection, brief_ids: Sequence[str]) -> int:
+    """How many postings the chunks of `brief_ids` hold: read before they are deleted."""
+    if not brief_ids:
+        return 0
+    row = conn.execute(
+        "SELECT coalesce(sum(length(terms)), 0) FROM chunks WHERE brief_id = ANY(%s)", (list(brief_ids),)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def write_blocks(
+    conn: psycopg.Connection, added_brief_ids: Sequence[str], removed: int, *, rebuild: bool
+) -> dict[str, str]:
+    """The blocks of the chunks just inserted (or of every chunk, when the blocks are rebuilt);
+    the manifest values to commit with the generation. Called in the generation's transaction,
+    after its rows changed. DELETE, never TRUNCATE: readers of the previous generation keep
+    reading its blocks (TRUNCATE would lock them out until commit)."""
+    manifest = dict(conn.execute(
+        "SELECT key, value FROM manifest WHERE key IN ('impact_avgdl', 'lexical_garbage')"
+    ).fetchall())
+    stats = conn.execute("SELECT count(*), coalesce(sum(term_count), 0) FROM chunks").fetchone()
+    count, total = (int(stats[0]), int(stats[1])) if stats else (0, 0)
+    avgdl = total / count if count else 0.0
+    live = conn.execute("SELECT coalesce(sum(df), 0) FROM term_stats").fetchone()
+    garbage = int(manifest.get("lexical_garbage", "0")) + removed
+    impact_avgdl = float(manifest.get("impact_avgdl", "0"))
+    drifted = impact_avgdl > 0 and not (1 / REBUILD_DRIFT <= avgdl / impact_avgdl <= REBUILD_DRIFT)
+    if rebuild or impact_avgdl <= 0 or drifted or garbage > GARBAGE_SHARE * max(1, int(live[0] if live else 0)):
+        conn.execute("DELETE FROM lexical_blocks")
+        impact_avgdl, garbage = avgdl, 0
+        if count:
+            conn.execute(fill_blocks_sql("true"), fill_parameters(impact_avgdl))
+    elif added_brief_ids:
+        conn.execute(
+            fill_blocks_sql("c.brief_id = ANY(%(briefs)s)"),
+            {**fill_parameters(impact_avgdl), "briefs": list(added_brief_ids)},
+        )
+    return {"impact_avgdl": repr(impact_avgdl), "lexical_garbage": str(garbage)}
 
 
 def idf(n_docs: int, doc_count: int) -> float:
