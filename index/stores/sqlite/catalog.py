@@ -232,6 +232,21 @@ class Catalog:
             found.update(row[0] for row in rows)
         return found
 
+    def vectors_of_chunks(self, chunk_ids: Sequence[int], conn: sqlite3.Connection | None = None) -> dict[int, np.ndarray]:
+        """The cached (exact) vectors of these chunks, by chunk id."""
+        found: dict[int, np.ndarray] = {}
+        ids = [int(c) for c in chunk_ids]
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = (conn or self._conn).execute(
+                f"SELECT c.chunk_id, v.vector FROM chunks c JOIN vector_cache v USING (embed_hash) "
+                f"WHERE c.chunk_id IN ({marks})",
+                part,
+            ).fetchall()
+            found.update((int(row[0]), np.frombuffer(row[1], dtype=np.float32)) for row in rows)
+        return found
+
     def vectors_for_chunks(self, conn: sqlite3.Connection | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every current chunk's id and cached vector: what a FAISS index is rebuilt from."""
         rows = (conn or self._conn).execute(

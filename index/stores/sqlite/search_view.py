@@ -13,6 +13,7 @@ import faiss
 import numpy as np
 
 from index.records import Passage
+from index.stores.faiss_vectors import is_inverted_file
 from index.stores.faiss_vectors import search as search_vectors
 from index.stores.sqlite.catalog import Catalog
 from index.stores.sqlite.lexical import SqliteLexical
@@ -63,10 +64,15 @@ class SqliteSearchView:
     def dense_search(
         self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None
     ) -> list[tuple[int, float]]:
-        return search_vectors(self._index, query_vector, n, scope)
+        return search_vectors(self._index, query_vector, n, scope, self.vectors)
 
     def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
-        return self._index.reconstruct_batch(np.asarray(chunk_ids, dtype=np.int64))
+        if not is_inverted_file(self._index):
+            return self._index.reconstruct_batch(np.asarray(chunk_ids, dtype=np.int64))
+        # The inverted file holds 8-bit vectors: the candidates' exact ones come from the vector
+        # cache (a few dozen rows), so cosines and copies are judged as on an exact index.
+        exact = self._catalog.vectors_of_chunks(chunk_ids, self._conn)
+        return np.vstack([exact[int(c)] for c in chunk_ids]) if len(chunk_ids) else np.empty((0, self._index.d), np.float32)
 
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
         return self._catalog.chunk_rows(chunk_ids, self._conn)
