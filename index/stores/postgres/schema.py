@@ -18,7 +18,12 @@ VECTOR_DIMENSION = 384
 # The two indexes a bulk first fill drops and builds again once (`sql.chunk_indexes_built_after`): the
 # same definitions as migration 1's.
 CHUNK_TERMS_INDEX = "CREATE INDEX chunks_terms ON chunks USING gin (terms)"
-CHUNK_EMBEDDING_INDEX = "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops)"
+# Migration 1's index, over the float32 column (a shipped migration is never edited).
+CHUNK_EMBEDDING_INDEX_V1 = "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops)"
+# Since migration 7 the chunks' vectors are halfvec (16 bits a dimension): the HNSW index and the
+# rows take half the memory, and its top 10 stays the float32 one's (bench_scale.py's recall).
+# The exact float32 vectors stay in vector_cache, where the candidates' cosines are read from.
+CHUNK_EMBEDDING_INDEX = "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding halfvec_cosine_ops)"
 # Document frequencies computed from scratch (migration 5, `briefbot copy`); a reindex updates
 # them for just the chunks it removes and adds.
 TERM_STATS_FROM_ALL_CHUNKS = (
@@ -77,7 +82,7 @@ CREATE INDEX chunks_by_brief ON chunks (brief_id);
 CREATE INDEX chunks_by_date ON chunks (brief_date);
 CREATE INDEX chunks_by_embed_hash ON chunks (embed_hash);
 {CHUNK_TERMS_INDEX};
-{CHUNK_EMBEDDING_INDEX};
+{CHUNK_EMBEDDING_INDEX_V1};
 
 CREATE TABLE vector_cache (
     embed_hash text PRIMARY KEY,
@@ -173,6 +178,15 @@ INSERT INTO manifest (key, value)
     SELECT 'impact_avgdl', coalesce((SELECT avg(term_count)::float8 FROM chunks), 0)::text
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 INSERT INTO manifest (key, value) VALUES ('lexical_garbage', '0') ON CONFLICT (key) DO NOTHING;
+""",
+    ),
+    Migration(
+        7,
+        "the chunks' vectors in 16 bits (halfvec): half the memory for the rows and the HNSW index",
+        f"""
+DROP INDEX IF EXISTS chunks_embedding;
+ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({VECTOR_DIMENSION}) USING embedding::halfvec({VECTOR_DIMENSION});
+{CHUNK_EMBEDDING_INDEX};
 """,
     ),
 )

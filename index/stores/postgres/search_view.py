@@ -176,17 +176,20 @@ class PostgresSearchView:
         if scope is None:
             # The HNSW index: approximate, HNSW_EF_SEARCH candidates deep.
             rows = self._conn.execute(
-                "SELECT chunk_id, 1 - (embedding <=> %s) FROM chunks ORDER BY embedding <=> %s LIMIT %s",
+                "SELECT chunk_id, 1 - (embedding <=> %s::halfvec) FROM chunks "
+                "ORDER BY embedding <=> %s::halfvec LIMIT %s",
                 (vector, vector, n),
             ).fetchall()
         elif not scope:
             return []
         else:
-            # A day's chunks: exact, over just those (OFFSET 0 keeps the planner off the HNSW
-            # index, which would filter after an approximate search and could miss the day's best).
+            # A day's chunks: exact, over just those, with their float32 vectors from the cache
+            # (OFFSET 0 keeps the planner off the HNSW index, which would filter after an
+            # approximate search and could miss the day's best).
             rows = self._conn.execute(
-                "SELECT chunk_id, 1 - distance FROM (SELECT chunk_id, embedding <=> %s AS distance "
-                "FROM chunks WHERE chunk_id = ANY(%s) OFFSET 0) scoped ORDER BY distance LIMIT %s",
+                "SELECT chunk_id, 1 - distance FROM (SELECT c.chunk_id, v.embedding <=> %s AS distance "
+                "FROM chunks c JOIN vector_cache v USING (embed_hash) WHERE c.chunk_id = ANY(%s) OFFSET 0) scoped "
+                "ORDER BY distance LIMIT %s",
                 (vector, list(scope), n),
             ).fetchall()
         return [(int(chunk_id), float(score)) for chunk_id, score in rows]
@@ -194,7 +197,10 @@ class PostgresSearchView:
     def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
         ids = [int(c) for c in chunk_ids]
         rows = self._conn.execute(
-            "SELECT chunk_id, embedding FROM chunks WHERE chunk_id = ANY(%s)", (ids,)
+            # float32, from the cache: the chunks' own are halfvec (migration 7)
+            "SELECT c.chunk_id, v.embedding FROM chunks c JOIN vector_cache v USING (embed_hash) "
+            "WHERE c.chunk_id = ANY(%s)",
+            (ids,),
         ).fetchall()
         by_id = {int(chunk_id): as_array(vector) for chunk_id, vector in rows}
         if not ids:

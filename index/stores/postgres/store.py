@@ -193,7 +193,7 @@ class PostgresStore:
             "INSERT INTO chunks (brief_id, brief_date, ordinal, section, paragraphs, start_offset, "
             "end_offset, text, embed_hash, embedding, terms, term_count) "
             "SELECT s.brief_id, s.brief_date, s.ordinal, s.section, s.paragraphs, s.start_offset, "
-            "s.end_offset, s.text, s.embed_hash, v.embedding, s.terms, s.term_count "
+            "s.end_offset, s.text, s.embed_hash, v.embedding::halfvec, s.terms, s.term_count "
             "FROM staged_chunks s JOIN vector_cache v USING (embed_hash) ORDER BY s.brief_id, s.ordinal"
         ).rowcount
         if inserted != expected:
