@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -105,7 +105,13 @@ def write_eval_briefs(passages: Sequence[EvalPassage], briefs_dir: Path) -> dict
     return placement
 
 
-def prepare_eval_index(corpus_path: Path, work_dir: Path, kb_factory, *, full: bool = False) -> tuple[KnowledgeBase, dict[str, GoldSpan]]:  # type: ignore[no-untyped-def]
+def prepare_eval_index(
+    corpus_path: Path,
+    work_dir: Path,
+    kb_factory: Callable[[Path, Path], KnowledgeBase],
+    *,
+    full: bool = False,
+) -> tuple[KnowledgeBase, dict[str, GoldSpan]]:
     """Write (once) and index (incrementally: cached across runs) a corpus under `work_dir`.
 
     `kb_factory(briefs_dir, data_dir)` builds the KnowledgeBase, so callers choose the embedder

@@ -363,7 +363,7 @@ def run_at_low_priority(work: Callable[[], None]) -> None:
                 with suppress(OSError):  # not allowed here: questions are merely slower
                     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EMBEDDING_NICENESS)
             work()
-        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+        except BaseException as error:  # raised again in the caller's thread
             failure.append(error)
 
     worker = threading.Thread(target=lowered, name="briefbot-embedding", daemon=True)

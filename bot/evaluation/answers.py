@@ -113,7 +113,7 @@ class Calibration:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "WEIGHTS": dict(zip(FEATURES, (round(w, 2) for w in self.weights))),
+            "WEIGHTS": dict(zip(FEATURES, (round(w, 2) for w in self.weights), strict=True)),
             "BIAS": round(self.bias, 2),
             "in_corpus_answered": round(self.in_corpus_answered, 4),
             "out_of_corpus_answered": round(self.out_of_corpus_answered, 4),
