@@ -18,7 +18,7 @@ from bot.engine.news_points import Point, compose_points, is_about, topic_terms
 from bot.engine.replies import format_day, reply
 from bot.state import NewAlert, StateStore, Subscription
 from index.knowledge_base import KnowledgeBase
-from index.records import Passage
+from index.records import JsonRecord, Passage, json_field
 from index.text.matching import text_key
 
 # Passages of the brief read by meaning for each topic, for the dense half of the relevance
@@ -27,14 +27,12 @@ ALERT_SEARCHED = 20
 
 
 @dataclass(frozen=True, slots=True)
-class AlertMessage:
+class AlertMessage(JsonRecord):
     """What one chat is told about one brief."""
 
     topics: tuple[str, ...]
-    answer: Answer  # the alert as an answer: intro, "• paragraph [n]" lines, citations
-
-    def to_json(self) -> dict[str, object]:
-        return {"topics": list(self.topics), **self.answer.to_json()}
+    # The alert as an answer: intro, "• paragraph [n]" lines, citations (written beside the topics).
+    answer: Answer = json_field(flatten=True)
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> AlertMessage:

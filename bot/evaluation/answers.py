@@ -21,6 +21,7 @@ from bot.engine.answering import RETRIEVED, Answerer
 from index.text.matching import content_terms
 from index.evaluation import EvalQuestion, GoldSpan
 from index.knowledge_base import KnowledgeBase
+from index.records import JsonRecord, json_field
 
 # The share of each eval set's own train questions the fitted decision must answer: the target
 # is 95% on valid, and a little headroom keeps it there on unseen questions.
@@ -28,29 +29,18 @@ CALIBRATION_ANSWER_RATE = 0.97
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerMetrics:
+class AnswerMetrics(JsonRecord):
     questions: int
-    gold_in_answer: float  # share of questions whose answer text contains a gold answer string
-    first_citation_on_gold: float  # share whose citation [1] overlaps the gold passage
-    answered: float  # share of in-corpus questions answered (not abstained)
-    mean_answer_chars: float  # mean answer length, to keep "gold in answer" honest
+    # Share of questions whose answer text contains a gold answer string.
+    gold_in_answer: float = json_field(digits=4)
+    first_citation_on_gold: float = json_field(digits=4)  # share whose citation [1] overlaps the gold passage
+    answered: float = json_field(digits=4)  # share of in-corpus questions answered (not abstained)
+    mean_answer_chars: float = json_field(digits=1)  # mean answer length, to keep "gold in answer" honest
     out_of_corpus_questions: int
-    out_of_corpus_answered: float  # share of the other dataset's questions answered here
-    p50_ms: float
-    p95_ms: float
-
-    def to_json(self) -> dict[str, float | int]:
-        return {
-            "questions": self.questions,
-            "gold_in_answer": round(self.gold_in_answer, 4),
-            "first_citation_on_gold": round(self.first_citation_on_gold, 4),
-            "answered": round(self.answered, 4),
-            "mean_answer_chars": round(self.mean_answer_chars, 1),
-            "out_of_corpus_questions": self.out_of_corpus_questions,
-            "out_of_corpus_answered": round(self.out_of_corpus_answered, 4),
-            "p50_ms": round(self.p50_ms, 1),
-            "p95_ms": round(self.p95_ms, 1),
-        }
+    # Share of the other dataset's questions answered here.
+    out_of_corpus_answered: float = json_field(digits=4)
+    p50_ms: float = json_field(digits=1)
+    p95_ms: float = json_field(digits=1)
 
 
 def contains_gold(answer: Answer, gold_answers: Sequence[str]) -> bool:
@@ -104,20 +94,17 @@ def evaluate_answers(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Calibration:
-    weights: tuple[float, ...]  # in the order of bot.engine.abstention.FEATURES
-    bias: float
-    in_corpus_answered: float  # on the questions it was fitted on
-    out_of_corpus_answered: float
+def _named_weights(weights: Sequence[float]) -> dict[str, float]:
+    return dict(zip(FEATURES, (round(w, 2) for w in weights), strict=True))
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "WEIGHTS": dict(zip(FEATURES, (round(w, 2) for w in self.weights), strict=True)),
-            "BIAS": round(self.bias, 2),
-            "in_corpus_answered": round(self.in_corpus_answered, 4),
-            "out_of_corpus_answered": round(self.out_of_corpus_answered, 4),
-        }
+
+@dataclass(frozen=True, slots=True)
+class Calibration(JsonRecord):
+    # In the order of bot.engine.abstention.FEATURES; written as the constants to paste there.
+    weights: tuple[float, ...] = json_field(name="WEIGHTS", write=_named_weights)
+    bias: float = json_field(name="BIAS", digits=2)
+    in_corpus_answered: float = json_field(digits=4)  # on the questions it was fitted on
+    out_of_corpus_answered: float = json_field(digits=4)
 
 
 def relevance_features(kb: KnowledgeBase, questions: Sequence[EvalQuestion]) -> np.ndarray:
