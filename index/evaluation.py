@@ -17,12 +17,12 @@ import json
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from index.knowledge_base import KnowledgeBase
-from index.records import Hit, JsonRecord, Passage, json_field
+from index.records import Hit, JsonRecord, Passage, as_json
 
 PASSAGES_PER_BRIEF = 6
 PASSAGES_PER_SECTION = 3
@@ -152,10 +152,10 @@ def gold_spans(
 class RankMetrics(JsonRecord):
     """MRR@10 and Recall@k from each question's first relevant rank (None: not found)."""
 
-    mrr_at_10: float = json_field(name="mrr@10", digits=4)
-    recall_at_1: float = json_field(name="recall@1", digits=4)
-    recall_at_5: float = json_field(name="recall@5", digits=4)
-    recall_at_10: float = json_field(name="recall@10", digits=4)
+    mrr_at_10: float = field(metadata=as_json(name="mrr@10", digits=4))
+    recall_at_1: float = field(metadata=as_json(name="recall@1", digits=4))
+    recall_at_5: float = field(metadata=as_json(name="recall@5", digits=4))
+    recall_at_10: float = field(metadata=as_json(name="recall@10", digits=4))
 
     @classmethod
     def of(cls, ranks: Sequence[int | None]) -> RankMetrics:
@@ -173,11 +173,11 @@ class RankMetrics(JsonRecord):
 class RetrievalMetrics(JsonRecord):
     questions: int
     # A hit is the gold passage shown or one of its copies (its figures at the top level).
-    ranking: RankMetrics = json_field(flatten=True)
+    ranking: RankMetrics = field(metadata=as_json(flatten=True))
     strict: RankMetrics  # a hit is the gold passage shown
-    mean_chunk_chars: float = json_field(digits=1)
-    p50_ms: float = json_field(digits=1)
-    p95_ms: float = json_field(digits=1)
+    mean_chunk_chars: float = field(metadata=as_json(digits=1))
+    p50_ms: float = field(metadata=as_json(digits=1))
+    p95_ms: float = field(metadata=as_json(digits=1))
 
 
 def first_relevant_rank(hits: Sequence[Hit], gold: GoldSpan | None, *, strict: bool = False) -> int | None:

@@ -32,7 +32,7 @@ from index.loaders import (
     check_size,
     parse_brief,
 )
-from index.records import BriefRecord, Chunk, JsonRecord, ParsedBrief, json_field
+from index.records import BriefRecord, Chunk, JsonRecord, ParsedBrief, as_json
 from index.errors import EmbedderMismatchError
 from index.stores.protocol import (
     BriefToWrite,
@@ -67,18 +67,18 @@ class IndexReport(JsonRecord):
     removed: tuple[str, ...] = ()
     unchanged: int = 0
     # (source skipped, source it duplicates)
-    duplicates: tuple[tuple[str, str], ...] = json_field(
-        default=(), write=lambda pairs: [{"source": s, "duplicate_of": d} for s, d in pairs]
+    duplicates: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=as_json(write=lambda pairs: [{"source": s, "duplicate_of": d} for s, d in pairs])
     )
     # (source, why it could not be read)
-    failed: tuple[tuple[str, str], ...] = json_field(
-        default=(), write=lambda pairs: [{"source": s, "error": e} for s, e in pairs]
+    failed: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=as_json(write=lambda pairs: [{"source": s, "error": e} for s, e in pairs])
     )
     repairs: tuple[str, ...] = ()  # damage found in the data folder, and what was done about it
     chunks_embedded: int = 0
     chunks_total: int = 0
     briefs_total: int = 0
-    seconds: float = json_field(digits=3, default=0.0)
+    seconds: float = field(default=0.0, metadata=as_json(digits=3))
 
     @property
     def changed(self) -> bool:

@@ -8,7 +8,7 @@ import shutil
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from index.chunking import DEFAULT_MAX_CHARS
 from index.embeddings import DEFAULT_BATCH_SIZE, BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
 from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
-from index.records import BriefRecord, Hit, JsonRecord, ParsedBrief, Passage, json_field
+from index.records import BriefRecord, Hit, JsonRecord, ParsedBrief, Passage, as_json
 from index.search import RetrievalConfig, Retriever
 from index.settings import IndexSettings
 from index.stores import KnowledgeStore, is_postgres_url, open_store
@@ -46,8 +46,9 @@ class Status(JsonRecord):
     size_bytes: int
     latest_brief_date: date | None
     # (source, why) of the files the last reindex skipped.
-    skipped: tuple[tuple[str, str], ...] = json_field(
-        default=(), write=lambda pairs: [{"source": source, "reason": reason} for source, reason in pairs]
+    skipped: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata=as_json(write=lambda pairs: [{"source": source, "reason": reason} for source, reason in pairs]),
     )
 
 

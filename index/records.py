@@ -1,5 +1,5 @@
 """Plain data shared by every stage of the pipeline: parsed briefs, chunks and search hits; and the
-one way every record of the project is written as JSON (`JsonRecord`, `json_field`).
+one way every record of the project is written as JSON (`JsonRecord`, `as_json`).
 
 All records are frozen: a stage returns new records instead of editing the ones it was given.
 """
@@ -25,7 +25,7 @@ class _JsonSpec:
     write: Callable[[Any], object] | None = None  # a value of a shape of its own
 
 
-def json_field(
+def as_json(
     *,
     name: str | None = None,
     digits: int | None = None,
@@ -33,16 +33,15 @@ def json_field(
     flatten: bool = False,
     only: type | None = None,
     write: Callable[[Any], object] | None = None,
-    **field_options: Any,
-) -> Any:
-    """A dataclass field with how it is written as JSON (`field_options`: default, ...)."""
-    spec = _JsonSpec(name, digits, skip, flatten, only, write)
-    return field(metadata={_JSON: spec}, **field_options)
+) -> dict[str, _JsonSpec]:
+    """A dataclass field's `metadata` saying how `JsonRecord` writes it:
+    `score: float = field(metadata=as_json(digits=6))`."""
+    return {_JSON: _JsonSpec(name, digits, skip, flatten, only, write)}
 
 
 class JsonRecord:
     """A dataclass written as JSON one way: its fields in order, dates as ISO strings, tuples as
-    lists, nested records as objects; `json_field` renames, rounds, skips or flattens a field."""
+    lists, nested records as objects; a field's `as_json` metadata renames, rounds, skips or flattens it."""
 
     __slots__ = ()
 
@@ -159,11 +158,12 @@ class Hit(Passage):
     """One search result: a stored chunk with its rank and score."""
 
     rank: int
-    score: float = json_field(digits=6)
-    scores: dict[str, float] = json_field(skip=True, default_factory=dict)  # per-retriever evidence
+    score: float = field(metadata=as_json(digits=6))
+    # Per-retriever evidence: not written.
+    scores: dict[str, float] = field(default_factory=dict, metadata=as_json(skip=True))
     # The same paragraph in other (older) briefs, collapsed into this hit, newest first: daily
     # briefs repeat running stories, and a reader may want to know since when.
-    copies: tuple[Passage, ...] = json_field(only=Location, default=())
+    copies: tuple[Passage, ...] = field(default=(), metadata=as_json(only=Location))
 
     @classmethod
     def of(

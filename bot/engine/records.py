@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from index.records import Hit, JsonRecord, Location, Passage, json_field
+from index.records import Hit, JsonRecord, Location, Passage, as_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,8 @@ class Citation(Location):
 @dataclass(frozen=True, slots=True)
 class Answer(JsonRecord):
     question: str  # as asked
-    text: str = json_field(name="answer")  # the answer, plain text with [n] markers; no markup
+    # The answer, plain text with [n] markers; no markup.
+    text: str = field(metadata=as_json(name="answer"))
     citations: tuple[Citation, ...]
     abstained: bool
     language: str  # "id" | "en": the language of the reply's scaffolding

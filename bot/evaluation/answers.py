@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from bot.engine.answering import RETRIEVED, Answerer
 from index.text.matching import content_terms
 from index.evaluation import EvalQuestion, GoldSpan
 from index.knowledge_base import KnowledgeBase
-from index.records import JsonRecord, json_field
+from index.records import JsonRecord, as_json
 
 # The share of each eval set's own train questions the fitted decision must answer: the target
 # is 95% on valid, and a little headroom keeps it there on unseen questions.
@@ -32,15 +32,18 @@ CALIBRATION_ANSWER_RATE = 0.97
 class AnswerMetrics(JsonRecord):
     questions: int
     # Share of questions whose answer text contains a gold answer string.
-    gold_in_answer: float = json_field(digits=4)
-    first_citation_on_gold: float = json_field(digits=4)  # share whose citation [1] overlaps the gold passage
-    answered: float = json_field(digits=4)  # share of in-corpus questions answered (not abstained)
-    mean_answer_chars: float = json_field(digits=1)  # mean answer length, to keep "gold in answer" honest
+    gold_in_answer: float = field(metadata=as_json(digits=4))
+    # Share whose citation [1] overlaps the gold passage.
+    first_citation_on_gold: float = field(metadata=as_json(digits=4))
+    # Share of in-corpus questions answered (not abstained).
+    answered: float = field(metadata=as_json(digits=4))
+    # Mean answer length, to keep "gold in answer" honest.
+    mean_answer_chars: float = field(metadata=as_json(digits=1))
     out_of_corpus_questions: int
     # Share of the other dataset's questions answered here.
-    out_of_corpus_answered: float = json_field(digits=4)
-    p50_ms: float = json_field(digits=1)
-    p95_ms: float = json_field(digits=1)
+    out_of_corpus_answered: float = field(metadata=as_json(digits=4))
+    p50_ms: float = field(metadata=as_json(digits=1))
+    p95_ms: float = field(metadata=as_json(digits=1))
 
 
 def contains_gold(answer: Answer, gold_answers: Sequence[str]) -> bool:
@@ -101,10 +104,10 @@ def _named_weights(weights: Sequence[float]) -> dict[str, float]:
 @dataclass(frozen=True, slots=True)
 class Calibration(JsonRecord):
     # In the order of bot.engine.abstention.FEATURES; written as the constants to paste there.
-    weights: tuple[float, ...] = json_field(name="WEIGHTS", write=_named_weights)
-    bias: float = json_field(name="BIAS", digits=2)
-    in_corpus_answered: float = json_field(digits=4)  # on the questions it was fitted on
-    out_of_corpus_answered: float = json_field(digits=4)
+    weights: tuple[float, ...] = field(metadata=as_json(name="WEIGHTS", write=_named_weights))
+    bias: float = field(metadata=as_json(name="BIAS", digits=2))
+    in_corpus_answered: float = field(metadata=as_json(digits=4))  # on the questions it was fitted on
+    out_of_corpus_answered: float = field(metadata=as_json(digits=4))
 
 
 def relevance_features(kb: KnowledgeBase, questions: Sequence[EvalQuestion]) -> np.ndarray:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from index.faults import crash_point
-from index.records import JsonRecord, json_field
+from index.records import JsonRecord, as_json
 from index.errors import StoreUnavailableError
 from index.stores.postgres.connection import connect, migrate, redact_url
 from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS, VECTOR_DIMENSION
@@ -30,7 +30,7 @@ class CopyReport(JsonRecord):
     briefs: int
     chunks: int
     vectors: int
-    seconds: float = json_field(digits=3)
+    seconds: float = field(metadata=as_json(digits=3))
     target: str  # the target URL, password redacted
 
 
