@@ -51,8 +51,11 @@ def test_migrate_creates_the_schema_then_finds_it_up_to_date(
         versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
         indexes = {row[0] for row in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'chunks'")}
     assert versions == list(range(1, LATEST_VERSION + 1))
-    assert any("USING hnsw (embedding vector_cosine_ops)" in i for i in indexes)
+    assert any("USING hnsw (embedding halfvec_cosine_ops)" in i for i in indexes)
     assert any("USING gin (terms)" in i for i in indexes)
+    with psycopg.connect(url) as conn:
+        blocks = {row[0] for row in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'lexical_blocks'")}
+    assert any("(lexeme, max_impact DESC)" in i for i in blocks)
     password = urlsplit(url).password
     assert password and password not in first  # the URL is shown with *** for its password
 
@@ -128,7 +131,7 @@ def test_a_first_fill_builds_its_indexes_once_and_never_keeps_a_question_waiting
         assert hits and "drone" in hits[0].text.lower()
         with psycopg.connect(url) as conn:
             indexes = [row[0] for row in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'chunks'")]
-        assert sum("USING hnsw (embedding vector_cosine_ops)" in i for i in indexes) == 1
+        assert sum("USING hnsw (embedding halfvec_cosine_ops)" in i for i in indexes) == 1
         assert sum("USING gin (terms)" in i for i in indexes) == 1
     finally:
         writer.close()
