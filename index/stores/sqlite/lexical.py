@@ -136,7 +136,9 @@ class SqliteLexical:
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))
-            for rowid, text in self._conn.execute(f"SELECT rowid, terms FROM chunks_fts WHERE rowid IN ({marks})", part):
+            # FTS5's own content table (a rowid table): looked up by key, where the virtual
+            # table answers `rowid IN (...)` more slowly.
+            for rowid, text in self._conn.execute(f"SELECT id, c0 FROM chunks_fts_content WHERE id IN ({marks})", part):
                 stored[int(rowid)] = bm25.split_terms(text)
         return bm25.scores(terms, stored, self._index.stamp.docs, self._index.doc_counts(terms), self._index.average_length)
 
