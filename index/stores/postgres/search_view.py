@@ -202,6 +202,7 @@ class PostgresSearchView:
             "SELECT c.chunk_id, v.embedding FROM chunks c JOIN vector_cache v USING (embed_hash) "
             "WHERE c.chunk_id = ANY(%s)",
             (ids,),
+            binary=True,  # pgvector's binary form: parsing 100 vectors from text took ~10 ms
         ).fetchall()
         by_id = {int(chunk_id): as_array(vector) for chunk_id, vector in rows}
         if not ids:
