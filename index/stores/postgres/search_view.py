@@ -88,7 +88,8 @@ class PostgresSearchView:
         return [int(row[0]) for row in rows]
 
     def lexical_scores(self, terms: Sequence[str]) -> dict[int, float]:
-        """FTS5's BM25 of the chunks holding the question's terms.
+        """FTS5's BM25 of the chunks holding the question's terms (the tuning script's; questions
+        go through `lexical_top`, which does not grow with the matches).
 
         Document frequencies come from `term_stats` (kept with each generation). The candidates
         are the chunks holding the rarest terms, up to LEXICAL_CANDIDATE_POSTINGS postings in all:

@@ -5,9 +5,10 @@ Layout of `data_dir`:
 
     catalog.sqlite3          briefs, chunks, the FTS5 table, cached vectors and the manifest
     vectors/gen-<N>.faiss    the FAISS index of generation N, keyed by chunk id
+    lexical/gen-<N>/         the tantivy index of generation N: BM25's top k (`lexical_index`)
     reindex.lock             held by the one reindex allowed at a time
 
-Why generations: a reindex writes the next FAISS file beside the current one and then, in one
+Why generations: a reindex writes the next FAISS file and tantivy folder beside the current ones and then, in one
 SQLite transaction, swaps the catalog rows and the manifest's generation number. Readers see
 either the old generation or the new one, never a mix, and a reindex killed at any instant
 leaves the previous generation untouched (an orphan file from a killed run is removed later).
@@ -16,6 +17,7 @@ leaves the previous generation untouched (an orphan file from a killed run is re
 - `catalog`: every read and write of the SQLite catalog;
 - `search_view`: one generation as a search reads it;
 - `generations`: writing the next generation;
+- `lexical_index`: the tantivy folders; `lexical`: the lexical search over them and the catalog's terms;
 - `repair`: checking and repairing the folder's files, and the reindex lock;
 - `store`: `SqliteFaissStore`, the `KnowledgeStore` over all of these.
 """
