@@ -21,8 +21,10 @@ from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose,
 from bot.engine.followups import ChatMemory, ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
-from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.intent import default_model
+from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, newest_first, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
+from bot.engine.topics import TopicCatalogue, TopicMatch, filed_chunk_ids
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
@@ -53,6 +55,9 @@ class Answerer:
         self._extractive = extractive or ExtractiveConfig()
         # Several bot processes on one PostgreSQL share the chats' memory through it.
         self._memory: ChatMemory = memory or kb.shared_conversation_memory() or ConversationMemory()
+        # The briefs' own topic labels, read once per brief version; questions resolve against it.
+        self.topics = TopicCatalogue(kb)
+        default_model()  # the intent model trains here, not on the first question
 
     @classmethod
     def from_settings(cls, kb: KnowledgeBase, settings: Settings) -> Answerer:
@@ -63,7 +68,9 @@ class Answerer:
     ) -> Answer:
         brief_dates = self.kb.brief_dates()
         asked, resolved, language = self._read_followup(question, chat_key, language_code)
-        understood = understand(asked, reference=brief_dates[0] if brief_dates else None, language=language)
+        understood = understand(
+            asked, reference=brief_dates[0] if brief_dates else None, language=language, topics=self.topics
+        )
         base = Answer(
             question=question,
             text="",
@@ -153,8 +160,9 @@ class Answerer:
 
     def _about_topic(self, base: Answer, understood: Understanding, days: Sequence[date] | None) -> Answer:
         topic = understood.topic
-        hits = self._topic_hits(topic, days, recent=understood.kind == "latest")
-        points = about_topic(topic, hits)
+        filed = self._filed_hits(understood.topics, days)
+        hits = [*filed, *self._topic_hits(topic, days, recent=understood.kind == "latest")]
+        points = about_topic(topic, hits, filed={hit.chunk_id for hit in filed})
         if not points:
             # No passage is about it as a topic. Read as a question, with the question's own
             # relevance decision, it may still be answered: a question in disguise ("Bagaiaman
@@ -174,7 +182,9 @@ class Answerer:
                 text = reply(base.language, "topic_not_on_day", topic=topic, day=day_label)
                 return replace(base, text=text, reason="not_covered", closest=_closest(hits))
             return _abstention(base, hits)
-        intro = topic_intro(base.language, topic, days, understood.kind == "latest")
+        # Named as the briefs name it: "ukrane war" is "Russo-Ukrainian war".
+        shown = understood.topics[0].name if understood.topics and filed else topic
+        intro = topic_intro(base.language, shown, days, understood.kind == "latest")
         text, citations = compose_points(points, base.language, intro)
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
 
@@ -194,6 +204,23 @@ class Answerer:
             return _abstention(base, hits)
         text, citations = compose_points(points, base.language, reply(base.language, "statement", who=speaker))
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
+
+    def _filed_hits(self, matches: Sequence[TopicMatch], days: Sequence[date] | None) -> list[Hit]:
+        """The items the briefs file under the labels the question names: on `days`, or on the
+        newest days those labels have, newest first."""
+        if not matches:
+            return []
+        best = matches[0].score
+        chosen = [m for m in matches if m.score >= best * SAME_TOPIC_SHARE][:FILED_LABELS]
+        if days is None:
+            newest = sorted({d for m in chosen for d in m.label.days}, reverse=True)[:FILED_DAYS]
+            ids = filed_chunk_ids(chosen, newest)
+        else:
+            ids = filed_chunk_ids(chosen, days)
+        if not ids:
+            return []
+        passages = self.kb.store.filter_documents(chunk_ids=ids[-FILED_MAX:] if len(ids) > FILED_MAX else ids)
+        return [Hit.of(p, rank=0, score=1.0, scores={"filed": 1.0}) for p in newest_first(passages)]
 
     def _topic_hits(
         self, topic: str, days: Sequence[date] | None, *, recent: bool, mentions: int = 0
@@ -242,6 +269,13 @@ class Answerer:
             self._llm.close()
 
 
+# A question naming the briefs' topic labels reads the items filed under the labels matched at
+# least this share as well as the best one (at most FILED_LABELS of them), on their newest
+# FILED_DAYS days, at most FILED_MAX items.
+SAME_TOPIC_SHARE = 0.8
+FILED_LABELS = 8
+FILED_DAYS = 3
+FILED_MAX = 60
 # A topic question reads this many passages naming the topic, and this many found by meaning.
 TOPIC_MENTIONS = 12
 TOPIC_LABELLED = 40  # passages holding the topic's words in a row, among them those filed under its very name

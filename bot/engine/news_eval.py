@@ -8,7 +8,9 @@ of three letters or more, case-folded). Per kind:
 - `topic_on_day`: answered; every citation dated `gold_date`; one matches a gold item;
 - `day_summary`: answered with at least 3 citations, every one dated `gold_date`, matching 3
   different gold items;
-- `no_brief_day`: abstained, no citation (the reply says there is no brief for that day).
+- `no_brief_day`: abstained, no citation (the reply says there is no brief for that day);
+- `factual` (held-out sets only): answered; a citation, of any day, matches a gold item;
+- `not_covered` (held-out sets only): abstained, no citation.
 
 Every question is asked in a chat of its own, so no question is read as a follow-up of another.
 """
@@ -26,7 +28,7 @@ from pathlib import Path
 from bot.engine.answer_model import Answer, Citation
 from bot.engine.answering import Answerer
 
-KINDS = ("topic_latest", "topic_on_day", "day_summary", "no_brief_day")
+KINDS = ("topic_latest", "topic_on_day", "day_summary", "no_brief_day", "factual", "not_covered")
 MATCH_SHARE = 0.6
 _WORD = re.compile(r"\w{3,}", re.UNICODE)
 
@@ -48,7 +50,7 @@ def read_news_questions(path: Path) -> list[NewsQuestion]:
             item = json.loads(line)
             questions.append(
                 NewsQuestion(
-                    item["qid"], item["kind"], item["lang"], item["question"], item["gold_date"], tuple(item["gold"])
+                    item["qid"], item["kind"], item["lang"], item["question"], item["gold_date"] or "", tuple(item["gold"])
                 )
             )
     return questions
@@ -73,8 +75,12 @@ def is_right(question: NewsQuestion, answer: Answer) -> bool:
     citations = answer.citations
     if question.kind == "no_brief_day":
         return answer.abstained and not citations
+    if question.kind == "not_covered":
+        return answer.abstained and not citations
     if answer.abstained or not citations:
         return False
+    if question.kind == "factual":  # the passage that answers it, whatever its day
+        return any(matches(c.quote, g) for c in citations for g in question.gold)
     on_day = [c for c in citations if _dated(c) == question.gold_date]
     matched = [c for c in on_day if any(matches(c.quote, g) for g in question.gold)]
     if question.kind == "topic_latest":

@@ -25,8 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
+from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
+from bot.engine.topics import TopicMatch
 from index.dates import find_date
 from index.query_dates import time_spans
 from index.text.language import detect_language
@@ -129,6 +131,7 @@ class Understanding:
     day: DayReference | None = None
     speaker: str | None = None  # kind "statement": who
     new_only: bool = False  # "what's new since yesterday": leave out what the brief before said
+    topics: tuple[TopicMatch, ...] = ()  # the briefs' own topic labels the question names, best first
 
     @property
     def search_text(self) -> str:
@@ -138,8 +141,30 @@ class Understanding:
         return self.speaker or self.topic or self.question
 
 
-def understand(question: str, *, reference: date | None = None, language: str | None = None) -> Understanding:
-    """Reads `question`. `reference` (the newest brief's date) anchors dates without a year."""
+class TopicIndex(Protocol):
+    """What the briefs know: the topic labels they file items under, and their words."""
+
+    def resolve(self, words: str) -> list[TopicMatch]: ...
+
+    def knows(self, word: str) -> bool:
+        """Whether the briefs use this word at all (as a label's word or in their text)."""
+        ...
+
+
+def understand(
+    question: str,
+    *,
+    reference: date | None = None,
+    language: str | None = None,
+    topics: TopicIndex | None = None,
+) -> Understanding:
+    """Reads `question`. `reference` (the newest brief's date) anchors dates without a year;
+    `topics` (the briefs' own topics and words) tells a topic from the words around it.
+
+    The day comes from the date reader; the topic from the words left once the day, function
+    words and the words of how people ask (the intent examples' own words: "recap", "updates",
+    "gimana") are set aside and the words the briefs never use are dropped; the kind from the
+    intent model, reading the question with its day and topic masked."""
     # Phone keyboards type curly apostrophes ("What’s"); the patterns below are written with "'".
     text = " ".join(question.translate(_APOSTROPHES).split())
     lang = language or detect_language(text)
@@ -149,29 +174,105 @@ def understand(question: str, *, reference: date | None = None, language: str | 
     if all(w in SMALL_TALK for w in words) and len(words) <= 4:
         return Understanding(question, lang, "small_talk", "")
     day = read_day(text, reference)
-    latest = bool(_LATEST.search(text)) or bool(_WHATS_NEW.search(text))
     new_only = False
     if day is not None and day.kind == "yesterday" and _SINCE_YESTERDAY.search(text):
         day = DayReference("today", day.text)  # "what's new since yesterday": the newest brief
         new_only = True
-    topic = topic_words(text)
+    topic, matches, masked = _read_topic(text, topics)
+    guess = default_model().guess(masked)
+    intent = guess.intent
     speaker = _speaker(text)
-    if speaker:
-        return Understanding(question, lang, "statement", topic, day, speaker)
+    if speaker and intent in ("statement", "topic", "fact"):
+        return Understanding(question, lang, "statement", topic, day, speaker, topics=matches)
+    if intent == "statement" and topic:
+        return Understanding(question, lang, "statement", topic, day, topic, topics=matches)
     if not topic:
-        if day is not None or latest or _asks_for_news(words):
+        if intent == "small_talk" and day is None:
+            return Understanding(question, lang, "small_talk", "")
+        if intent == "fact" and day is not None and _asks_a_question(words) and len(words) > 4:
+            return Understanding(question, lang, "fact", "", day)
+        if day is not None or intent in ("summary", "topic") or _asks_for_news(words):
             return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
+        return Understanding(question, lang, "fact", "", day)
+    if intent == "fact":
+        return Understanding(question, lang, "fact", topic, day, topics=matches)
+    if intent == "summary" and not matches and (day is not None or guess.confidence >= _SURE):
+        # "what went on in the world on 9 March": words the briefs use, but no topic of theirs.
+        return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
+    if intent == "small_talk" and not matches and not _is_bare_topic(words):
         return Understanding(question, lang, "small_talk", "")
-    asks = _asks_a_question(words)
-    if _TOPIC_REQUEST.search(text):
-        return Understanding(question, lang, "latest" if latest and day is None else "topic", topic, day)
-    if asks:  # "Siapa ...?", "Penghargaan apakah ...?", "How many ...?": the passage that answers
-        return Understanding(question, lang, "fact", topic, day)
-    if latest and day is None:
-        return Understanding(question, lang, "latest", topic, None)
-    if _is_bare_topic(words) or day is not None:
-        return Understanding(question, lang, "topic", topic, day)
-    return Understanding(question, lang, "fact", topic, day)
+    # A topic with no day is answered newest first.
+    return Understanding(question, lang, "topic" if day is not None else "latest", topic, day, topics=matches)
+
+
+# The intent model's probability above which its reading stands against a topic's words.
+_SURE = 0.8
+
+
+def _read_topic(text: str, topics: TopicIndex | None) -> tuple[str, tuple[TopicMatch, ...], str]:
+    """(the topic's words, the briefs' labels they name, the question with its day and topic
+    masked for the intent model)."""
+    spans = day_spans(text)
+    candidates: list[tuple[int, int, str]] = []  # (start, end, word) of the words that may be the topic
+    unknown: list[tuple[int, int, str]] = []
+    cursor = 0
+    for start, end in [*spans, (len(text), len(text))]:
+        for match in _WORD.finditer(text, cursor, start):
+            word = match.group().strip("'’-")
+            lowered = word.lower()
+            if not word or lowered in TOPIC_STOP_WORDS or lowered in SMALL_TALK - _KEEP_IN_TOPIC:
+                continue
+            at = match.start() + match.group().find(word)
+            if topics is not None and not topics.knows(lowered):
+                # A word the briefs never use names nothing in them ("recap", "pls"), unless
+                # it says a topic of theirs in the other language.
+                if lowered not in frame_words() and lowered not in NEWS_WORDS:
+                    unknown.append((at, at + len(word), word))
+                continue
+            candidates.append((at, at + len(word), word))
+        cursor = end
+    frame = frame_words()
+    core = [c for c in candidates if c[2].lower() not in frame and c[2].lower() not in NEWS_WORDS]
+    matches: list[TopicMatch] = []
+    if topics is not None:
+        if core and unknown:
+            # Words the briefs don't use may still say the topic in the other language ("perang
+            # Rusia-Ukraina" of English briefs): read by meaning with them first.
+            matches = topics.resolve(" ".join(w for _s, _e, w in sorted([*core, *unknown])))
+        if core and not matches:
+            matches = topics.resolve(" ".join(c[2] for c in core))
+        if not matches and len(candidates) > len(core):
+            # a word of how people ask may be a label's word after all ("Top Gun", "news corp")
+            fuller = [c for c in candidates if c[2].lower() not in NEWS_WORDS] or candidates
+            fuller_matches = topics.resolve(" ".join(c[2] for c in fuller))
+            if fuller_matches and fuller_matches[0].score >= _STRONG_LABEL:
+                core, matches = fuller, fuller_matches
+    topic = " ".join(c[2] for c in core)
+    masked = _mask(text, spans, [(s, e) for s, e, _ in core])
+    return topic, tuple(matches), masked
+
+
+# A label matched this well by the fuller words wins over dropping a frame word.
+_STRONG_LABEL = 0.9
+
+
+def _mask(text: str, day_spans_: list[tuple[int, int]], topic_spans: list[tuple[int, int]]) -> str:
+    """The question with DATE for its days and TOPIC for its topic words (a run of topic words,
+    and the function words between them, one TOPIC)."""
+    marks = sorted([(s, e, DAY_MARK) for s, e in day_spans_] + [(s, e, TOPIC_MARK) for s, e in topic_spans])
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, mark in marks:
+        if start < cursor:
+            continue
+        between = text[cursor:start]
+        if pieces and pieces[-1] == mark and all(w.lower() in TOPIC_STOP_WORDS for w in _WORD.findall(between)):
+            between = ""  # "flood control projects in the Philippines": one topic
+            pieces.pop()
+        pieces += [between, mark]
+        cursor = end
+    pieces.append(text[cursor:])
+    return " ".join("".join(pieces).split())
 
 
 def read_day(text: str, reference: date | None = None) -> DayReference | None:

