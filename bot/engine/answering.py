@@ -201,7 +201,10 @@ class Answerer:
         on_subject = [hit for hit in hits if coverage(about, stems(hit.text)) >= STATEMENT_SUBJECT_MIN_COVERAGE]
         points = (about and said_by(topic_terms(speaker), on_subject)) or said_by(topic_terms(speaker), hits)
         if not points:
-            return _abstention(base, hits)
+            # Nobody's words on it: asked as a question ("what did the order do to Antifa?"),
+            # the passage that answers it.
+            answered = self._fact(base, understood.question, days)
+            return answered if not answered.abstained else _abstention(base, hits)
         text, citations = compose_points(points, base.language, reply(base.language, "statement", who=speaker))
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
 

@@ -29,7 +29,7 @@ from typing import Literal, Protocol
 
 from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
 from bot.engine.topics import TopicMatch
-from index.dates import find_date
+from index.dates import WEEKDAY_NUMBERS, find_date
 from index.query_dates import time_spans
 from index.text.language import detect_language
 from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
@@ -178,7 +178,7 @@ def understand(
     if day is not None and day.kind == "yesterday" and _SINCE_YESTERDAY.search(text):
         day = DayReference("today", day.text)  # "what's new since yesterday": the newest brief
         new_only = True
-    topic, matches, masked = _read_topic(text, topics)
+    topic, matches, masked, familiar = _read_topic(text, topics)
     guess = default_model().guess(masked)
     intent = guess.intent
     speaker = _speaker(text)
@@ -196,7 +196,10 @@ def understand(
         return Understanding(question, lang, "fact", "", day)
     if intent == "fact":
         return Understanding(question, lang, "fact", topic, day, topics=matches)
-    if intent == "summary" and not matches and (day is not None or guess.confidence >= _SURE):
+    if not matches and not familiar and day is not None:
+        # "kabar dunia tanggal 21/9": no word the briefs use, no topic of theirs: the day's news.
+        return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
+    if intent == "summary" and not matches and (day is not None or guess.confidence >= _SURE or not familiar):
         # "what went on in the world on 9 March": words the briefs use, but no topic of theirs.
         return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
     if intent == "small_talk" and not matches and not _is_bare_topic(words):
@@ -209,47 +212,58 @@ def understand(
 _SURE = 0.8
 
 
-def _read_topic(text: str, topics: TopicIndex | None) -> tuple[str, tuple[TopicMatch, ...], str]:
+def _read_topic(text: str, topics: TopicIndex | None) -> tuple[str, tuple[TopicMatch, ...], str, bool]:
     """(the topic's words, the briefs' labels they name, the question with its day and topic
-    masked for the intent model)."""
+    masked for the intent model, whether the briefs use any of the topic's words)."""
     spans = day_spans(text)
-    candidates: list[tuple[int, int, str]] = []  # (start, end, word) of the words that may be the topic
-    unknown: list[tuple[int, int, str]] = []
+    frame = frame_words()
+    known: list[tuple[int, int, str]] = []  # (start, end, word) of topic words the briefs use
+    asking: list[tuple[int, int, str]] = []  # ... that the intent examples use too
+    unknown: list[tuple[int, int, str]] = []  # ... and of those they never use
     cursor = 0
     for start, end in [*spans, (len(text), len(text))]:
-        for match in _WORD.finditer(text, cursor, start):
-            word = match.group().strip("'’-")
+        for match in _TOPIC_WORD.finditer(text, cursor, start):
+            word = match.group().strip("'’")
             lowered = word.lower()
-            if not word or lowered in TOPIC_STOP_WORDS or lowered in SMALL_TALK - _KEEP_IN_TOPIC:
+            if (
+                not word
+                or lowered in TOPIC_STOP_WORDS
+                or lowered in SMALL_TALK - _KEEP_IN_TOPIC
+                or lowered in _WEEKDAY_NAMES
+                or lowered in NEWS_WORDS
+            ):
                 continue
             at = match.start() + match.group().find(word)
-            if topics is not None and not topics.knows(lowered):
-                # A word the briefs never use names nothing in them ("recap", "pls"), unless
-                # it says a topic of theirs in the other language.
-                if lowered not in frame_words() and lowered not in NEWS_WORDS:
-                    unknown.append((at, at + len(word), word))
-                continue
-            candidates.append((at, at + len(word), word))
+            if topics is None or topics.knows(lowered):
+                # The words of how people ask ("recap", "updates", "gimana") are no topic, unless
+                # the briefs file something under them (see below).
+                if lowered not in frame:
+                    known.append((at, at + len(word), word))
+                else:
+                    asking.append((at, at + len(word), word))
+            elif lowered not in frame:
+                # A word the briefs never use: a name they don't have ("Fuji"), or the topic said
+                # in the other language ("perang" of English briefs); kept, for meaning to decide.
+                unknown.append((at, at + len(word), word))
         cursor = end
-    frame = frame_words()
-    core = [c for c in candidates if c[2].lower() not in frame and c[2].lower() not in NEWS_WORDS]
+    core = sorted([*known, *unknown])
     matches: list[TopicMatch] = []
     if topics is not None:
-        if core and unknown:
-            # Words the briefs don't use may still say the topic in the other language ("perang
-            # Rusia-Ukraina" of English briefs): read by meaning with them first.
-            matches = topics.resolve(" ".join(w for _s, _e, w in sorted([*core, *unknown])))
-        if core and not matches:
-            matches = topics.resolve(" ".join(c[2] for c in core))
-        if not matches and len(candidates) > len(core):
-            # a word of how people ask may be a label's word after all ("Top Gun", "news corp")
-            fuller = [c for c in candidates if c[2].lower() not in NEWS_WORDS] or candidates
-            fuller_matches = topics.resolve(" ".join(c[2] for c in fuller))
+        if core:
+            matches = topics.resolve(" ".join(w for _s, _e, w in core), strict=bool(unknown))
+        if not matches and asking:
+            # a word of how people ask may be a label's word after all ("World Cup")
+            fuller = sorted([*core, *asking])
+            fuller_matches = topics.resolve(" ".join(w for _s, _e, w in fuller), strict=True)
             if fuller_matches and fuller_matches[0].score >= _STRONG_LABEL:
                 core, matches = fuller, fuller_matches
-    topic = " ".join(c[2] for c in core)
+    topic = " ".join(w for _s, _e, w in core)
     masked = _mask(text, spans, [(s, e) for s, e, _ in core])
-    return topic, tuple(matches), masked
+    return topic, tuple(matches), masked, bool(known) or bool(matches)
+
+
+_TOPIC_WORD = re.compile(r"[\w'’]+", re.UNICODE)  # "Rusia-Ukraina": two words
+_WEEKDAY_NAMES = frozenset(WEEKDAY_NUMBERS)
 
 
 # A label matched this well by the fuller words wins over dropping a frame word.
@@ -278,7 +292,7 @@ def _mask(text: str, day_spans_: list[tuple[int, int]], topic_spans: list[tuple[
 def read_day(text: str, reference: date | None = None) -> DayReference | None:
     """The day `text` names, if any: a written date wins over "today" / "yesterday"."""
     anchor = reference or date.today()
-    found = find_date(text, anchor)
+    found = find_date(text, anchor, question=True)
     if found is not None:
         spans = [s for s in time_spans(text) if not _is_relative(text[s[0] : s[1]])]
         words = text[spans[0][0] : spans[0][1]] if spans else ""
