@@ -22,7 +22,7 @@ from bot.engine.followups import ChatMemory, ConversationMemory, followup_subjec
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.intent import default_model
-from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, newest_first, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, names_in, story_label, compose_points, day_points, newest_first, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.topics import TopicCatalogue, TopicMatch, filed_chunk_ids
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
@@ -95,6 +95,9 @@ class Answerer:
         days, no_brief = self._days(understood, brief_dates)
         if no_brief is not None:  # a named day without a brief: say so, cite nothing
             return replace(base, text=no_brief, reason="no_brief_on_date")
+        if understood.kind == "unknown_name":  # a name no brief mentions: nothing to quote
+            names = ", ".join(understood.unknown_names)
+            return replace(base, text=reply(base.language, "unknown_name", names=names), reason="not_covered")
         if understood.kind == "day_summary":
             days = days or brief_dates[:1]
             before = [d for d in brief_dates if d < min(days)][:1] if understood.new_only else []
@@ -168,15 +171,10 @@ class Answerer:
             # relevance decision, it may still be answered: a question in disguise ("Bagaiaman
             # sistem pemerintahan di Jepang?", a typo away from "bagaimana"), or one asked in the
             # other language than the briefs ("North Korean troops" of Indonesian briefs), which
-            # shares few words with them. "The latest on X" asks for reports on X, nothing else.
-            cross_lingual = bool(hits) and detect_language(understood.question) != detect_language(hits[0].text)
-            as_question = understood.kind == "topic" or (
-                cross_lingual and best_coverage(topic_terms(topic), hits) >= CROSS_LINGUAL_TOPIC_MIN_COVERAGE
-            )
-            if as_question:
-                answered = self._fact(base, understood.question, days)
-                if not answered.abstained:
-                    return answered
+            # shares few words with them ("partai komeito keluar dari koalisi?").
+            answered = self._fact(base, understood.question, days)
+            if not answered.abstained:
+                return answered
             if days:
                 day_label = ", ".join(format_day(d, base.language) for d in days)
                 text = reply(base.language, "topic_not_on_day", topic=topic, day=day_label)
@@ -213,8 +211,12 @@ class Answerer:
         newest days those labels have, newest first."""
         if not matches:
             return []
-        best = matches[0].score
-        chosen = [m for m in matches if m.score >= best * SAME_TOPIC_SHARE][:FILED_LABELS]
+        best = matches[0]
+        if best.by_meaning:  # closeness runs in a narrow band: only the closest label
+            chosen = [m for m in matches if m.by_meaning and m.score >= best.score - SAME_MEANING_MARGIN]
+        else:
+            chosen = [m for m in matches if not m.by_meaning and m.score >= best.score * SAME_TOPIC_SHARE]
+        chosen = chosen[:FILED_LABELS]
         if days is None:
             newest = sorted({d for m in chosen for d in m.label.days}, reverse=True)[:FILED_DAYS]
             ids = filed_chunk_ids(chosen, newest)
@@ -276,6 +278,7 @@ class Answerer:
 # least this share as well as the best one (at most FILED_LABELS of them), on their newest
 # FILED_DAYS days, at most FILED_MAX items.
 SAME_TOPIC_SHARE = 0.8
+SAME_MEANING_MARGIN = 0.015
 FILED_LABELS = 8
 FILED_DAYS = 3
 FILED_MAX = 60

@@ -77,6 +77,7 @@ class TopicLabel:
 class TopicMatch:
     label: TopicLabel
     score: float  # 0..1: the share of the reader's words found, or the embedding's closeness
+    by_meaning: bool = False  # matched by the embeddings' closeness, not by words
 
     @property
     def name(self) -> str:
@@ -241,11 +242,16 @@ class TopicCatalogue:
         """Whether the briefs use `word` (lower case): in a label or their text, as it is, with
         one letter more, less or changed ("ukrane"), or as a label's word a short ending apart."""
         self.refresh()
-        if word in self._words or word in self._deletions:
+        if word in self._words:
             return True
-        if len(word) >= _TYPO_MIN_CHARS and any(
-            word[:i] + word[i + 1 :] in self._words or word[:i] + word[i + 1 :] in self._deletions for i in range(len(word))
-        ):
+        # One letter off, but never the first: a typo seldom starts a word, while "iphone" is
+        # not "phone".
+        typos = [self._deletions.get(word)] + [
+            found
+            for i in range(1, len(word))
+            for found in (word[:i] + word[i + 1 :], self._deletions.get(word[:i] + word[i + 1 :]))
+        ] if len(word) >= _TYPO_MIN_CHARS else []
+        if any(t is not None and t in self._words and t[0] == word[0] for t in typos):
             return True
         return self.knows_word(stem(word))
 
@@ -305,7 +311,7 @@ class TopicCatalogue:
             if (shares and sim >= MIN_DENSE_SHARING) or (
                 not shares and not unknown_name and rank == 0 and sim >= MIN_DENSE and sim - runner_up >= MIN_DENSE_MARGIN
             ):
-                found.append(TopicMatch(label, sim))
+                found.append(TopicMatch(label, sim, by_meaning=True))
         return found
 
     def _vectors(self) -> np.ndarray | None:

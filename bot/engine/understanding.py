@@ -34,7 +34,7 @@ from index.query_dates import time_spans
 from index.text.language import detect_language
 from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
 
-Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk"]
+Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk", "unknown_name"]
 DayKind = Literal["date", "today", "yesterday", "last_week", "day_number"]
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
@@ -132,6 +132,7 @@ class Understanding:
     speaker: str | None = None  # kind "statement": who
     new_only: bool = False  # "what's new since yesterday": leave out what the brief before said
     topics: tuple[TopicMatch, ...] = ()  # the briefs' own topic labels the question names, best first
+    unknown_names: tuple[str, ...] = ()  # kind "unknown_name": the names no brief mentions
 
     @property
     def search_text(self) -> str:
@@ -178,7 +179,10 @@ def understand(
     if day is not None and day.kind == "yesterday" and _SINCE_YESTERDAY.search(text):
         day = DayReference("today", day.text)  # "what's new since yesterday": the newest brief
         new_only = True
-    topic, matches, masked, familiar = _read_topic(text, topics)
+    topic, matches, masked, familiar, strangers = _read_topic(text, topics, lang)
+    if strangers and not matches:
+        # "Did Mount Fuji erupt?", "kabar iPhone 17": a name the briefs never mention.
+        return Understanding(question, lang, "unknown_name", topic, day, unknown_names=strangers)
     guess = default_model().guess(masked)
     intent = guess.intent
     speaker = _speaker(text)
@@ -212,9 +216,12 @@ def understand(
 _SURE = 0.8
 
 
-def _read_topic(text: str, topics: TopicIndex | None) -> tuple[str, tuple[TopicMatch, ...], str, bool]:
+def _read_topic(
+    text: str, topics: TopicIndex | None, language: str
+) -> tuple[str, tuple[TopicMatch, ...], str, bool, tuple[str, ...]]:
     """(the topic's words, the briefs' labels they name, the question with its day and topic
-    masked for the intent model, whether the briefs use any of the topic's words)."""
+    masked for the intent model, whether the briefs use any of the topic's words, the names it
+    gives that the briefs never use)."""
     spans = day_spans(text)
     frame = frame_words()
     known: list[tuple[int, int, str]] = []  # (start, end, word) of topic words the briefs use
@@ -259,7 +266,21 @@ def _read_topic(text: str, topics: TopicIndex | None) -> tuple[str, tuple[TopicM
                 core, matches = fuller, fuller_matches
     topic = " ".join(w for _s, _e, w in core)
     masked = _mask(text, spans, [(s, e) for s, e, _ in core])
-    return topic, tuple(matches), masked, bool(known) or bool(matches)
+    strangers = tuple(w for start, _e, w in unknown if _looks_like_a_name(w, start, text, language))
+    return topic, tuple(matches), masked, bool(known) or bool(matches), strangers
+
+
+_MIN_ACRONYM = 4
+
+
+def _looks_like_a_name(word: str, start: int, text: str, language: str) -> bool:
+    """A word written as names are: "iPhone", "BLACKPINK", "IKN" in any language; capitalised
+    inside an English sentence ("Mount Fuji"). Indonesian capitalises its own words for places
+    ("Tepi Barat", "Jerman") that the English briefs write otherwise, so there only the first."""
+    if word.isupper() and len(word) >= _MIN_ACRONYM or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
+        return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
+    sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "?", "!", ":")
+    return language == "en" and word[0].isupper() and not sentence_start
 
 
 _TOPIC_WORD = re.compile(r"[\w'’]+", re.UNICODE)  # "Rusia-Ukraina": two words
