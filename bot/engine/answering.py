@@ -24,7 +24,7 @@ from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.intent import default_model
 from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, names_in, story_label, compose_points, day_points, newest_first, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
-from bot.engine.topics import TopicCatalogue, TopicMatch, filed_chunk_ids
+from bot.engine.topics import TopicMatch, catalogue_for, chosen_labels, filed_chunk_ids
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
@@ -56,7 +56,7 @@ class Answerer:
         # Several bot processes on one PostgreSQL share the chats' memory through it.
         self._memory: ChatMemory = memory or kb.shared_conversation_memory() or ConversationMemory()
         # The briefs' own topic labels, read once per brief version; questions resolve against it.
-        self.topics = TopicCatalogue(kb)
+        self.topics = catalogue_for(kb)
         default_model()  # the intent model trains here, not on the first question
 
     @classmethod
@@ -211,12 +211,7 @@ class Answerer:
         newest days those labels have, newest first."""
         if not matches:
             return []
-        best = matches[0]
-        if best.by_meaning:  # closeness runs in a narrow band: only the closest label
-            chosen = [m for m in matches if m.by_meaning and m.score >= best.score - SAME_MEANING_MARGIN]
-        else:
-            chosen = [m for m in matches if not m.by_meaning and m.score >= best.score * SAME_TOPIC_SHARE]
-        chosen = chosen[:FILED_LABELS]
+        chosen = chosen_labels(matches)
         if days is None:
             newest = sorted({d for m in chosen for d in m.label.days}, reverse=True)[:FILED_DAYS]
             ids = filed_chunk_ids(chosen, newest)
@@ -274,12 +269,8 @@ class Answerer:
             self._llm.close()
 
 
-# A question naming the briefs' topic labels reads the items filed under the labels matched at
-# least this share as well as the best one (at most FILED_LABELS of them), on their newest
-# FILED_DAYS days, at most FILED_MAX items.
-SAME_TOPIC_SHARE = 0.8
-SAME_MEANING_MARGIN = 0.015
-FILED_LABELS = 8
+# A question naming the briefs' topic labels reads the items filed under them (`chosen_labels`)
+# on their newest FILED_DAYS days, at most FILED_MAX items.
 FILED_DAYS = 3
 FILED_MAX = 60
 # A topic question reads this many passages naming the topic, and this many found by meaning.

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from bot.engine.answer_model import Answer, Citation
 from bot.engine.answering import Answerer
+from index.knowledge_base import KnowledgeBase
 
 KINDS = ("topic_latest", "topic_on_day", "day_summary", "no_brief_day", "factual", "not_covered")
 MATCH_SHARE = 0.6
@@ -206,4 +207,40 @@ def evaluate_own(answerer: Answerer, questions: Iterable[OwnQuestion]) -> dict[s
         "unanswerable": unanswerable,
         "abstained_right": round(right_abstentions / max(1, unanswerable), 4),
         "wrong": wrong,
+    }
+
+
+# -- timelines ---------------------------------------------------------------------------------
+
+
+def evaluate_timelines(kb: KnowledgeBase, gold: dict[str, dict[str, list[str]]]) -> dict[str, object]:
+    """/timeline of each gold topic, scored by `../shared/news/README`'s rule: an entry is right
+    when its quote matches a gold item of its own day; precision = right entries / entries; days
+    covered = days with a right entry / gold days. Each topic is asked as its label, then in
+    lower case (as people type it)."""
+    from bot.engine.timeline import build_timeline
+
+    per_topic: dict[str, dict[str, float]] = {}
+    totals = {"entries": 0, "right": 0, "days": 0, "covered": 0}
+    for topic, days in gold.items():
+        for asked in (topic, topic.lower()):
+            timeline = build_timeline(kb, asked)
+            right = [
+                e for e in timeline.entries if any(matches(e.citation.quote, g) for g in days.get(str(e.date), []))
+            ]
+            covered = {str(e.date) for e in right}
+            totals["entries"] += len(timeline.entries)
+            totals["right"] += len(right)
+            totals["days"] += len(days)
+            totals["covered"] += len(covered)
+            per_topic[asked] = {
+                "entries": len(timeline.entries),
+                "precision": round(len(right) / max(1, len(timeline.entries)), 3),
+                "days_covered": round(len(covered) / max(1, len(days)), 3),
+            }
+    return {
+        "topics": len(gold),
+        "precision": round(totals["right"] / max(1, totals["entries"]), 4),
+        "days_covered": round(totals["covered"] / max(1, totals["days"]), 4),
+        "per_topic": per_topic,
     }

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,6 +50,11 @@ MIN_DENSE_MARGIN = 0.015
 DENSE_CANDIDATES = 5
 # A match by words weaker than this (a word missing, or a long label) is checked by meaning too.
 STRONG_MATCH = 0.75
+# Labels matched by words at least this share as well as the best one count as the topic too
+# (at most MAX_LABELS of them); by meaning, those this close to the closest.
+SAME_TOPIC_SHARE = 0.8
+SAME_MEANING_MARGIN = 0.015
+MAX_LABELS = 8
 # The shortest word that may be a typo of another.
 _TYPO_MIN_CHARS = 5
 # The shortest word that may match another by a shared beginning or one typo.
@@ -262,6 +268,8 @@ class TopicCatalogue:
         wanted = word_stems(words)
         if not wanted:
             return []
+        # A word the briefs never use can't be the one left out ("Fuji" of "Mount Fuji erupt").
+        strict = strict or not all(self.knows(w.lower()) for w in _WORD.findall(words) if w.lower() not in TOPIC_STOP_WORDS)
         need = MIN_WORDS_FOUND if len(wanted) < 3 or strict else MIN_WORDS_FOUND_LONG
         similar = [self._similar_stems(w) for w in wanted]
         found_in: dict[str, int] = {}
@@ -323,6 +331,36 @@ class TopicCatalogue:
                 if labels is self._labels:  # not rebuilt meanwhile
                     self._vector_labels, self._label_vectors = keys, vectors
         return self._label_vectors
+
+
+def chosen_labels(matches: Sequence[TopicMatch]) -> list[TopicMatch]:
+    """The labels a reader's words mean, of those they matched: the very label when one is
+    named exactly ("Gaza war", not also "Gaza war protests"); else those matched about as well
+    as the best ("sudan" is "Sudanese civil war" and "Famine in Sudan"); by meaning, only the
+    closest few (closeness runs in a narrow band)."""
+    if not matches:
+        return []
+    best = matches[0]
+    if best.by_meaning:
+        chosen = [m for m in matches if m.by_meaning and m.score >= best.score - SAME_MEANING_MARGIN]
+    elif best.score >= 1.0:
+        chosen = [m for m in matches if not m.by_meaning and m.score >= 1.0]
+    else:
+        chosen = [m for m in matches if not m.by_meaning and m.score >= best.score * SAME_TOPIC_SHARE]
+    return chosen[:MAX_LABELS]
+
+
+_catalogues: weakref.WeakKeyDictionary[KnowledgeBase, TopicCatalogue] = weakref.WeakKeyDictionary()
+_catalogues_lock = threading.Lock()
+
+
+def catalogue_for(kb: KnowledgeBase) -> TopicCatalogue:
+    """The one catalogue of a knowledge base, shared by answers, timelines and alerts."""
+    with _catalogues_lock:
+        found = _catalogues.get(kb)
+        if found is None:
+            found = _catalogues[kb] = TopicCatalogue(kb)
+        return found
 
 
 def filed_chunk_ids(matches: Sequence[TopicMatch], days: Iterable[date] | None = None) -> list[int]:
