@@ -152,7 +152,7 @@ def _briefs(kb: KnowledgeBase) -> str:
     if not briefs:
         return "No briefs are indexed yet."
     lines = [
-        f"{format_date(b.date, 'en')}  {b.brief_id}  {short_title(b.title)}"
+        f"{format_date(b.date, 'en')}  {b.brief_id}  {short_title(b.title, b.source)}"
         for b in briefs[:BRIEFS_SHOWN]
     ]
     if len(briefs) > BRIEFS_SHOWN:

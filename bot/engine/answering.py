@@ -181,7 +181,8 @@ class Answerer:
                 return replace(base, text=text, reason="not_covered", closest=_closest(hits))
             return _abstention(base, hits)
         # Named as the briefs name it: "ukrane war" is "Russo-Ukrainian war".
-        shown = understood.topics[0].name if understood.topics and filed else topic
+        best = understood.topics[0] if understood.topics and filed else None
+        shown = best.name if best is not None and (best.by_meaning or best.score >= SHOW_LABEL_SCORE) else topic
         intro = topic_intro(base.language, shown, days, understood.kind == "latest")
         text, citations = compose_points(points, base.language, intro)
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
@@ -272,6 +273,9 @@ class Answerer:
 # A question naming the briefs' topic labels reads the items filed under them (`chosen_labels`)
 # on their newest FILED_DAYS days, at most FILED_MAX items.
 FILED_DAYS = 3
+# A label matched at least this well (or by meaning, across languages) names the topic in the
+# answer's first line; a looser match ("sudan war") keeps the asker's own words.
+SHOW_LABEL_SCORE = 0.9
 FILED_MAX = 60
 # A topic question reads this many passages naming the topic, and this many found by meaning.
 TOPIC_MENTIONS = 12

@@ -161,12 +161,14 @@ class TopicCatalogue:
         self._vector_labels: list[str] = []
         self._generation: tuple[tuple[str, str], ...] = ()
         self._similar: dict[str, frozenset[str]] = {}
+        self._languages: frozenset[str] = frozenset()
 
     # -- keeping up with the briefs --------------------------------------------------------------
 
     def refresh(self) -> None:
         """Reads the briefs added or changed since the last call; drops the removed ones."""
         briefs = self._kb.briefs()
+        self._languages = frozenset(b.language for b in briefs if b.language)
         generation = tuple(sorted((b.brief_id, b.content_hash) for b in briefs))
         if generation == self._generation:
             return
@@ -244,6 +246,11 @@ class TopicCatalogue:
         self.refresh()
         return bool(self._similar_stems(word_stem))
 
+    def writes_in(self, language: str) -> bool:
+        """Whether some brief is written in `language` ("id", "en")."""
+        self.refresh()
+        return language in self._languages
+
     def knows(self, word: str) -> bool:
         """Whether the briefs use `word` (lower case): in a label or their text, as it is, with
         one letter more, less or changed ("ukrane"), or as a label's word a short ending apart."""
@@ -315,7 +322,7 @@ class TopicCatalogue:
             label = self._labels[self._vector_labels[i]]
             sim = float(sims[i])
             shares = any(same_word(w, s) for w in known for s in label.stems)
-            runner_up = float(sims[order[rank + 1]])
+            runner_up = float(sims[order[rank + 1]]) if rank + 1 < len(order) else 0.0
             if (shares and sim >= MIN_DENSE_SHARING) or (
                 not shares and not unknown_name and rank == 0 and sim >= MIN_DENSE and sim - runner_up >= MIN_DENSE_MARGIN
             ):

@@ -151,6 +151,10 @@ class TopicIndex(Protocol):
         """Whether the briefs use this word at all (as a label's word or in their text)."""
         ...
 
+    def writes_in(self, language: str) -> bool:
+        """Whether some brief is written in `language`."""
+        ...
+
 
 def understand(
     question: str,
@@ -266,21 +270,23 @@ def _read_topic(
                 core, matches = fuller, fuller_matches
     topic = " ".join(w for _s, _e, w in core)
     masked = _mask(text, spans, [(s, e) for s, e, _ in core])
-    strangers = tuple(w for start, _e, w in unknown if _looks_like_a_name(w, start, text, language))
+    # A name the briefs spell otherwise in their own language ("Russian" / "Rusia") is no stranger.
+    same_language = topics is not None and topics.writes_in(language)
+    strangers = tuple(w for start, _e, w in unknown if _looks_like_a_name(w, start, text, language, same_language))
     return topic, tuple(matches), masked, bool(known) or bool(matches), strangers
 
 
 _MIN_ACRONYM = 4
 
 
-def _looks_like_a_name(word: str, start: int, text: str, language: str) -> bool:
+def _looks_like_a_name(word: str, start: int, text: str, language: str, same_language: bool) -> bool:
     """A word written as names are: "iPhone", "BLACKPINK", "IKN" in any language; capitalised
     inside an English sentence ("Mount Fuji"). Indonesian capitalises its own words for places
     ("Tepi Barat", "Jerman") that the English briefs write otherwise, so there only the first."""
     if word.isupper() and len(word) >= _MIN_ACRONYM or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
         return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
     sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "?", "!", ":")
-    return language == "en" and word[0].isupper() and not sentence_start
+    return same_language and language == "en" and word[0].isupper() and not sentence_start
 
 
 _TOPIC_WORD = re.compile(r"[\w'’]+", re.UNICODE)  # "Rusia-Ukraina": two words

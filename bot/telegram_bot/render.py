@@ -17,6 +17,7 @@ from telegram.constants import MessageLimit
 
 from bot.engine.answer_model import Answer, Citation
 from bot.telegram_bot.texts import text
+from bot.engine.naming import brief_name
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import Status
 from index.models import Passage
@@ -25,8 +26,6 @@ from index.models import BriefRecord
 
 BRIEFS_PER_PAGE = 10
 CITATION_BUTTONS_PER_ROW = 5
-# Long lead-line titles would crowd out the answer in the source list and the /briefs pages.
-TITLE_MAX_CHARS = 90
 # A report lists this many failed files at most, so it always fits one message.
 REPORT_MAX_FAILED = 15
 
@@ -131,8 +130,9 @@ def format_date(value: date | None, language: str) -> str:
     return value.isoformat() if value else text(language, "no_date")
 
 
-def short_title(title: str) -> str:
-    return title if len(title) <= TITLE_MAX_CHARS else title[: TITLE_MAX_CHARS - 1].rstrip() + "…"
+def short_title(title: str, source: str = "") -> str:
+    """The brief as a citation names it (`bot.engine.naming`): at most 60 characters."""
+    return brief_name(title, source)
 
 
 def source_label(citation: Citation, language: str) -> str:
@@ -142,7 +142,7 @@ def source_label(citation: Citation, language: str) -> str:
         for part in (citation.section, _paragraph_mark(citation.paragraphs))
         if part
     )
-    pieces = [f"[{citation.n}] {short_title(citation.title)}", format_date(citation.date, language)]
+    pieces = [f"[{citation.n}] {short_title(citation.title, citation.source)}", format_date(citation.date, language)]
     label = " — ".join([*pieces, location] if location else pieces)
     _, reported_by = split_sources(citation.quote)
     if reported_by:  # a news item's own source marks: "(Reuters) (AP)"
@@ -278,7 +278,7 @@ def briefs_page(
     shown = records[first : first + BRIEFS_PER_PAGE]
     lines = [text(language, "briefs_page", first=first + 1, last=first + len(shown), total=len(records))]
     lines += [
-        f"{first + k}. <b>{html.escape(short_title(record.title))}</b> — "
+        f"{first + k}. <b>{html.escape(short_title(record.title, record.source))}</b> — "
         f"{html.escape(format_date(record.date, language))}\n<code>{html.escape(record.brief_id)}</code>"
         for k, record in enumerate(shown, start=1)
     ]
