@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.answer_model import Answer, Citation
+from bot.engine.records import Answer, Citation
 from bot.engine.answering import Answerer
 from index.knowledge_base import KnowledgeBase
 
