@@ -140,6 +140,14 @@ def test_the_intent_model_reads_phrasings_it_was_not_given() -> None:
     assert model.guess("apa komentar TOPIC").intent == "statement"
 
 
+def test_the_intent_models_fast_path_gives_scikit_learns_probabilities() -> None:
+    model = default_model()
+    for frame in ["recap DATE", "TOPIC: any updates", "siapa yang menang TOPIC", "thx", "zzz qqq"]:
+        expected = dict(zip(model.pipeline.classes_, model.pipeline.predict_proba([frame.lower().replace("date", "DATE").replace("topic", "TOPIC")])[0]))
+        got = model.guess(frame).probabilities
+        assert all(abs(got[k] - expected[k]) < 1e-9 for k in expected)
+
+
 def test_a_timeline_of_a_broad_topic_lists_only_what_is_filed_under_it(news: Answerer) -> None:
     timeline = build_timeline(news.kb, "sudanese civil war")
     assert timeline.entries

@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -70,12 +71,42 @@ class IntentModel:
                 ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"[\w']+", lowercase=False)),
             ]
         )
-        self._pipeline = make_pipeline(features, LogisticRegression(C=20.0, max_iter=2000))
-        self._pipeline.fit(frames, labels)
-        self._classes: list[str] = list(self._pipeline.classes_)
+        pipeline = make_pipeline(features, LogisticRegression(C=20.0, max_iter=2000))
+        pipeline.fit(frames, labels)
+        self._classes: list[str] = list(pipeline.classes_)
+        self.pipeline = pipeline  # the fitted model as scikit-learn runs it
+        # Predicting through the pipeline costs milliseconds of validation per call; the same
+        # arithmetic by hand (each vectorizer's analyzer, tf-idf, l2 norm, then the linear
+        # model) costs a tenth of that.
+        self._vectorizers = [
+            (v.build_analyzer(), v.vocabulary_, v.idf_, v.sublinear_tf, offset)
+            for v, offset in zip(
+                [t for _, t in features.transformer_list],
+                np.cumsum([0] + [len(t.vocabulary_) for _, t in features.transformer_list]),
+            )
+        ]
+        model = pipeline[-1]
+        self._weights = model.coef_.T.astype(np.float64)  # (features, classes)
+        self._bias = model.intercept_.astype(np.float64)
 
     def guess(self, frame: str) -> IntentGuess:
-        probabilities = self._pipeline.predict_proba([normalize(frame)])[0]
+        text = normalize(frame)
+        logits = self._bias.copy()
+        for analyzer, vocabulary, idf, sublinear, offset in self._vectorizers:
+            counts: dict[int, int] = {}
+            for gram in analyzer(text):
+                index = vocabulary.get(gram)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            if not counts:
+                continue
+            indices = np.fromiter(counts, dtype=np.int64)
+            tf = np.fromiter(counts.values(), dtype=np.float64)
+            values = (1.0 + np.log(tf) if sublinear else tf) * idf[indices]
+            values /= np.linalg.norm(values)
+            logits += values @ self._weights[indices + offset]
+        probabilities = np.exp(logits - logits.max())
+        probabilities /= probabilities.sum()
         by_intent = {intent: float(p) for intent, p in zip(self._classes, probabilities)}
         best = max(by_intent, key=by_intent.__getitem__)
         return IntentGuess(best, by_intent[best], by_intent)  # type: ignore[arg-type]  # a label of INTENTS

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ MIN_DENSE_MARGIN = 0.015
 DENSE_CANDIDATES = 5
 # A match by words weaker than this (a word missing, or a long label) is checked by meaning too.
 STRONG_MATCH = 0.75
+# The catalogue looks for a new generation of the store at most this often.
+REFRESH_EVERY_S = 1.0
 # Labels matched by words at least this share as well as the best one count as the topic too
 # (at most MAX_LABELS of them); by meaning, those this close to the closest.
 SAME_TOPIC_SHARE = 0.8
@@ -162,11 +165,24 @@ class TopicCatalogue:
         self._generation: tuple[tuple[str, str], ...] = ()
         self._similar: dict[str, frozenset[str]] = {}
         self._languages: frozenset[str] = frozenset()
+        self._checked_at = float("-inf")
+        self._store_generation: int | None = None
 
     # -- keeping up with the briefs --------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reads the briefs added or changed since the last call; drops the removed ones."""
+        """Reads the briefs added or changed since the last look; drops the removed ones. Looks at
+        most every REFRESH_EVERY_S (a question reads the catalogue many times), and reads the
+        brief list only when the store's generation moved."""
+        now = time.monotonic()
+        if now - self._checked_at < REFRESH_EVERY_S and self._generation:
+            return
+        self._checked_at = now
+        with self._kb.store.search_view() as view:
+            store_generation = view.generation
+        if store_generation == self._store_generation and self._generation:
+            return
+        self._store_generation = store_generation
         briefs = self._kb.briefs()
         self._languages = frozenset(b.language for b in briefs if b.language)
         generation = tuple(sorted((b.brief_id, b.content_hash) for b in briefs))
