@@ -167,8 +167,15 @@ class Answerer:
 
     def _about_topic(self, base: Answer, understood: Understanding, days: Sequence[date] | None) -> Answer:
         topic = understood.topic
-        filed = self._filed_hits(understood.topics, days)
-        hits = [*filed, *self._topic_hits(topic, days, recent=understood.kind == "latest")]
+        searched = self._topic_hits(topic, days, recent=understood.kind == "latest")
+        matches = understood.topics
+        if not matches or matches[0].by_meaning:
+            # The words name no label of the briefs (or only by the labels' closeness, weak for
+            # short labels): the labels of the passages found by meaning say what they mean
+            # ("sandera di gaza" finds items filed under "Gaza war hostage crisis").
+            matches = self.topics.labels_of(searched[-TOPIC_SEARCHED:], topic, prefer=matches) or matches
+        filed = self._filed_hits(matches, days)
+        hits = [*filed, *searched]
         points = about_topic(topic, hits, filed={hit.chunk_id for hit in filed})
         if not points:
             # No passage is about it as a topic. Read as a question, with the question's own
@@ -185,7 +192,7 @@ class Answerer:
                 return replace(base, text=text, reason="not_covered", closest=_closest(hits))
             return _abstention(base, hits)
         # Named as the briefs name it: "ukrane war" is "Russo-Ukrainian war".
-        best = understood.topics[0] if understood.topics and filed else None
+        best = matches[0] if matches and filed else None
         shown = best.name if best is not None and (best.by_meaning or best.score >= SHOW_LABEL_SCORE) else topic
         intro = topic_intro(base.language, shown, days, understood.kind == "latest")
         text, citations = compose_points(points, base.language, intro)

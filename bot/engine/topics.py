@@ -28,6 +28,7 @@ from datetime import date
 import numpy as np
 
 from index.knowledge_base import KnowledgeBase
+from index.records import Passage
 from index.text.matching import stem
 from index.text.stopwords import TOPIC_STOP_WORDS
 
@@ -51,6 +52,9 @@ MIN_DENSE_MARGIN = 0.015
 DENSE_CANDIDATES = 5
 # A match by words weaker than this (a word missing, or a long label) is checked by meaning too.
 STRONG_MATCH = 0.75
+# The passages found for a topic name its label when this share of their (rank-weighted) votes
+# goes to it.
+MIN_VOTE_SHARE = 0.4
 # The catalogue looks for a new generation of the store at most this often.
 REFRESH_EVERY_S = 1.0
 # Labels matched by words at least this share as well as the best one count as the topic too
@@ -316,6 +320,45 @@ class TopicCatalogue:
         """Embeds the labels now (evaluations and tests want the same answers on every run)."""
         self.refresh()
         self._vectors()
+
+    def labels_of(
+        self, passages: Sequence[Passage], words: str, prefer: Sequence[TopicMatch] = ()
+    ) -> list[TopicMatch]:
+        """The label that `passages` (best first, as a search ranks them) found for `words` are
+        filed under, when they agree on one: each passage votes for every label of its path, the
+        first ones more. Of the labels with enough of the vote and a word of `words` the briefs
+        use, one of `prefer` (matched by meaning), else the most specific. "sandera di gaza"
+        finds items under "Gaza war › Gaza war hostage crisis": the crisis, not the whole war.
+        Section headings ("Armed conflicts and attacks") are no topic."""
+        self.refresh()
+        known = [
+            stem(w.lower())
+            for w in _WORD.findall(words)
+            if not w.isdigit() and w.lower() not in TOPIC_STOP_WORDS and self.knows(w.lower())
+        ]
+        if not known:
+            return []  # nothing ties the passages to the words: they may be about anything
+        weights: dict[str, float] = {}
+        total = 0.0
+        for rank, passage in enumerate(passages):
+            weight = 1.0 / (rank + 1)
+            total += weight
+            for label, depth in label_parts(passage.section):
+                key = " ".join(word_stems(label))
+                if depth > 0 and key in self._labels:
+                    weights[key] = weights.get(key, 0.0) + weight
+        supported = [
+            key
+            for key, weight in weights.items()
+            if weight / total >= MIN_VOTE_SHARE and any(same_word(w, s) for w in known for s in self._labels[key].stems)
+        ]
+        if not supported:
+            return []
+        preferred = [m for m in prefer if " ".join(sorted(m.label.stems)) in {" ".join(sorted(self._labels[k].stems)) for k in supported}]
+        if preferred:
+            return preferred[:1]
+        best = max(supported, key=lambda k: (self._labels[k].depth, weights[k]))
+        return [TopicMatch(self._labels[best], weights[best] / total, by_meaning=True)]
 
     def _closest_by_meaning(self, words: str) -> list[TopicMatch]:
         """Labels close in meaning to `words`, when the closeness is more than the embedder's
