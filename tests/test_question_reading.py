@@ -163,3 +163,16 @@ def test_a_citation_names_its_brief_in_at_most_60_characters(sample: Answerer) -
     assert brief_name("Ketika perang memasuki hari ke-992, ini adalah perkembangan utamanya.", "000_a01a9e62.txt") == (
         "Ketika perang memasuki hari ke-992, ini adalah…"
     )
+
+
+def test_a_followed_topic_is_alerted_with_items_filed_under_it_that_never_name_it(news: Answerer) -> None:
+    from bot.engine.alerts import alerts_for
+    from bot.state import Subscription
+
+    passages = news.kb.passages_on(DEC_7)
+    death_toll = next(p for p in passages if "908" in p.text)  # under Cyclone Senyar, which it doesn't name
+    assert "senyar" not in death_toll.text.lower()
+    alerts = alerts_for(news.kb, passages, DEC_7, [Subscription(1, "cyclone senyar", "en")])
+    assert len(alerts) == 1
+    quoted = [c["quote"] for c in alerts[0][2]["citations"]]  # type: ignore[index, union-attr]
+    assert any("908" in quote for quote in quoted)

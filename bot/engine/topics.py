@@ -429,6 +429,13 @@ def catalogue_for(kb: KnowledgeBase) -> TopicCatalogue:
         return found
 
 
+def is_filed_under(section: str | None, labels: Sequence[TopicMatch]) -> bool:
+    """Whether a passage with this section path is filed under one of `labels` (at any depth,
+    each part of a combined label counting)."""
+    wanted = {" ".join(sorted(m.label.stems)) for m in labels}
+    return any(" ".join(sorted(set(word_stems(label)))) in wanted for label, _depth in label_parts(section))
+
+
 def filed_chunk_ids(matches: Sequence[TopicMatch], days: Iterable[date] | None = None) -> list[int]:
     """The items filed under any of the matched labels (on `days`, when given)."""
     wanted = list(days) if days is not None else None
