@@ -172,7 +172,7 @@ def test_a_followed_topic_is_alerted_with_the_items_filed_under_the_label_it_mea
     passages = news.kb.passages_on(DEC_5)
     filed = [p for p in passages if "Sudanese civil war" in (p.section or "")]
     assert filed
-    alerts = alerts_for(news.kb, passages, DEC_5, [Subscription(1, "sudan war", "en")])  # as a reader types it
+    alerts = alerts_for(news.kb, passages, DEC_5, [Subscription(1, "perang saudara sudan", "id")])  # in Indonesian
     assert len(alerts) == 1
     cited = {c["chunk_id"] for c in alerts[0][2]["citations"]}  # type: ignore[index, union-attr]
     assert {p.chunk_id for p in filed} <= cited
