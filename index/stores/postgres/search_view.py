@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from datetime import date
 
 import numpy as np
@@ -88,7 +89,8 @@ class PostgresSearchView:
                 SELECT chunk_id, term_count, terms FROM chunks WHERE terms @@ %(query)s::tsquery
             ), df AS (
                 -- at most N: a count can't exceed the chunks, and ln() must stay defined
-                SELECT lexeme, least(n, %(n_docs)s) AS n FROM unnest(%(terms)s::text[], %(dfs)s::float8[]) AS d (lexeme, n)
+                SELECT lexeme, least(n, %(n_docs)s) AS n
+                FROM unnest(%(terms)s::text[], %(dfs)s::float8[]) AS d (lexeme, n)
             )
             SELECT c.chunk_id, sum(
                 greatest(ln((%(n_docs)s - df.n + 0.5) / (df.n + 0.5)), 1e-6)
@@ -189,7 +191,7 @@ PASSAGE_SELECT = (
 )
 
 
-def passage_of_row(row: tuple) -> Passage:  # type: ignore[type-arg]
+def passage_of_row(row: tuple[Any, ...]) -> Passage:
     chunk_id, brief_id, source, title, brief_date, section, paragraphs, start, end, text = row
     return Passage(
         chunk_id=int(chunk_id), brief_id=brief_id, source=source, title=title, date=brief_date,
