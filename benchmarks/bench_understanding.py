@@ -23,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.engine.intent import default_model  # noqa: E402
-from bot.engine.topics import catalogue_for  # noqa: E402
-from bot.engine.understanding import understand  # noqa: E402
-from index.knowledge_base import KnowledgeBase  # noqa: E402
+from bot.engine.intent import default_model
+from bot.engine.topics import catalogue_for
+from bot.engine.understanding import understand
+from index.knowledge_base import KnowledgeBase
 
 
 def percentile(values: list[float], share: float) -> float:

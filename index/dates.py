@@ -99,13 +99,9 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # "Wednesday, November 13", "November 13, 2024"
     re.compile(rf"\b{_WEEKDAY}{_MONTH_NAME}\s+{_DAY}\b{_OPTIONAL_YEAR}", re.IGNORECASE),
     # "2024-11-13" (also with a time after it), "2024/11/13"
-    re.compile(
-        rf"(?<!\d){_NUMERIC_YEAR}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_DAY}(?!\d)"
-    ),
+    re.compile(rf"(?<!\d){_NUMERIC_YEAR}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_DAY}(?!\d)"),
     # "13/11/2024", "13-11-2024", "13.11.2024": day first, as both languages' readers write it
-    re.compile(
-        rf"(?<!\d){_NUMERIC_DAY}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_YEAR}(?!\d)"
-    ),
+    re.compile(rf"(?<!\d){_NUMERIC_DAY}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_YEAR}(?!\d)"),
 )
 
 

@@ -51,9 +51,7 @@ class DateIntent:
 
 def read_date_intent(question: str) -> DateIntent:
     day_number = _DAY_NUMBER.search(question)
-    relative = (
-        "yesterday" if _YESTERDAY.search(question) else "today" if _TODAY.search(question) else None
-    )
+    relative = "yesterday" if _YESTERDAY.search(question) else "today" if _TODAY.search(question) else None
     return DateIntent(
         # Any reference day will do here: only whether a date is written matters.
         has_date=find_date(question, date.today(), question=True) is not None,

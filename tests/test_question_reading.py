@@ -98,9 +98,7 @@ def test_request_words_on_the_sample_brief_are_not_taken_for_a_topic(sample: Ans
         "CYCLONE SENYAR",
     ],
 )
-def test_the_newest_on_a_topic_asked_any_way_leads_with_the_items_filed_under_it(
-    news: Answerer, question: str
-) -> None:
+def test_the_newest_on_a_topic_asked_any_way_leads_with_the_items_filed_under_it(news: Answerer, question: str) -> None:
     answer = news.answer(question)
     assert answer.kind == "latest" and not answer.abstained, answer.text
     first = answer.citations[0]
@@ -143,7 +141,13 @@ def test_the_intent_model_reads_phrasings_it_was_not_given() -> None:
 def test_the_intent_models_fast_path_gives_scikit_learns_probabilities() -> None:
     model = default_model()
     for frame in ["recap DATE", "TOPIC: any updates", "siapa yang menang TOPIC", "thx", "zzz qqq"]:
-        expected = dict(zip(model.pipeline.classes_, model.pipeline.predict_proba([frame.lower().replace("date", "DATE").replace("topic", "TOPIC")])[0]))
+        expected = dict(
+            zip(
+                model.pipeline.classes_,
+                model.pipeline.predict_proba([frame.lower().replace("date", "DATE").replace("topic", "TOPIC")])[0],
+                strict=True,
+            )
+        )
         got = model.guess(frame).probabilities
         assert all(abs(got[k] - expected[k]) < 1e-9 for k in expected)
 

@@ -22,7 +22,19 @@ from bot.engine.followups import ChatMemory, ConversationMemory, followup_subjec
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.intent import default_model
-from bot.engine.news_points import TOP_SECTION_SEPARATOR, about_topic, names_in, story_label, compose_points, day_points, newest_first, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.news_points import (
+    TOP_SECTION_SEPARATOR,
+    about_topic,
+    names_in,
+    story_label,
+    compose_points,
+    day_points,
+    newest_first,
+    said_by,
+    summary_intro,
+    topic_intro,
+    topic_terms,
+)
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.topics import TopicMatch, catalogue_for, chosen_labels, filed_chunk_ids
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
@@ -67,9 +79,7 @@ class Answerer:
     def from_settings(cls, kb: KnowledgeBase, settings: Settings) -> Answerer:
         return cls(kb, chat_model=build_chat_model(settings), llm_timeout_s=settings.llm_timeout_s)
 
-    def answer(
-        self, question: str, *, chat_key: str | None = None, language_code: str | None = None
-    ) -> Answer:
+    def answer(self, question: str, *, chat_key: str | None = None, language_code: str | None = None) -> Answer:
         brief_dates = self.kb.brief_dates()
         asked, resolved, language = self._read_followup(question, chat_key, language_code)
         understood = understand(
@@ -122,9 +132,7 @@ class Answerer:
         subject = followup_subject(question, bare=previous.answered) if previous else None
         resolved = rewrite(previous.question, subject) if previous and subject else None
         # A bare "Shoigu?" keeps the conversation's language.
-        language = reply_language(
-            question, language_code, default=previous.language if previous else DEFAULT_LANGUAGE
-        )
+        language = reply_language(question, language_code, default=previous.language if previous else DEFAULT_LANGUAGE)
         return resolved or question, resolved, language
 
     def _days(self, understood: Understanding, brief_dates: list[date]) -> tuple[list[date] | None, str | None]:
@@ -168,7 +176,7 @@ class Answerer:
     def _about_topic(self, base: Answer, understood: Understanding, days: Sequence[date] | None) -> Answer:
         topic = understood.topic
         searched = self._topic_hits(topic, days, recent=understood.kind == "latest")
-        matches = understood.topics
+        matches: Sequence[TopicMatch] = understood.topics
         if not matches or matches[0].by_meaning:
             # The words name no label of the briefs (or only by the labels' closeness, weak for
             # short labels): the labels of the passages found by meaning say what they mean
@@ -234,9 +242,7 @@ class Answerer:
         passages = self.kb.store.filter_documents(chunk_ids=ids[-FILED_MAX:] if len(ids) > FILED_MAX else ids)
         return [Hit.of(p, rank=0, score=1.0, scores={"filed": 1.0}) for p in newest_first(passages)]
 
-    def _topic_hits(
-        self, topic: str, days: Sequence[date] | None, *, recent: bool, mentions: int = 0
-    ) -> list[Hit]:
+    def _topic_hits(self, topic: str, days: Sequence[date] | None, *, recent: bool, mentions: int = 0) -> list[Hit]:
         """Passages naming the topic (newest first), then the best matches by meaning."""
         naming = [
             *self.kb.mentions(topic, limit=TOPIC_LABELLED, phrase=True),

@@ -68,7 +68,10 @@ class IntentModel:
         features = FeatureUnion(
             [
                 ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=False)),
-                ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"[\w']+", lowercase=False)),
+                (
+                    "words",
+                    TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"[\w']+", lowercase=False),
+                ),
             ]
         )
         pipeline = make_pipeline(features, LogisticRegression(C=20.0, max_iter=2000))
@@ -83,6 +86,7 @@ class IntentModel:
             for v, offset in zip(
                 [t for _, t in features.transformer_list],
                 np.cumsum([0] + [len(t.vocabulary_) for _, t in features.transformer_list]),
+                strict=False,  # the offsets run one past the last vectorizer
             )
         ]
         model = pipeline[-1]
@@ -107,7 +111,7 @@ class IntentModel:
             logits += values @ self._weights[indices + offset]
         probabilities = np.exp(logits - logits.max())
         probabilities /= probabilities.sum()
-        by_intent = {intent: float(p) for intent, p in zip(self._classes, probabilities)}
+        by_intent = {intent: float(p) for intent, p in zip(self._classes, probabilities, strict=True)}
         best = max(by_intent, key=by_intent.__getitem__)
         return IntentGuess(best, by_intent[best], by_intent)  # type: ignore[arg-type]  # a label of INTENTS
 
@@ -123,7 +127,10 @@ def normalize(frame: str) -> str:
 def frame_words() -> frozenset[str]:
     """Every word the examples use around DATE and TOPIC: how people ask, not what about."""
     return frozenset(
-        w for frame, _ in bundled_examples() for w in _FRAME_WORD.findall(normalize(frame)) if w not in (DAY_MARK, TOPIC_MARK)
+        w
+        for frame, _ in bundled_examples()
+        for w in _FRAME_WORD.findall(normalize(frame))
+        if w not in (DAY_MARK, TOPIC_MARK)
     )
 
 

@@ -99,7 +99,9 @@ def about_topic(
         if hit.chunk_id in filed or is_about(terms, hit, hit.scores.get("dense"))
     ]
     # Items the briefs file under the topic come first; others about it fill what is left.
-    chosen = newest_first([*[h for h in relevant if h.chunk_id in filed], *[h for h in relevant if h.chunk_id not in filed]][:limit])
+    chosen = newest_first(
+        [*[h for h in relevant if h.chunk_id in filed], *[h for h in relevant if h.chunk_id not in filed]][:limit]
+    )
     labelled = [hit for hit in relevant if _filed_under(topic, hit)]
     if labelled and labelled[0] not in chosen:
         chosen = newest_first([*chosen[: limit - 1], labelled[0]])

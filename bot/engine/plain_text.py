@@ -26,11 +26,7 @@ def short_title(title: str, source: str = "") -> str:
 
 def source_label(citation: Citation, language: str) -> str:
     """Plain text "[n] title — date — section, ¶p", as the terminal and Telegram show it."""
-    location = ", ".join(
-        part
-        for part in (citation.section, paragraph_mark(citation.paragraphs))
-        if part
-    )
+    location = ", ".join(part for part in (citation.section, paragraph_mark(citation.paragraphs)) if part)
     pieces = [f"[{citation.n}] {short_title(citation.title, citation.source)}", format_date(citation.date, language)]
     label = " — ".join([*pieces, location] if location else pieces)
     _, reported_by = split_sources(citation.quote)

@@ -125,7 +125,7 @@ def same_word(a: str, b: str) -> bool:
     if long_.startswith(short) and len(long_) - len(short) <= 4:
         return True
     shared = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # up to the shorter's end
         if x != y:
             break
         shared += 1
@@ -138,16 +138,15 @@ def _one_edit_apart(a: str, b: str) -> bool:
     if abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
         if len(diffs) == 1:
             return True
         # two neighbours swapped: "gaaz" / "gaza"
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        return (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    for i in range(len(long_)):
-        if long_[:i] + long_[i + 1 :] == short:
-            return True
-    return False
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 class TopicCatalogue:
@@ -222,8 +221,8 @@ class TopicCatalogue:
                 found.depth = min(found.depth, depth)
                 found.items.setdefault(day, set()).add(chunk_id)
         by_stem: dict[str, list[str]] = {}
-        for key, label in labels.items():
-            for word in label.stems:
+        for key, topic_label in labels.items():
+            for word in topic_label.stems:
                 by_stem.setdefault(word, []).append(key)
         words = {w for _h, _e, brief_words in self._seen.values() for w in brief_words}
         deletions: dict[str, str] = {}
@@ -279,11 +278,16 @@ class TopicCatalogue:
             return True
         # One letter off, but never the first: a typo seldom starts a word, while "iphone" is
         # not "phone".
-        typos = [self._deletions.get(word)] + [
-            found
-            for i in range(1, len(word))
-            for found in (word[:i] + word[i + 1 :], self._deletions.get(word[:i] + word[i + 1 :]))
-        ] if len(word) >= _TYPO_MIN_CHARS else []
+        typos = (
+            [self._deletions.get(word)]
+            + [
+                found
+                for i in range(1, len(word))
+                for found in (word[:i] + word[i + 1 :], self._deletions.get(word[:i] + word[i + 1 :]))
+            ]
+            if len(word) >= _TYPO_MIN_CHARS
+            else []
+        )
         if any(t is not None and t in self._words and t[0] == word[0] for t in typos):
             return True
         return self.knows_word(stem(word))
@@ -296,7 +300,9 @@ class TopicCatalogue:
         if not wanted:
             return []
         # A word the briefs never use can't be the one left out ("Fuji" of "Mount Fuji erupt").
-        strict = strict or not all(self.knows(w.lower()) for w in _WORD.findall(words) if w.lower() not in TOPIC_STOP_WORDS)
+        strict = strict or not all(
+            self.knows(w.lower()) for w in _WORD.findall(words) if w.lower() not in TOPIC_STOP_WORDS
+        )
         need = MIN_WORDS_FOUND if len(wanted) < 3 or strict else MIN_WORDS_FOUND_LONG
         similar = [self._similar_stems(w) for w in wanted]
         found_in: dict[str, int] = {}
@@ -321,9 +327,7 @@ class TopicCatalogue:
         self.refresh()
         self._vectors()
 
-    def labels_of(
-        self, passages: Sequence[Passage], words: str, prefer: Sequence[TopicMatch] = ()
-    ) -> list[TopicMatch]:
+    def labels_of(self, passages: Sequence[Passage], words: str, prefer: Sequence[TopicMatch] = ()) -> list[TopicMatch]:
         """The label that `passages` (best first, as a search ranks them) found for `words` are
         filed under, when they agree on one: each passage votes for every label of its path, the
         first ones more. Of the labels with enough of the vote and a word of `words` the briefs
@@ -354,7 +358,11 @@ class TopicCatalogue:
         ]
         if not supported:
             return []
-        preferred = [m for m in prefer if " ".join(sorted(m.label.stems)) in {" ".join(sorted(self._labels[k].stems)) for k in supported}]
+        preferred = [
+            m
+            for m in prefer
+            if " ".join(sorted(m.label.stems)) in {" ".join(sorted(self._labels[k].stems)) for k in supported}
+        ]
         if preferred:
             return preferred[:1]
         best = max(supported, key=lambda k: (self._labels[k].depth, weights[k]))
@@ -371,11 +379,15 @@ class TopicCatalogue:
         if vectors is None or not len(self._vector_labels):
             return []
         tokens = _WORD.findall(words)
-        known = [stem(t.lower()) for t in tokens if not t.isdigit() and t.lower() not in TOPIC_STOP_WORDS and self.knows(t.lower())]
+        known = [
+            stem(t.lower())
+            for t in tokens
+            if not t.isdigit() and t.lower() not in TOPIC_STOP_WORDS and self.knows(t.lower())
+        ]
         unknown_name = any(t[0].isupper() and not self.knows(t.lower()) for t in tokens)
         query = np.asarray(self._kb.embedder.encode_query(words), dtype=np.float32)
         sims = vectors @ query
-        order = np.argsort(-sims)[:DENSE_CANDIDATES + 1]
+        order = np.argsort(-sims)[: DENSE_CANDIDATES + 1]
         found = []
         for rank, i in enumerate(order[:DENSE_CANDIDATES]):
             label = self._labels[self._vector_labels[i]]
@@ -383,7 +395,11 @@ class TopicCatalogue:
             shares = any(same_word(w, s) for w in known for s in label.stems)
             runner_up = float(sims[order[rank + 1]]) if rank + 1 < len(order) else 0.0
             if (shares and sim >= MIN_DENSE_SHARING) or (
-                not shares and not unknown_name and rank == 0 and sim >= MIN_DENSE and sim - runner_up >= MIN_DENSE_MARGIN
+                not shares
+                and not unknown_name
+                and rank == 0
+                and sim >= MIN_DENSE
+                and sim - runner_up >= MIN_DENSE_MARGIN
             ):
                 found.append(TopicMatch(label, sim, by_meaning=True))
         return found

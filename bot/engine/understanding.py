@@ -58,15 +58,23 @@ _LATEST = re.compile(
     re.IGNORECASE,
 )
 # "since yesterday" is a request for what is new in the newest brief.
-_WHATS_NEW = re.compile(r"\b(?:what'?s\s+new|what\s+is\s+new|apa\s+yang\s+baru|ada\s+(?:berita\s+)?apa\s+(?:hari\s+ini|saja))\b", re.IGNORECASE)
+_WHATS_NEW = re.compile(
+    r"\b(?:what'?s\s+new|what\s+is\s+new|apa\s+yang\s+baru|ada\s+(?:berita\s+)?apa\s+(?:hari\s+ini|saja))\b",
+    re.IGNORECASE,
+)
 
 _SINCE_YESTERDAY = re.compile(r"\b(?:since|sejak)\s+(?:yesterday|kemarin)\b", re.IGNORECASE)
 
 # Someone's words: "apa kata Rutte", "what did Shoigu say", "menurut Blinken", "pernyataan X".
 _STATEMENT_PATTERNS = (
-    re.compile(r"\bapa\s+(?:yang\s+)?(?:kata|dikatakan|disampaikan|dinyatakan|ucapan|pernyataan)\s+(?P<who>.+)", re.IGNORECASE),
+    re.compile(
+        r"\bapa\s+(?:yang\s+)?(?:kata|dikatakan|disampaikan|dinyatakan|ucapan|pernyataan)\s+(?P<who>.+)", re.IGNORECASE
+    ),
     re.compile(r"\b(?:pernyataan|komentar|ucapan|kata-kata)\s+(?P<who>.+)", re.IGNORECASE),
-    re.compile(r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>.+?)\s+(?:say|said|tell|told|state|stated|announce|claim|warn)\b", re.IGNORECASE),
+    re.compile(
+        r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>.+?)\s+(?:say|said|tell|told|state|stated|announce|claim|warn)\b",
+        re.IGNORECASE,
+    ),
     re.compile(r"\bwhat\s+(?:is|was)\s+(?P<who>.+?)\s+saying\b", re.IGNORECASE),
     re.compile(r"\b(?P<who>.+?)\s+(?:said|says)\s+what\b", re.IGNORECASE),
 )
@@ -145,7 +153,7 @@ class Understanding:
 class TopicIndex(Protocol):
     """What the briefs know: the topic labels they file items under, and their words."""
 
-    def resolve(self, words: str) -> list[TopicMatch]: ...
+    def resolve(self, words: str, *, strict: bool = False) -> list[TopicMatch]: ...
 
     def knows(self, word: str) -> bool:
         """Whether the briefs use this word at all (as a label's word or in their text)."""
@@ -283,7 +291,7 @@ def _looks_like_a_name(word: str, start: int, text: str, language: str, same_lan
     """A word written as names are: "iPhone", "BLACKPINK", "IKN" in any language; capitalised
     inside an English sentence ("Mount Fuji"). Indonesian capitalises its own words for places
     ("Tepi Barat", "Jerman") that the English briefs write otherwise, so there only the first."""
-    if word.isupper() and len(word) >= _MIN_ACRONYM or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
+    if (word.isupper() and len(word) >= _MIN_ACRONYM) or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
         return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
     sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "?", "!", ":")
     return same_language and language == "en" and word[0].isupper() and not sentence_start

@@ -51,7 +51,12 @@ def read_news_questions(path: Path) -> list[NewsQuestion]:
             item = json.loads(line)
             questions.append(
                 NewsQuestion(
-                    item["qid"], item["kind"], item["lang"], item["question"], item["gold_date"] or "", tuple(item["gold"])
+                    item["qid"],
+                    item["kind"],
+                    item["lang"],
+                    item["question"],
+                    item["gold_date"] or "",
+                    tuple(item["gold"]),
                 )
             )
     return questions
@@ -169,8 +174,14 @@ class OwnQuestion:
 def read_own_questions(path: Path) -> list[OwnQuestion]:
     return [
         OwnQuestion(
-            item["qid"], item["kind"], item["lang"], item["question"], item["expect"],
-            item.get("cite"), item.get("date"), item.get("reason"),
+            item["qid"],
+            item["kind"],
+            item["lang"],
+            item["question"],
+            item["expect"],
+            item.get("cite"),
+            item.get("date"),
+            item.get("reason"),
         )
         for item in map(json.loads, filter(str.strip, path.read_text(encoding="utf-8").splitlines()))
     ]
