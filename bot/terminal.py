@@ -97,7 +97,7 @@ def format_answer(answer: Answer) -> str:
         lines.append("")
         lines.append("Closest briefs:" if answer.language == "en" else "Ringkasan terdekat:")
         lines += [
-            f"  • {short_title(ref.title)} — {format_date(ref.date, answer.language)} — {ref.brief_id}"
+            f"  • {short_title(ref.title, ref.source)} — {format_date(ref.date, answer.language)} — {ref.brief_id}"
             for ref in answer.closest
         ]
     if answer.citations:

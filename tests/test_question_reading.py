@@ -163,7 +163,7 @@ def test_a_citation_names_its_brief_in_at_most_60_characters(sample: Answerer) -
     names = {brief_name(c.title, c.source) for c in answer.citations}
     assert names and all(len(name) <= NAME_MAX_CHARS for name in names)
     # the sample brief has no title but its lead line: its file name is made of words
-    assert names == {"2024 11 13 perang ukraina hari 992"}
+    assert names == {"perang ukraina hari 992"}
     assert brief_name("Ketika perang memasuki hari ke-992, ini adalah perkembangan utamanya.", "000_a01a9e62.txt") == (
         "Ketika perang memasuki hari ke-992, ini adalah…"
     )

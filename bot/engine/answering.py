@@ -327,7 +327,7 @@ def _no_brief(language: str, day: date | None, brief_dates: list[date], *, relat
 def _closest(hits: Sequence[Hit]) -> tuple[BriefRef, ...]:
     closest: dict[str, BriefRef] = {}
     for hit in hits:
-        closest.setdefault(hit.brief_id, BriefRef(hit.brief_id, hit.title, hit.date))
+        closest.setdefault(hit.brief_id, BriefRef(hit.brief_id, hit.title, hit.date, hit.source))
     return tuple(closest.values())[:CLOSEST_BRIEFS]
 
 

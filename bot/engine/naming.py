@@ -16,6 +16,7 @@ _SEPARATORS = re.compile(r"[_\-.+\s]+")
 _WORDY = re.compile(r"^[^\W\d_]{3,}$", re.UNICODE)
 # "a01a9e62a87513c9", "3f2c…": an id, not a word.
 _HEXISH = re.compile(r"^(?=.*\d)[0-9a-f]{6,}$", re.IGNORECASE)
+_LEADING_DATE = re.compile(r"^\d{4}[-_.]?\d{2}[-_.]?\d{2}(?=[-_. ]+[^\W\d_])")
 _SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
 
 
@@ -31,8 +32,8 @@ def brief_name(title: str, source: str = "", max_chars: int = NAME_MAX_CHARS) ->
 
 def readable_file_name(source: str) -> str | None:
     """The file name without folder, extension and separators, when it is made of words
-    ("2025-11-13_ukraine-daily.txt" -> "2025 11 13 ukraine daily"); None for an id or a hash."""
-    stem = PurePosixPath(source).stem
+    ("2025-11-13_ukraine-daily.txt" -> "ukraine daily": its date is shown beside it); None for an id or a hash."""
+    stem = _LEADING_DATE.sub("", PurePosixPath(source).stem)  # the citation shows the date anyway
     parts = [p for p in _SEPARATORS.split(stem) if p]
     if not parts or any(_HEXISH.match(p) for p in parts):
         return None

@@ -129,7 +129,7 @@ def render_answer(answer: Answer, *, lead_html: Sequence[str] = ()) -> list[str]
     if answer.abstained:
         if answer.closest:
             lines = [
-                f"• <b>{html.escape(short_title(ref.title))}</b> — "
+                f"• <b>{html.escape(short_title(ref.title, ref.source))}</b> — "
                 f"{html.escape(format_date(ref.date, language))} — <code>{html.escape(ref.brief_id)}</code>"
                 for ref in answer.closest
             ]
