@@ -191,7 +191,14 @@ def understand(
     if day is not None and day.kind == "yesterday" and _SINCE_YESTERDAY.search(text):
         day = DayReference("today", day.text)  # "what's new since yesterday": the newest brief
         new_only = True
-    topic, matches, masked, familiar, strangers = _read_topic(text, topics, lang)
+    reading = _read_topic(text, topics, lang)
+    topic, matches, masked, familiar, strangers = (
+        reading.topic,
+        reading.matches,
+        reading.masked,
+        reading.familiar,
+        reading.strangers,
+    )
     if strangers and not matches:
         # "Did Mount Fuji erupt?", "kabar iPhone 17": a name the briefs never mention.
         return Understanding(question, lang, "unknown_name", topic, day, unknown_names=strangers)
@@ -228,12 +235,16 @@ def understand(
 _SURE = 0.8
 
 
-def _read_topic(
-    text: str, topics: TopicIndex | None, language: str
-) -> tuple[str, tuple[TopicMatch, ...], str, bool, tuple[str, ...]]:
-    """(the topic's words, the briefs' labels they name, the question with its day and topic
-    masked for the intent model, whether the briefs use any of the topic's words, the names it
-    gives that the briefs never use)."""
+@dataclass(frozen=True, slots=True)
+class _TopicReading:
+    topic: str  # the topic's words
+    matches: tuple[TopicMatch, ...]  # the briefs' labels they name
+    masked: str  # the question with DATE and TOPIC in place of its day and topic
+    familiar: bool  # the briefs use some of the topic's words
+    strangers: tuple[str, ...]  # names it gives that the briefs never use
+
+
+def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicReading:
     spans = day_spans(text)
     frame = frame_words()
     known: list[tuple[int, int, str]] = []  # (start, end, word) of topic words the briefs use
@@ -281,7 +292,7 @@ def _read_topic(
     # A name the briefs spell otherwise in their own language ("Russian" / "Rusia") is no stranger.
     same_language = topics is not None and topics.writes_in(language)
     strangers = tuple(w for start, _e, w in unknown if _looks_like_a_name(w, start, text, language, same_language))
-    return topic, tuple(matches), masked, bool(known) or bool(matches), strangers
+    return _TopicReading(topic, tuple(matches), masked, bool(known) or bool(matches), strangers)
 
 
 _MIN_ACRONYM = 4
