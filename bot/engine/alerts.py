@@ -1,7 +1,8 @@
 """Alerts for followed topics: after a reindex, each brief not checked yet is read once; its
 paragraphs no earlier brief had (a running story repeated day after day is not news again) are
-matched against every followed topic with the relevance decision answers use (`news.is_about`,
-not a bare word match), and each chat with a match gets one alert for that brief: its date and
+matched against every followed topic as answers and /timeline match them: filed under the
+topic's labels in the briefs (`topics.chosen_labels`), or about it by the relevance decision
+(`news_points.is_about`, not a bare word match), and each chat with a match gets one alert for that brief: its date and
 the cited paragraphs. The alerts are queued in the state's outbox, in the same transaction that
 marks the brief checked; sending them is the messenger's business.
 """
@@ -17,6 +18,7 @@ from typing import Any
 from bot.engine.records import Answer, Citation
 from bot.engine.news_points import Point, compose_points, is_about, topic_terms
 from bot.engine.replies import format_day, reply
+from bot.engine.topics import catalogue_for, chosen_labels, is_filed_under
 from bot.state import NewAlert, StateStore, Subscription
 from index.knowledge_base import KnowledgeBase
 from index.records import JsonRecord, Passage, as_json
@@ -74,7 +76,12 @@ def alerts_for(
     for topic in {s.topic.casefold(): s.topic for s in subscriptions}.values():
         dense = _dense_scores(kb, topic, passages, day)
         terms = topic_terms(topic)
-        about[topic.casefold()] = [p for p in passages if is_about(terms, p, dense.get(p.chunk_id))]
+        # As answers and /timeline read it: the items the briefs file under the topic, and those
+        # whose words are about it.
+        labels = chosen_labels(catalogue_for(kb).resolve(topic))
+        about[topic.casefold()] = [
+            p for p in passages if is_filed_under(p.section, labels) or is_about(terms, p, dense.get(p.chunk_id))
+        ]
     by_chat: dict[tuple[int, int | None, str], list[str]] = defaultdict(list)
     for subscription in subscriptions:
         if about[subscription.topic.casefold()]:

@@ -129,7 +129,7 @@ def render_answer(answer: Answer, *, lead_html: Sequence[str] = ()) -> list[str]
     if answer.abstained:
         if answer.closest:
             lines = [
-                f"• <b>{html.escape(short_title(ref.title))}</b> — "
+                f"• <b>{html.escape(short_title(ref.title, ref.source))}</b> — "
                 f"{html.escape(format_date(ref.date, language))} — <code>{html.escape(ref.brief_id)}</code>"
                 for ref in answer.closest
             ]
@@ -235,7 +235,7 @@ def briefs_page(
     shown = records[first : first + BRIEFS_PER_PAGE]
     lines = [text(language, "briefs_page", first=first + 1, last=first + len(shown), total=len(records))]
     lines += [
-        f"{first + k}. <b>{html.escape(short_title(record.title))}</b> — "
+        f"{first + k}. <b>{html.escape(short_title(record.title, record.source))}</b> — "
         f"{html.escape(format_date(record.date, language))}\n<code>{html.escape(record.brief_id)}</code>"
         for k, record in enumerate(shown, start=1)
     ]
