@@ -162,7 +162,7 @@ def fetch_feed(
                     )
             raise FeedFetchError(f"more than {MAX_REDIRECTS} redirects")
     except httpx.TimeoutException:
-        raise FeedFetchError(f"timed out (no answer within {timeout_s:g} s)") from None
+        raise FeedFetchError(f"timed out (no answer within {timeout_s / 2:g} s)") from None
     except httpx.RemoteProtocolError as error:
         # e.g. the connection closed before the announced Content-Length: a truncated download.
         raise FeedFetchError(f"the download broke off: {error}") from None
