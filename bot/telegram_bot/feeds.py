@@ -11,10 +11,10 @@ import asyncio
 import html
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from telegram import Update
+from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, FileSizeLimit
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -86,6 +86,9 @@ class FeedService:
     syncer: FeedSyncer
     options: FeedOptions
     loop: asyncio.Task[None] | None = None
+    # Channel updates in the order Telegram sent them (PTB runs updates concurrently): a post
+    # right after the bot was made administrator must find its channel a source already.
+    channel_order: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def feeds_of(context: ContextTypes.DEFAULT_TYPE) -> FeedService:
@@ -309,6 +312,12 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     change = update.my_chat_member
     if change is None or change.chat.type != ChatType.CHANNEL:
         raise ApplicationHandlerStop
+    async with feeds_of(context).channel_order:
+        await _membership_changed(change, context)
+    raise ApplicationHandlerStop
+
+
+async def _membership_changed(change: ChatMemberUpdated, context: ContextTypes.DEFAULT_TYPE) -> None:
     registry = feeds_of(context).registry
     chat = change.chat
     status = change.new_chat_member.status
@@ -322,7 +331,6 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     elif status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED, ChatMemberStatus.MEMBER):
         if await asyncio.to_thread(registry.remove_channel, chat.id):
             logger.info("Channel %s is no source any more", chat.id)
-    raise ApplicationHandlerStop
 
 
 async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -331,8 +339,17 @@ async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if post is None:
         raise ApplicationHandlerStop
     services, service = services_of(context), feeds_of(context)
+    async with service.channel_order:
+        source = await _store(post, services, service)
+    if source is not None:
+        logger.info("Post %s of channel %s stored as %s", post.message_id, post.chat.id, source)
+        await reindex_now(services)
+    raise ApplicationHandlerStop
+
+
+async def _store(post: Message, services: BotServices, service: FeedService) -> str | None:
     if await asyncio.to_thread(service.registry.channel, post.chat.id) is None:
-        raise ApplicationHandlerStop  # not a source: nothing is read, nothing stored
+        return None  # not a source: nothing is read, nothing stored
     document = post.document
     data: bytes | None = None
     if document is not None and is_brief_document(document.file_name):
@@ -351,8 +368,19 @@ async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         document_name=document.file_name if data is not None and document is not None else None,
         document=data,
     )
-    source = await asyncio.to_thread(store_post, service.registry, services.kb.briefs_dir, services.kb.data_dir, item)
-    if source is not None:
-        logger.info("Post %s of channel %s stored as %s", post.message_id, post.chat.id, source)
-        await reindex_now(services)
-    raise ApplicationHandlerStop
+    return await asyncio.to_thread(store_post, service.registry, services.kb.briefs_dir, services.kb.data_dir, item)
+
+
+# -- citations ------------------------------------------------------------------------------------
+
+
+async def citation_links(context: ContextTypes.DEFAULT_TYPE, sources: list[str]) -> dict[str, str]:
+    """The links of the cited feed items and channel posts, by source (none for other briefs)."""
+    service: FeedService | None = context.bot_data.get(FEEDS_KEY)
+    if service is None or not sources:
+        return {}
+    try:
+        return await asyncio.to_thread(service.registry.links_of, sources)
+    except Exception:  # a citation without its link is still a citation
+        logger.warning("Could not read the links of cited briefs", exc_info=True)
+        return {}
