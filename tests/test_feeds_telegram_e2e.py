@@ -140,3 +140,34 @@ async def test_admin_adds_syncs_lists_and_removes_a_feed(harness: Harness) -> No
             bob = Chat.private(BOB)
             refused = await harness.reply(bob, harness.send(BOB, bob, f"/feed add {feed_server.url}"))
             assert "Only admins" in refused["text"]
+
+
+FREEDONIA_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Freedonia Gazette</title><link>https://gazette.example/</link>
+<description>Daily briefs</description>
+<item><title>Freedonia Gazette brief - December 2, 2025</title>
+<guid>https://gazette.example/briefs/2025-12-02</guid><link>https://gazette.example/briefs/2025-12-02</link>
+<pubDate>Tue, 02 Dec 2025 06:00:00 -0000</pubDate>
+<description>&lt;p&gt;&lt;b&gt;Economy&lt;/b&gt;&lt;/p&gt;&lt;ul&gt;&lt;li&gt;The Freedonia harbour authority raised docking fees by twelve percent, citing storm repairs.&lt;/li&gt;&lt;/ul&gt;</description>
+</item></channel></rss>
+"""
+
+
+async def test_the_running_bot_syncs_by_itself_and_new_briefs_reach_follow_alerts(harness: Harness) -> None:
+    chat = Chat.private(ADMIN)
+    with FeedServer() as feed_server:
+        feed_server.serve(FREEDONIA_FEED)
+        registry = SqliteFeedRegistry(harness.kb.data_dir)
+        registry.add_feed(feed_server.url)  # as `briefbot feed add URL` does
+        registry.close()
+        async with harness.run(feeds_interval_s=2, feeds_allow_private_networks=True):
+            harness.send(ADMIN, chat, "/follow Freedonia harbour")
+            alert = await harness.reply(chat, 0, lambda m: "docking fees" in m.get("text", ""), timeout=60)
+            assert "https://gazette.example/briefs/2025-12-02" in alert["text"]
+            # The next passes find the feed unchanged: 304s, nothing new, no second alert.
+            await feed_server_polled(feed_server, 304)
+            assert sum("docking fees" in m.get("text", "") for m in harness.server.bot_messages(chat.id)) == 1
+
+
+async def feed_server_polled(feed_server: FeedServer, status: int) -> None:
+    await eventually(lambda: status in feed_server.statuses(), timeout=30)
