@@ -109,6 +109,15 @@ async def test_channel_posts_become_briefs_only_from_admin_added_channels(harnes
         assert "pay deal" in answer
         assert f"https://t.me/freedonia_daily/{late['channel_post']['message_id']}" in answer
 
+        # Taken off by /feed remove: its briefs stay, its next posts are not read.
+        chat = Chat.private(ADMIN)
+        removed = await harness.reply(chat, harness.send(ADMIN, chat, "/feed remove @freedonia_daily"))
+        assert "Removed" in removed["text"]
+        server.post(NEWSROOM, "Night brief, 3 December 2025\nThe Freedonia zoo welcomed a baby giraffe.")
+        listing = await harness.reply(chat, harness.send(ADMIN, chat, "/feeds"))
+        assert "Freedonia Daily" not in listing["text"]
+        assert len(channel_briefs(harness.kb, NEWSROOM)) == 2
+
 
 def _brief_id(kb: KnowledgeBase, chat: Chat) -> str:
     source = channel_briefs(kb, chat)[0]
