@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.engine.answering import Answerer  # noqa: E402
-from bot.engine.news_eval import read_news_questions, read_own_questions  # noqa: E402
+from bot.evaluation.news import read_news_questions, read_own_questions  # noqa: E402
 from index.knowledge_base import KnowledgeBase  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,7 +27,7 @@ import index.embeddings as embeddings_module
 import index.indexer as indexer_module
 from index.embeddings import load_embedder
 from index.knowledge_base import KnowledgeBase
-from index.store import Catalog
+from index.stores.sqlite import Catalog
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.llm_server import MODEL_ALIAS, running_llama_server  # noqa: E402
-from bot.engine.answer_eval import contains_gold  # noqa: E402
+from bot.evaluation.answers import contains_gold  # noqa: E402
 from bot.engine.answering import Answerer  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.evaluation import read_questions  # noqa: E402

@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 from index.embeddings import load_embedder  # noqa: E402
 from index.evaluation import read_questions  # noqa: E402
 from index.indexer import embed_hash  # noqa: E402
-from index.models import Chunk, Paragraph, ParsedBrief  # noqa: E402
+from index.records import Chunk, Paragraph, ParsedBrief  # noqa: E402
 from index.search import Retriever  # noqa: E402
 from index.stores import open_store  # noqa: E402
 from index.stores.protocol import BriefToWrite, ChunkToWrite, KnowledgeStore, NextGeneration  # noqa: E402

@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.evaluation import EvalQuestion, gold_spans, read_corpus, read_questions  # noqa: E402
 from index.search import RetrievalConfig, bm25_idf, fts_match_expression, fuse  # noqa: E402
-from index.stores.sqlite_faiss import CATALOG_FILE, read_faiss, vector_file  # noqa: E402
+from index.stores.faiss_vectors import read_faiss  # noqa: E402
+from index.stores.sqlite import CATALOG_FILE, vector_file  # noqa: E402
 from index.text.matching import text_key  # noqa: E402
 from index.text.stopwords import ENGLISH_STOP_WORDS, STOP_WORDS  # noqa: E402
 from index.text.terms import LexicalAnalyzer, lexical_terms, sastrawi_stemmer  # noqa: E402

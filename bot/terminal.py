@@ -11,15 +11,14 @@ import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.engine.answer_model import Answer
-from bot.engine.answering import Answerer
+from bot.engine.records import Answer
+from bot.engine.answering import MAX_QUESTION_CHARS, Answerer
 from bot.engine.digest import day_digest
 from bot.engine.replies import reply
 from bot.engine.timeline import Timeline, build_timeline
-from bot.telegram_bot.render import format_date, short_title, source_label
-from bot.telegram_bot.handlers import MAX_QUESTION_CHARS
+from bot.engine.plain_text import format_date, short_title, source_label
 from index.knowledge_base import KnowledgeBase
-from index.stores.errors import IndexError_
+from index.errors import BriefbotError
 from index.text.language import ENGLISH, detect_language
 from index.text.sentences import split_sources
 
@@ -139,7 +138,7 @@ def _reindex_summary(kb: KnowledgeBase) -> str:
     """Index what changed first, as the bot does at start, so new briefs are there at once."""
     try:
         report = kb.reindex()
-    except IndexError_ as error:
+    except BriefbotError as error:
         return f"(index not updated: {error})"
     if not report.briefs_total:
         return "No briefs are indexed yet: put .txt, .md, .html or .pdf files in the briefs folder."

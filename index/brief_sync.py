@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from index.indexer import brief_files, content_hash
 
 if TYPE_CHECKING:
-    from index.stores.postgres_files import PostgresBriefFiles
+    from index.stores.postgres.files import PostgresBriefFiles
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from index.models import Chunk, Paragraph, ParsedBrief
+from index.records import Chunk, Paragraph, ParsedBrief
 
 DEFAULT_MAX_CHARS = 1000
 

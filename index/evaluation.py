@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from index.knowledge_base import KnowledgeBase
-from index.models import Hit, Passage
+from index.records import Hit, Passage
 
 PASSAGES_PER_BRIEF = 6
 PASSAGES_PER_SECTION = 3

@@ -32,8 +32,8 @@ from index.loaders import (
     check_size,
     parse_brief,
 )
-from index.models import BriefRecord, Chunk, ParsedBrief
-from index.stores.errors import EmbedderMismatchError
+from index.records import BriefRecord, Chunk, ParsedBrief
+from index.errors import EmbedderMismatchError
 from index.stores.protocol import (
     BriefToWrite,
     ChunkToWrite,

@@ -17,16 +17,15 @@ from index.brief_sync import park_file, sync_briefs_folder, write_brief_file
 from index.embeddings import BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
 from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
-from index.models import BriefRecord, Hit, ParsedBrief, Passage
+from index.records import BriefRecord, Hit, ParsedBrief, Passage
 from index.search import RetrievalConfig, Retriever
 from index.settings import IndexSettings
-from index.stores import KnowledgeStore, open_store
-from index.stores.errors import ReindexAlreadyRunningError
+from index.stores import KnowledgeStore, is_postgres_url, open_store
+from index.errors import ReindexAlreadyRunningError
 from index.stores.protocol import embedder_on_disk, skipped_files
 
 if TYPE_CHECKING:
-    from index.stores.postgres_files import PostgresBriefFiles
-    from index.stores.postgres_state import PostgresBotState, SharedConversationMemory
+    from index.stores.postgres.files import PostgresBriefFiles
 
 MAX_FILE_NAME_CHARS = 120
 
@@ -152,34 +151,14 @@ class KnowledgeBase:
         """DATABASE_URL of this knowledge base (None: the data folder). Holds a password: never log it."""
         return self._database_url
 
-    def shared_conversation_memory(self) -> SharedConversationMemory | None:
-        """Where a chat's last question is kept so that any bot process sharing this knowledge
-        base understands its follow-up: a table beside the index on PostgreSQL; None with the
-        data folder (one process: memory in the process is enough). Has `last(chat_key)` and
-        `remember(chat_key, question, language)`."""
-        if self.store.kind != "postgres" or not self._database_url:
-            return None
-        from index.stores.postgres_state import SharedConversationMemory as Shared
-
-        return Shared(self._database_url)
-
-    def shared_bot_state(self) -> PostgresBotState | None:
-        """Followed topics, checked briefs and the alert outbox in the database, for every bot
-        process sharing this knowledge base (a `bot.state.StateStore`); None with the data folder,
-        where `bot.state.BotState` keeps them in DATA_DIR/state.sqlite3."""
-        if self.store.kind != "postgres" or not self._database_url:
-            return None
-        from index.stores.postgres_state import PostgresBotState
-
-        return PostgresBotState(self._database_url)
-
     def _brief_files(self) -> PostgresBriefFiles | None:
         """The briefs folder's files in the database (PostgreSQL only), opened on first use."""
-        if self.store.kind != "postgres" or not self._database_url:
+        if not is_postgres_url(self._database_url):
             return None
+        _ = self.store  # opened first: opening PostgreSQL's store migrates it, brief_files included
         with self._lock:
             if self._brief_files_ is None:
-                from index.stores.postgres_files import PostgresBriefFiles
+                from index.stores.postgres.files import PostgresBriefFiles
 
                 self._brief_files_ = PostgresBriefFiles(self._database_url)
             return self._brief_files_

@@ -29,10 +29,10 @@ from typing import Literal
 import numpy as np
 
 from index.embeddings import BriefEmbeddings
-from index.models import Hit, Passage
+from index.records import Hit, Passage
 from index.query_dates import LEAD_CHARS, DateIntent, lead_mentions_day, read_date_intent, resolve_dates
 from index.stores.protocol import KnowledgeStore, SearchView, check_embedder
-from index.stores.sqlite_faiss import fts_match_expression
+from index.stores.sqlite.search_view import fts_match_expression
 from index.text.matching import text_key
 from index.text.terms import lexical_terms
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.engine.alerts import AlertMessage, check_new_briefs
-from bot.state import BotState, StateStore, Subscription
+from bot.state import StateStore, Subscription, open_state
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 
@@ -20,7 +20,7 @@ def brief(day: str, *paragraphs: str) -> str:
 
 def state_of(kb: KnowledgeBase) -> StateStore:
     """The state the bot would use with this knowledge base (as `build_application` picks it)."""
-    return kb.shared_bot_state() or BotState(kb.data_dir)
+    return open_state(kb.data_dir, kb.database_url)
 
 
 def alert_texts(state: StateStore, chat_id: int) -> list[str]:

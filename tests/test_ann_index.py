@@ -16,7 +16,7 @@ from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from index.stores import faiss_vectors
 from index.stores.faiss_vectors import build_faiss, is_inverted_file, read_faiss, search, write_faiss_atomically
-from index.stores.sqlite_faiss import vector_file
+from index.stores.sqlite import vector_file
 
 NEWS = Path(__file__).resolve().parent / "data" / "news"
 QUESTIONS = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.answer_model import Answer
+from bot.engine.records import Answer
 from bot.engine.answering import Answerer
 from bot.cli import main
 from bot.engine.followups import MEMORY_TTL_S, ConversationMemory

@@ -6,7 +6,7 @@ import pytest
 
 from index.chunking import chunk_brief
 from index.loaders import load_brief, parse_brief
-from index.models import Chunk, ParsedBrief
+from index.records import Chunk, ParsedBrief
 
 SEED = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 TODAY = date(2026, 11, 25)

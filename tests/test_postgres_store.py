@@ -18,12 +18,12 @@ import pytest
 
 from bot.cli import main
 from bot.engine.alerts import check_new_briefs
-from bot.state import BotState, Subscription
+from bot.state import BotState, Subscription, open_state
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
-from index.stores.errors import StoreUnavailableError
+from index.errors import StoreUnavailableError
 from index.stores.postgres import redact_url, with_database
-from index.stores.postgres_schema import LATEST_VERSION
+from index.stores.postgres.schema import LATEST_VERSION
 from scripts.local_postgres import LocalPostgres
 from tests.conftest import IndexedFolders
 
@@ -93,8 +93,7 @@ def test_copy_moves_a_data_folder_into_postgres_without_embedding_again(
         again = after.reindex()
         assert again.unchanged == 1 and again.chunks_embedded == 0 and not again.changed
         # Followers came along, and the brief they were told about is not sent again.
-        shared = after.shared_bot_state()
-        assert shared is not None
+        shared = open_state(after.data_dir, after.database_url)
         assert shared.following(4242) == ["Shoigu"]
         assert check_new_briefs(after, shared) == 0 and shared.queued() == []
         shared.close()
@@ -108,11 +107,11 @@ def test_a_first_fill_builds_its_indexes_once_and_never_keeps_a_question_waiting
 ) -> None:
     """A big first fill (a new database) drops the HNSW and GIN indexes and builds them once after
     its rows; meanwhile a question sees the empty knowledge base at once, not a locked table."""
-    from index.stores import postgres
+    from index.stores.postgres import sql, store
 
-    monkeypatch.setattr(postgres, "BULK_BUILD_MIN_CHUNKS", 1)  # the sample brief counts as big
+    monkeypatch.setattr(store, "BULK_BUILD_MIN_CHUNKS", 1)  # the sample brief counts as big
     # The index build takes a while, as it would at a million chunks.
-    monkeypatch.setattr(postgres, "CHUNK_TERMS_INDEX", "SELECT pg_sleep(3); " + postgres.CHUNK_TERMS_INDEX)
+    monkeypatch.setattr(sql, "CHUNK_TERMS_INDEX", "SELECT pg_sleep(3); " + sql.CHUNK_TERMS_INDEX)
     sample = _sqlite_sample(tmp_path, embedder)
     url = new_database()
     writer = KnowledgeBase(sample.briefs_dir, tmp_path / "writer", embedder=embedder, database_url=url)

@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.engine.answer_model import Answer, BriefRef, Citation
+from bot.engine.records import Answer, BriefRef, Citation
+from bot.engine.plain_text import source_label
 from bot.telegram_bot.render import (
     briefs_page,
     citation_keyboard,
@@ -20,15 +21,14 @@ from bot.telegram_bot.render import (
     render_passage,
     render_report,
     render_status,
-    source_label,
     split_html,
     utf16_len,
 )
 from bot.telegram_bot.texts import _TEXTS, example_questions, language_of, text
 from index.indexer import IndexReport
 from index.knowledge_base import Status
-from index.models import Passage
-from index.models import BriefRecord
+from index.records import Passage
+from index.records import BriefRecord
 from tests.botapi.server import parse_html
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH

@@ -18,7 +18,9 @@ import pytest
 
 from bot.cli import main as cli_main
 from index.knowledge_base import KnowledgeBase
-from index.store import CATALOG_FILE, Catalog, IndexDamagedError, build_faiss, read_faiss, vector_file, write_faiss_atomically
+from index.errors import IndexDamagedError
+from index.stores.faiss_vectors import build_faiss, read_faiss, write_faiss_atomically
+from index.stores.sqlite import CATALOG_FILE, Catalog, vector_file
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"

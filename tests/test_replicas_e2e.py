@@ -23,7 +23,7 @@ import psycopg
 from telegram.ext import Application
 
 from bot.telegram_bot.app import build_application, webhook_options
-from bot.telegram_bot.handlers import SERVICES_KEY, BotServices
+from bot.telegram_bot.context import services_of
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from index.stores.postgres import REINDEX_LOCK_KEY
@@ -99,7 +99,7 @@ async def replica(harness: Harness, port: int) -> AsyncIterator[Application]:
         await application.updater.start_webhook(**webhook_options(settings))  # type: ignore[union-attr]
         await application.start()
         try:
-            services: BotServices = application.bot_data[SERVICES_KEY]
+            services = services_of(application)
             assert services.startup_reindex is not None
             await services.startup_reindex
             yield application

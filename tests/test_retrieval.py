@@ -15,7 +15,8 @@ import pytest
 
 from bot.engine.answering import Answerer
 from bot.cli import main
-from bot.telegram_bot.render import render_answer, short_title
+from bot.engine.plain_text import short_title
+from bot.telegram_bot.render import render_answer
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from tests.conftest import new_store_url

@@ -21,10 +21,10 @@ from telegram import Bot
 
 from bot.engine.alerts import check_new_briefs
 from bot.state import Subscription
-from bot.telegram_bot.follow import AlertMessenger
+from bot.telegram_bot.alerts import AlertMessenger
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase, UploadRejectedError
-from index.stores.postgres_state import PostgresBotState
+from bot.state.postgres import PostgresBotState
 from tests.botapi.fixtures import TEST_BOT_TOKEN
 from tests.botapi.server import BotApiServer
 from tests.test_alerts import KURSK, PROTESTS, brief

@@ -25,16 +25,17 @@ from telegram.constants import FileSizeLimit, MessageLimit
 from telegram.ext import Application
 
 from bot.telegram_bot import admin as telegram_admin
-from bot.engine.answer_model import Answer, Citation
+from bot.engine.records import Answer, Citation
 from bot.engine.answering import Answerer
 from bot.cli import main
 from bot.settings import Settings
 from bot.telegram_bot.app import REDACTED, build_application, webhook_options
-from bot.telegram_bot.handlers import MAX_QUESTION_CHARS, SERVICES_KEY, BotServices
+from bot.engine.answering import MAX_QUESTION_CHARS
+from bot.telegram_bot.context import services_of
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
 from urllib.parse import urlsplit
-from index.models import BriefRecord
+from index.records import BriefRecord
 from tests.botapi.fixtures import TEST_BOT_TOKEN, TEST_BOT_USERNAME
 from tests.botapi.server import BotApiServer, Chat, User, utf16_len
 
@@ -106,7 +107,7 @@ class Harness:
             )
             await application.start()
             try:
-                services: BotServices = application.bot_data[SERVICES_KEY]
+                services = services_of(application)
                 assert services.startup_reindex is not None
                 await services.startup_reindex
                 yield application
@@ -502,7 +503,7 @@ async def test_admin_uploads_a_brief_asks_about_it_edits_and_removes_it(harness:
         assert "too big" in (await harness.reply(admin, huge["message"]["message_id"]))["text"]
 
         # A reindex already running: a second one is refused.
-        services: BotServices = application.bot_data[SERVICES_KEY]
+        services = services_of(application)
         async with services.reindex_lock:
             busy = await harness.reply(admin, harness.send(ADMIN, admin, "/reindex"))
         assert busy["text"] == "A reindex is already running — please wait for it to finish."

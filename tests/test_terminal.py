@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -71,3 +74,35 @@ def test_briefbot_chat_reads_questions_from_stdin(
     assert main([*folders, "chat"]) == 0
 
     assert "46 dari 110 drone Rusia" in capsys.readouterr().out
+
+
+# Runs `briefbot chat` as a user would, then reports whether any Telegram module was imported.
+_CHAT_AND_LIST_TELEGRAM = """
+import sys
+from bot.cli import main
+status = main(sys.argv[1:])
+print("TELEGRAM-MODULES:", sorted(name for name in sys.modules if name.split(".")[0] == "telegram"))
+sys.exit(status)
+"""
+
+
+def test_briefbot_chat_runs_without_telegram(knowledge_base: KnowledgeBase) -> None:
+    """The terminal chat is for trying the bot before there is a token: it must not need (or
+    pay the start-up time of) python-telegram-bot."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    if knowledge_base.database_url:
+        env["DATABASE_URL"] = knowledge_base.database_url
+    folders = ["--briefs", str(knowledge_base.briefs_dir), "--data", str(knowledge_base.data_dir)]
+    done = subprocess.run(
+        [sys.executable, "-c", _CHAT_AND_LIST_TELEGRAM, *folders, "chat"],
+        input="Berapa drone Rusia yang ditembak jatuh?\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "46 dari 110 drone Rusia" in done.stdout
+    assert "TELEGRAM-MODULES: []" in done.stdout

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from index.text.matching import Term, coverage, stems
 from index.text.sentences import split_sentences
 from index.text.language import detect_language
-from index.models import Hit
+from index.records import Hit
 
 # How many of the top passages are looked at.
 PASSAGES_CONSIDERED = 5

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.engine.answer_model import Answer, Citation
-from bot.engine.news import Point, compose_points, is_about, topic_terms
+from bot.engine.records import Answer, Citation
+from bot.engine.news_points import Point, compose_points, is_about, topic_terms
 from bot.engine.replies import format_day, reply
 from bot.state import NewAlert, StateStore, Subscription
 from index.knowledge_base import KnowledgeBase
-from index.models import Passage
+from index.records import Passage
 from index.text.matching import text_key
 
 # Passages of the brief read by meaning for each topic, for the dense half of the relevance

@@ -16,24 +16,28 @@ from datetime import date
 from langchain_core.language_models import BaseChatModel
 
 from bot.engine.abstention import assess
-from bot.engine.answer_model import Answer, BriefRef, Citation
+from bot.engine.records import Answer, BriefRef, Citation
 from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose, score
 from bot.engine.followups import ChatMemory, ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
-from bot.engine.news import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.news_points import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
+from bot.state import shared_conversation_memory
 from index.knowledge_base import KnowledgeBase
 from index.text.language import DEFAULT_LANGUAGE, detect_language
-from index.models import Hit
+from index.records import Hit
 from index.query_dates import lead_mentions_day
 
 # Passages retrieved per question: the extractive answer reads the first few, the LLM gets all.
 RETRIEVED = 5
 # Briefs named when the briefs don't cover a question.
 CLOSEST_BRIEFS = 3
+# Longer questions are cut (by Telegram and the terminal alike): they are pastes, not questions,
+# and would only slow the search.
+MAX_QUESTION_CHARS = 1000
 
 
 class Answerer:
@@ -52,7 +56,7 @@ class Answerer:
         self._llm = LlmAnswerer(chat_model, llm_timeout_s) if chat_model is not None else None
         self._extractive = extractive or ExtractiveConfig()
         # Several bot processes on one PostgreSQL share the chats' memory through it.
-        self._memory: ChatMemory = memory or kb.shared_conversation_memory() or ConversationMemory()
+        self._memory: ChatMemory = memory or shared_conversation_memory(kb.database_url) or ConversationMemory()
 
     @classmethod
     def from_settings(cls, kb: KnowledgeBase, settings: Settings) -> Answerer:

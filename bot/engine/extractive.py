@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.engine.answer_model import Citation
+from bot.engine.records import Citation
 from index.text.matching import Term, coverage, stems
 from index.text.sentences import Sentence, split_sentences
 from index.embeddings import BriefEmbeddings
-from index.models import Hit
+from index.records import Hit
 
 
 @dataclass(frozen=True, slots=True)

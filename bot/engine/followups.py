@@ -162,7 +162,7 @@ class RememberedTurn(Protocol):
 
 class ChatMemory(Protocol):
     """Where the last question of each chat is kept: in this process (`ConversationMemory`), or
-    shared by every bot process on one PostgreSQL (`KnowledgeBase.shared_conversation_memory`)."""
+    shared by every bot process on one PostgreSQL (`bot.state.shared_conversation_memory`)."""
 
     def last(self, chat_key: str) -> RememberedTurn | None: ...
 

@@ -25,7 +25,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.settings import Settings
-from index.models import Hit
+from index.extras import MissingExtraError
+from index.records import Hit
 from index.text.matching import content_terms, coverage, stems
 from index.text.sentences import split_sentences
 
@@ -91,8 +92,17 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
         options["base_url"] = settings.llm_base_url
     if settings.llm_api_key is not None:
         options["api_key"] = settings.llm_api_key.get_secret_value()
-    model = init_chat_model(settings.llm_model, **options)
+    try:
+        model = init_chat_model(settings.llm_model, **options)
+    except ImportError as error:  # the provider's package (langchain-openai, langchain-ollama...)
+        raise MissingExtraError("llm", f"LLM_MODEL is {settings.llm_model!r}", _missing_package(error)) from None
     return model  # type: ignore[return-value]
+
+
+def _missing_package(error: ImportError) -> str:
+    """The package LangChain could not import, as its own message names it ("langchain-openai")."""
+    named = re.search(r"pip install (?:-U )?([\w.-]+)", str(error))
+    return named.group(1) if named else (error.name or "its provider's package")
 
 
 def build_messages(question: str, passages: Sequence[Hit], language: str) -> list[BaseMessage]:

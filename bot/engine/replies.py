@@ -14,6 +14,10 @@ INDONESIAN = "id"
 ENGLISH = "en"
 
 _REPLIES: dict[str, dict[str, str]] = {
+    # A source's label (`plain_text.source_label`).
+    "also_in": {"id": "juga di ringkasan {dates}", "en": "also in the briefs of {dates}"},
+    "reported_by": {"id": "dilaporkan {sources}", "en": "reported by {sources}"},
+    "no_date": {"id": "tanpa tanggal", "en": "no date"},
     "not_covered": {
         "id": "Ringkasan berita tidak membahas ini.",
         "en": "The briefs don't cover this.",

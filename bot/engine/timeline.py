@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.engine.answer_model import Citation
-from bot.engine.news import filed_under, is_about, topic_sentence, topic_terms
+from bot.engine.records import Citation
+from bot.engine.news_points import filed_under, is_about, topic_sentence, topic_terms
 from bot.engine.replies import format_day
 from bot.engine.understanding import read_day
 from index.knowledge_base import KnowledgeBase
-from index.models import Hit, Passage
+from index.records import Hit, Passage
 from index.text.matching import Term, coverage, stems, text_key
 from index.text.sentences import split_sources
 

@@ -9,27 +9,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from telegram import Message, Update
 from telegram.constants import FileSizeLimit
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.log_secrets import redact_secrets
 from bot.telegram_bot.render import render_progress, render_report, render_status
-from bot.telegram_bot.handlers import (
-    BotServices,
-    edit_html,
-    folder_signature,
-    services_of,
-    user_language,
-)
+from bot.telegram_bot.chat import edit_html, user_language
+from bot.telegram_bot.context import BotContext, BotServices
 from bot.telegram_bot.texts import text
-from index.indexer import IndexReport, ReindexProgress
+from index.indexer import IndexReport, ReindexProgress, brief_files
 from index.knowledge_base import UploadRejectedError
 from index.loaders import SUPPORTED_SUFFIXES
-from index.stores.errors import IndexError_, ReindexAlreadyRunningError
+from index.errors import BriefbotError, ReindexAlreadyRunningError
 
 logger = logging.getLogger(__name__)
 
@@ -37,27 +32,27 @@ logger = logging.getLogger(__name__)
 PROGRESS_EDIT_INTERVAL_S = 3.0
 
 
-async def reindex_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reindex_command(update: Update, context: BotContext) -> None:
     """/reindex (incremental) or /reindex full (rebuild from scratch)."""
     message = update.effective_message
     if message is None or not await _admin_only(update, context):
         return
     args = context.args or []
     full = bool(args) and args[0].lower() == "full"
-    await run_reindex(message, services_of(context), user_language(update), full=full, wait=False)
+    await run_reindex(message, context.services, user_language(update), full=full, wait=False)
 
 
-async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def status_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not await _admin_only(update, context):
         return
-    services = services_of(context)
+    services = context.services
     status = await asyncio.to_thread(services.kb.status)
     uptime = time.monotonic() - services.started_at
     await message.reply_html(render_status(status, user_language(update), uptime))
 
 
-async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def remove_command(update: Update, context: BotContext) -> None:
     """/remove BRIEF_ID: the file is moved into the data folder and the index updated."""
     message = update.effective_message
     if message is None or not await _admin_only(update, context):
@@ -67,7 +62,7 @@ async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_html(text(language, "remove_usage"))
         return
     brief_id = context.args[0]
-    services = services_of(context)
+    services = context.services
     if services.reindex_lock.locked():
         await message.reply_html(text(language, "reindex_running"))
         return
@@ -88,7 +83,7 @@ async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def document_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def document_received(update: Update, context: BotContext) -> None:
     """A brief sent as a file: checked, stored in the briefs folder, then indexed."""
     message = update.effective_message
     if message is None or message.document is None or not await _admin_only(update, context):
@@ -100,7 +95,7 @@ async def document_received(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         kinds = ", ".join(SUPPORTED_SUFFIXES)
         await message.reply_html(text(language, "upload_wrong_type", kinds=kinds))
         return
-    services = services_of(context)
+    services = context.services
     # What Telegram lets a bot download, or what the index takes, whichever is less.
     limit = min(FileSizeLimit.FILESIZE_DOWNLOAD, services.kb.max_brief_bytes)
     if (document.file_size or 0) > limit:
@@ -153,7 +148,7 @@ async def run_reindex(
         except ReindexAlreadyRunningError:  # another process (`briefbot index`) holds the index
             await edit_html(progress.edit_text, text(language, "reindex_running"))
             return
-        except IndexError_ as error:
+        except BriefbotError as error:
             await edit_html(progress.edit_text, text(language, "reindex_error", reason=str(error)))
             return
         except Exception as error:  # anything else (a full disk, a bug): the message must not hang
@@ -201,7 +196,7 @@ async def reindex_quietly(services: BotServices, reason: str) -> None:
         signature = await asyncio.to_thread(folder_signature, services.kb.briefs_dir)
         try:
             report = await asyncio.to_thread(services.kb.reindex)
-        except IndexError_ as error:
+        except BriefbotError as error:
             logger.error("Reindex (%s) failed: %s", reason, error)
             return
         except Exception:  # a background task has nobody to tell but the log
@@ -221,11 +216,21 @@ async def reindex_quietly(services: BotServices, reason: str) -> None:
     )
 
 
-async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _admin_only(update: Update, context: BotContext) -> bool:
     """True for an admin; anyone else gets a polite refusal and nothing changes."""
-    if services_of(context).is_admin(update):
+    if context.services.is_admin(update):
         return True
     message = update.effective_message
     if message is not None:
         await message.reply_html(text(user_language(update), "admins_only"))
     return False
+
+
+def folder_signature(briefs_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """A cheap fingerprint of the briefs folder: file names, mtimes and sizes."""
+    entries = []
+    for source, path in brief_files(briefs_dir).items():
+        with suppress(FileNotFoundError):  # deleted while we looked: the next look sees it
+            stat = path.stat()
+            entries.append((source, stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)

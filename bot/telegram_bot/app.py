@@ -17,10 +17,10 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     InlineQueryHandler,
     MessageHandler,
     filters,
@@ -30,21 +30,21 @@ from bot.engine.answering import Answerer
 from bot.telegram_bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
 from bot.log_secrets import REDACTED, protect_secrets_in_logs, redact_secrets, secrets_of
 from bot.settings import Settings
-from bot.state import BotState
+from bot.state import open_state
 from bot.telegram_bot.admin import (
     document_received,
+    folder_signature,
     reindex_command,
     reindex_quietly,
     remove_command,
     status_command,
 )
+from bot.telegram_bot.alerts import AlertMessenger
+from bot.telegram_bot.context import SERVICES_KEY, BotApplication, BotContext, BotServices, services_of
 from bot.telegram_bot.handlers import (
-    SERVICES_KEY,
-    BotServices,
     ask_command,
     briefs_command,
     briefs_page_button,
-    folder_signature,
     help_command,
     not_text_hint,
     on_error,
@@ -53,7 +53,7 @@ from bot.telegram_bot.handlers import (
     text_message,
     unknown_command,
 )
-from bot.telegram_bot.follow import AlertMessenger, follow_command, following_command, unfollow_command
+from bot.telegram_bot.follow import follow_command, following_command, unfollow_command
 from bot.telegram_bot.inline import inline_query
 from bot.telegram_bot.news_commands import (
     DAY_PREFIX,
@@ -81,7 +81,7 @@ RATE_LIMIT_RETRIES = 3
 
 def build_application(
     settings: Settings, kb: KnowledgeBase, *, answerer: Answerer | None = None
-) -> Application:
+) -> BotApplication:
     """The bot, ready for `run_application` (or for a test to start and stop by hand)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -93,6 +93,8 @@ def build_application(
     application = (
         ApplicationBuilder()
         .token(token)
+        # Every handler gets a `BotContext`: `context.services` instead of a dict lookup.
+        .context_types(ContextTypes(context=BotContext))
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .concurrent_updates(True)
@@ -114,7 +116,7 @@ def build_application(
     )
     answerer = answerer or Answerer.from_settings(kb, settings)
     # With DATABASE_URL every replica keeps followed topics and the outbox in the one database.
-    state = kb.shared_bot_state() or BotState(kb.data_dir)
+    state = open_state(kb.data_dir, kb.database_url)
     services = BotServices(settings, kb, answerer, state)
     services.alerts = AlertMessenger(application.bot, kb, services.state)
     application.bot_data[SERVICES_KEY] = services
@@ -122,7 +124,7 @@ def build_application(
     return application
 
 
-def add_handlers(application: Application) -> None:
+def add_handlers(application: BotApplication) -> None:
     # Edited messages are left alone: answering a question again on every typo fix is noise.
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
@@ -155,10 +157,10 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(on_error)
 
 
-async def on_startup(application: Application) -> None:
+async def on_startup(application: BotApplication) -> None:
     """Commands menu, then an incremental reindex (briefs dropped in while the bot was down)
     and the folder watcher, both in the background: the bot answers from the start."""
-    services: BotServices = application.bot_data[SERVICES_KEY]
+    services = services_of(application)
     await _set_commands(application, services.settings.admin_ids)
     services.startup_reindex = asyncio.create_task(reindex_quietly(services, "start"))
     interval = services.settings.briefs_watch_interval_s
@@ -168,8 +170,8 @@ async def on_startup(application: Application) -> None:
         services.outbox_retry = asyncio.create_task(services.alerts.keep_sending())
 
 
-async def on_stop(application: Application) -> None:
-    services: BotServices = application.bot_data[SERVICES_KEY]
+async def on_stop(application: BotApplication) -> None:
+    services = services_of(application)
     for task in (services.watcher, services.startup_reindex, services.outbox_retry):
         if task is not None:
             task.cancel()
@@ -180,7 +182,7 @@ async def on_stop(application: Application) -> None:
     services.state.close()
 
 
-async def _set_commands(application: Application, admin_ids: list[int]) -> None:
+async def _set_commands(application: BotApplication, admin_ids: list[int]) -> None:
     bot = application.bot
     for language, code in ((ENGLISH, None), (INDONESIAN, INDONESIAN)):
         users = [BotCommand(name, texts[language]) for name, texts in COMMANDS_USERS.items()]
@@ -210,7 +212,7 @@ async def _watch_briefs(services: BotServices, interval_s: float) -> None:
             logger.exception("Checking the briefs folder failed")
 
 
-def run_application(application: Application, settings: Settings) -> None:
+def run_application(application: BotApplication, settings: Settings) -> None:
     """Long polling, or a webhook server when WEBHOOK_URL is set; returns on Ctrl-C."""
     if settings.webhook_url:
         application.run_webhook(**webhook_options(settings))

@@ -10,19 +10,15 @@ import asyncio
 import html
 import logging
 import re
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from telegram import Bot, Message, MessageEntity, Update
-from telegram.constants import ChatAction, ChatType, FileSizeLimit, ParseMode
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
+from telegram.constants import ChatType, FileSizeLimit, ParseMode
+from telegram.error import TelegramError
 
-from bot.engine.answering import Answerer
+from bot.engine.answering import MAX_QUESTION_CHARS
+from bot.engine.news_points import story_label
+from bot.telegram_bot.chat import COMMAND_PREFIX, edit_html, is_group, thread_of, typing, user_language
+from bot.telegram_bot.context import BotContext, BotServices
 from bot.telegram_bot.render import (
     BRIEFS_PAGE_PREFIX,
     briefs_page,
@@ -32,96 +28,26 @@ from bot.telegram_bot.render import (
     render_answer,
     render_passage,
 )
-from bot.settings import Settings
-from bot.engine.news import story_label
-from bot.state import StateStore
-from bot.telegram_bot.texts import example_questions, language_of, text
-from index.indexer import brief_files
-from index.knowledge_base import KnowledgeBase
-from index.store import IndexDamagedError
-
-if TYPE_CHECKING:
-    from bot.telegram_bot.follow import AlertMessenger
+from bot.telegram_bot.texts import example_questions, text
+from index.errors import IndexDamagedError
 
 logger = logging.getLogger(__name__)
 
-SERVICES_KEY = "briefbot"
-# Longer questions are cut: they are pastes, not questions, and would only slow the search.
-MAX_QUESTION_CHARS = 1000
-# Telegram shows "typing…" for 5 seconds; renewed a little before it fades.
-TYPING_RENEW_S = 4.5
 # /start quotes passages of the newest brief: this many are enough to find sections and names.
 EXAMPLE_PASSAGES = 30
-
-_COMMAND_PREFIX = re.compile(r"^/\S*\s*")
-
-
-@dataclass(eq=False)
-class BotServices:
-    """What every handler shares, kept in `application.bot_data[SERVICES_KEY]`."""
-
-    settings: Settings
-    kb: KnowledgeBase
-    answerer: Answerer
-    # Followed topics, queued alerts, /timeline's buttons: what outlives a restart.
-    state: StateStore
-    started_at: float = field(default_factory=time.monotonic)
-    # One reindex at a time from this process; `kb.reindex` also guards against other processes.
-    reindex_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # Names, mtimes and sizes of the briefs folder's files when it was last indexed.
-    folder_signature: tuple[tuple[str, int, int], ...] | None = None
-    # /start's example questions per (newest brief id, its content hash, language).
-    examples: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
-    startup_reindex: asyncio.Task[None] | None = None
-    watcher: asyncio.Task[None] | None = None
-    outbox_retry: asyncio.Task[None] | None = None
-    alerts: AlertMessenger | None = None  # set once the Application (its bot) exists
-
-    async def reindexed(self) -> None:
-        """After every reindex: alerts for the briefs it added or changed."""
-        if self.alerts is not None:
-            await self.alerts.check()
-
-    def is_admin(self, update: Update) -> bool:
-        user = update.effective_user
-        return user is not None and user.id in self.settings.admin_ids
-
-
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
-    services: BotServices = context.bot_data[SERVICES_KEY]
-    return services
-
-
-def user_language(update: Update) -> str:
-    user = update.effective_user
-    return language_of(user.language_code if user else None)
-
-
-def command_argument(message_text: str) -> str:
-    """What follows the command ("/follow@bot  Kursk" -> "Kursk"), spaces tidied."""
-    return " ".join(_COMMAND_PREFIX.sub("", message_text, count=1).split())
-
-
-def is_group(message: Message) -> bool:
-    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-
-
-def thread_of(message: Message) -> int | None:
-    """The forum topic to answer in; None outside topics (where Telegram rejects a thread id)."""
-    return message.message_thread_id if message.is_topic_message else None
 
 
 # -- users --------------------------------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
     language = user_language(update)
     user = update.effective_user
     name = f", {user.first_name}" if user and user.first_name else ""
-    examples = await asyncio.to_thread(_examples, services_of(context), language)
+    examples = await asyncio.to_thread(_examples, context.services, language)
     blocks = [
         text(language, "greeting", name=name),
         _how_to_ask(message, context.bot, language),
@@ -135,46 +61,46 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_html("\n\n".join(blocks))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
     language = user_language(update)
     blocks = [text(language, "help_users", username=context.bot.username), _how_to_ask(message, context.bot, language)]
-    if services_of(context).is_admin(update):
+    if context.services.is_admin(update):
         max_mb = FileSizeLimit.FILESIZE_DOWNLOAD // 1_000_000
         blocks.append(text(language, "help_admins", max_mb=max_mb))
     await message.reply_html("\n\n".join(blocks))
 
 
-async def briefs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def briefs_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    records = await asyncio.to_thread(services_of(context).kb.briefs)
+    records = await asyncio.to_thread(context.services.kb.briefs)
     page, keyboard = briefs_page(records, 0, user_language(update))
     await message.reply_html(page, reply_markup=keyboard)
 
 
-async def briefs_page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def briefs_page_button(update: Update, context: BotContext) -> None:
     """◀ ▶ under /briefs: the message is edited to show the other page."""
     query = update.callback_query
     if query is None or query.data is None:
         return
     await query.answer()
-    records = await asyncio.to_thread(services_of(context).kb.briefs)
+    records = await asyncio.to_thread(context.services.kb.briefs)
     page, keyboard = briefs_page(
         records, int(query.data.removeprefix(BRIEFS_PAGE_PREFIX)), user_language(update)
     )
     await edit_html(query.edit_message_text, page, reply_markup=keyboard)
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: BotContext) -> None:
     """/ask question (also /ask@botname in groups)."""
     message = update.effective_message
     if message is None or message.text is None:
         return
-    question = _COMMAND_PREFIX.sub("", message.text, count=1).strip()
+    question = COMMAND_PREFIX.sub("", message.text, count=1).strip()
     language = user_language(update)
     if not question:
         example = text(language, "ask_example")
@@ -183,7 +109,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await answer_question(update, context, question)
 
 
-async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_message(update: Update, context: BotContext) -> None:
     """Any text in a private chat is a question; in a group only one addressed to the bot."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -217,7 +143,7 @@ def addressed_question(message: Message, bot: Bot) -> str | None:
     return re.sub(re.escape(mention), " ", message.text, flags=re.IGNORECASE).strip()
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(update: Update, context: BotContext, question: str) -> None:
     message = update.effective_message
     user = update.effective_user
     if message is None:
@@ -231,7 +157,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if len(question) > MAX_QUESTION_CHARS:
         question = question[:MAX_QUESTION_CHARS]
         lead.append(f"<i>{text(language, 'question_cut', limit=MAX_QUESTION_CHARS)}</i>")
-    answerer = services_of(context).answerer
+    answerer = context.services.answerer
     async with typing(context.bot, message):
         answer = await asyncio.to_thread(
             answerer.answer,
@@ -250,7 +176,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         )
 
 
-async def passage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def passage_button(update: Update, context: BotContext) -> None:
     """📄 n under an answer: the cited passage in full, as a new message."""
     query = update.callback_query
     chat = update.effective_chat
@@ -258,7 +184,7 @@ async def passage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     language = user_language(update)
     ref = parse_passage_data(query.data)
-    passage = await asyncio.to_thread(services_of(context).kb.passage, ref.chunk_id) if ref else None
+    passage = await asyncio.to_thread(context.services.kb.passage, ref.chunk_id) if ref else None
     span = quoted_span(passage, ref) if passage and ref else None
     if passage is None or span is None:
         await query.answer(text(language, "source_changed"), show_alert=True)
@@ -271,20 +197,20 @@ async def passage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
 
 
-async def not_text_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_text_hint(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice... in a private chat: say what the bot can do."""
     message = update.effective_message
     if message is not None:
         await message.reply_html(text(user_language(update), "not_text"))
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_html(text(user_language(update), "unknown_command"))
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure and tell the user, in their language, what happened: a damaged index in
     one line (and the log), anything else as a request to try again (with the traceback logged)."""
     update_id = update.update_id if isinstance(update, Update) else None
@@ -310,42 +236,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     except TelegramError as error:
         # Telegram itself may be what failed; the error above is logged either way.
         logger.warning("Could not tell the user about the error: %s", error)
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def typing(bot: Bot, message: Message) -> AsyncIterator[None]:
-    """Show "typing…" in the chat for as long as the block runs."""
-
-    async def keep_typing() -> None:
-        while True:
-            try:
-                await bot.send_chat_action(
-                    message.chat.id, ChatAction.TYPING, message_thread_id=thread_of(message)
-                )
-            except TelegramError as error:
-                logger.debug("typing indicator failed: %s", error)
-                return
-            await asyncio.sleep(TYPING_RENEW_S)
-
-    task = asyncio.create_task(keep_typing())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-
-async def edit_html(edit: Callable[..., Awaitable[object]], markup: str, **kwargs: object) -> None:
-    """Edit a message to `markup`; an edit that changes nothing is no error."""
-    try:
-        await edit(markup, parse_mode=ParseMode.HTML, **kwargs)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
 
 
 def _how_to_ask(message: Message, bot: Bot, language: str) -> str:
@@ -374,11 +264,3 @@ def _examples(services: BotServices, language: str) -> list[str]:
     return services.examples[key]
 
 
-def folder_signature(briefs_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """A cheap fingerprint of the briefs folder: file names, mtimes and sizes."""
-    entries = []
-    for source, path in brief_files(briefs_dir).items():
-        with suppress(FileNotFoundError):  # deleted while we looked: the next look sees it
-            stat = path.stat()
-            entries.append((source, stat.st_mtime_ns, stat.st_size))
-    return tuple(entries)

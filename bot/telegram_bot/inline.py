@@ -14,10 +14,9 @@ from dataclasses import replace
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import InlineQueryResultLimit, ParseMode
-from telegram.ext import ContextTypes
 
-from bot.engine.answer_model import Answer
-from bot.telegram_bot.handlers import services_of
+from bot.engine.records import Answer
+from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.render import render_answer
 from bot.telegram_bot.texts import language_of
 from index.text.sentences import split_sentences
@@ -32,7 +31,7 @@ DESCRIPTION_MAX_CHARS = 200
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     query = update.inline_query
     if query is None:
         return
@@ -42,7 +41,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     user = query.from_user
     answer = await asyncio.to_thread(
-        services_of(context).answerer.answer, question, language_code=user.language_code if user else None
+        context.services.answerer.answer, question, language_code=user.language_code if user else None
     )
     language = language_of(user.language_code if user else None)
     message = inline_message(answer)

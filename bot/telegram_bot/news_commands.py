@@ -13,13 +13,13 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
-from bot.engine.answer_model import Answer
+from bot.engine.records import Answer
 from bot.engine.digest import Digest, day_digest
 from bot.engine.replies import format_day, reply
 from bot.engine.timeline import Timeline, build_timeline
-from bot.telegram_bot.handlers import command_argument, services_of, thread_of, typing, user_language
+from bot.telegram_bot.chat import command_argument, thread_of, typing, user_language
+from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.render import citation_keyboard, render_answer
 from bot.telegram_bot.texts import text
 
@@ -29,7 +29,7 @@ TIMELINE_PREFIX = "tl:"
 TIMELINE_PAGE = 10
 
 
-async def today_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def today_command(update: Update, context: BotContext) -> None:
     """/today, /latest: the newest brief; /today 12 November: that day's."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -37,14 +37,14 @@ async def today_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     language = user_language(update)
     day_text = command_argument(message.text)
     async with typing(context.bot, message):
-        digest = await asyncio.to_thread(day_digest, services_of(context).kb, language, day_text)
+        digest = await asyncio.to_thread(day_digest, context.services.kb, language, day_text)
     if digest is None:
         await message.reply_html(text(language, "today_not_a_day", day=day_text))
         return
     await _send_digest(message, digest, language)
 
 
-async def day_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def day_button(update: Update, context: BotContext) -> None:
     """◀ / ▶ under a day's brief: that day's brief, as a new message."""
     query = update.callback_query
     if query is None or query.data is None or not isinstance(query.message, Message):
@@ -52,7 +52,7 @@ async def day_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await query.answer()
     language = user_language(update)
     day = query.data.removeprefix(DAY_PREFIX)
-    digest = await asyncio.to_thread(day_digest, services_of(context).kb, language, day)
+    digest = await asyncio.to_thread(day_digest, context.services.kb, language, day)
     if digest is not None:
         await _send_digest(query.message, digest, language, as_reply=False)
 
@@ -78,7 +78,7 @@ def _day_button(label: str, day: date) -> InlineKeyboardButton:
 # -- /timeline ------------------------------------------------------------------------------------
 
 
-async def timeline_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timeline_command(update: Update, context: BotContext) -> None:
     """/timeline TOPIC: the newest TIMELINE_PAGE lines, oldest first, a button for earlier ones."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -88,21 +88,21 @@ async def timeline_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not topic:
         await message.reply_html(text(language, "timeline_usage"))
         return
-    services = services_of(context)
+    services = context.services
     async with typing(context.bot, message):
         timeline = await asyncio.to_thread(build_timeline, services.kb, topic)
         key = await asyncio.to_thread(services.state.remember_topic, timeline.topic)
     await _send_timeline_page(message, timeline, key, len(timeline.entries), language)
 
 
-async def timeline_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timeline_button(update: Update, context: BotContext) -> None:
     """⏪ Earlier under a timeline: the page before, as a new message."""
     query = update.callback_query
     if query is None or query.data is None or not isinstance(query.message, Message):
         return
     language = user_language(update)
     key, _, end = query.data.removeprefix(TIMELINE_PREFIX).partition(":")
-    services = services_of(context)
+    services = context.services
     topic = await asyncio.to_thread(services.state.topic_of, key)
     if topic is None or not end.isdigit():
         await query.answer(text(language, "timeline_gone"), show_alert=True)

@@ -10,23 +10,20 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot.engine.answer_model import Answer, Citation
+from bot.engine.records import Answer, Citation
+from bot.engine.plain_text import format_date, paragraph_mark, short_title, source_label
 from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import Status
-from index.models import Passage
-from index.text.sentences import split_sources
-from index.models import BriefRecord
+from index.records import Passage
+from index.records import BriefRecord
 
 BRIEFS_PER_PAGE = 10
 CITATION_BUTTONS_PER_ROW = 5
-# Long lead-line titles would crowd out the answer in the source list and the /briefs pages.
-TITLE_MAX_CHARS = 90
 # A report lists this many failed files at most, so it always fits one message.
 REPORT_MAX_FAILED = 15
 
@@ -123,46 +120,6 @@ def _cut_priority(atoms: list[str], cut: int) -> int:
 # -- answers -----------------------------------------------------------------------------------
 
 
-# How many older briefs repeating a cited paragraph are named in the source list.
-ALSO_IN_SHOWN = 3
-
-
-def format_date(value: date | None, language: str) -> str:
-    return value.isoformat() if value else text(language, "no_date")
-
-
-def short_title(title: str) -> str:
-    return title if len(title) <= TITLE_MAX_CHARS else title[: TITLE_MAX_CHARS - 1].rstrip() + "…"
-
-
-def source_label(citation: Citation, language: str) -> str:
-    """Plain text "[n] title — date — section, ¶p", as the terminal shows it too."""
-    location = ", ".join(
-        part
-        for part in (citation.section, _paragraph_mark(citation.paragraphs))
-        if part
-    )
-    pieces = [f"[{citation.n}] {short_title(citation.title)}", format_date(citation.date, language)]
-    label = " — ".join([*pieces, location] if location else pieces)
-    _, reported_by = split_sources(citation.quote)
-    if reported_by:  # a news item's own source marks: "(Reuters) (AP)"
-        label += f" ({text(language, 'reported_by', sources=', '.join(reported_by))})"
-    if citation.also_in:
-        label += f" ({text(language, 'also_in', dates=_also_in_dates(citation, language))})"
-    return label
-
-
-def _also_in_dates(citation: Citation, language: str) -> str:
-    """The dates of the older briefs repeating the paragraph, a few named, the rest counted."""
-    shown = [format_date(brief.date, language) for brief in citation.also_in[:ALSO_IN_SHOWN]]
-    hidden = len(citation.also_in) - len(shown)
-    return ", ".join(shown) + (f" +{hidden}" if hidden else "")
-
-
-def _paragraph_mark(paragraphs: Sequence[int]) -> str:
-    return "¶" + ",".join(map(str, paragraphs)) if paragraphs else ""
-
-
 def render_answer(answer: Answer, *, lead_html: Sequence[str] = ()) -> list[str]:
     """The answer as message parts: `lead_html` (the bot's own notes, already markup), the
     answer's notes, its text with the [n] markers, then the numbered sources."""
@@ -245,7 +202,7 @@ def render_passage(passage: Passage, language: str, span: tuple[int, int]) -> li
     """Title, date, section and the passage in a blockquote, the quoted words in bold when the
     answer quoted only part of it."""
     location = ", ".join(
-        part for part in (passage.section, _paragraph_mark(passage.paragraphs)) if part
+        part for part in (passage.section, paragraph_mark(passage.paragraphs)) if part
     )
     header = f"<b>{html.escape(passage.title)}</b>\n" + html.escape(
         " — ".join(filter(None, [format_date(passage.date, language), location]))

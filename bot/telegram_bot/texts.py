@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from datetime import date
 
-from bot.engine.news import names_in
+from bot.engine.news_points import names_in
 
 INDONESIAN = "id"
 ENGLISH = "en"
@@ -163,8 +163,6 @@ _TEXTS: dict[str, dict[str, str]] = {
         "id": "Di grup, hanya admin grup yang bisa mengubah topik yang diikuti.",
         "en": "In a group, only the group's admins can change the followed topics.",
     },
-    "also_in": {"id": "juga di ringkasan {dates}", "en": "also in the briefs of {dates}"},
-    "reported_by": {"id": "dilaporkan {sources}", "en": "reported by {sources}"},
     "closest": {
         "id": "Ringkasan yang paling dekat:",
         "en": "The closest briefs:",
@@ -181,7 +179,6 @@ _TEXTS: dict[str, dict[str, str]] = {
         "id": "<b>Ringkasan</b> {first}–{last} dari {total}, terbaru dulu:",
         "en": "<b>Briefs</b> {first}–{last} of {total}, newest first:",
     },
-    "no_date": {"id": "tanpa tanggal", "en": "no date"},
     "error": {
         "id": "Maaf, terjadi kesalahan. Silakan coba lagi.",
         "en": "Sorry, something went wrong. Please try again.",

@@ -1,6 +1,6 @@
 """Where the knowledge base lives: one protocol (`protocol.KnowledgeStore`), two stores.
 
-- `sqlite_faiss.SqliteFaissStore`: a data folder on one disk (SQLite catalog + FAISS files), the
+- `sqlite.SqliteFaissStore`: a data folder on one disk (SQLite catalog + FAISS files), the
   default;
 - `postgres.PostgresStore`: PostgreSQL with pgvector, chosen by DATABASE_URL=postgresql://...,
   shared by bot processes on several machines (reads optionally from DATABASE_READ_URL).
@@ -29,7 +29,7 @@ def open_store(
         return PostgresStore(str(database_url), read_url=read_url or None)
     if database_url:
         raise ValueError("DATABASE_URL must start with postgresql:// (leave it unset for SQLite + FAISS)")
-    from index.stores.sqlite_faiss import SqliteFaissStore
+    from index.stores.sqlite import SqliteFaissStore
 
     return SqliteFaissStore(data_dir)
 

@@ -16,18 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from index.faults import crash_point
-from index.stores.errors import StoreUnavailableError
-from index.stores.postgres import (
-    BULK_BUILD_MIN_CHUNKS,
-    VECTOR_DIMENSION,
-    chunk_indexes_built_after,
-    connect,
-    migrate,
-    redact_url,
-    tsvector_literal,
-)
-from index.stores.postgres_schema import TERM_STATS_FROM_ALL_CHUNKS
-from index.stores.sqlite_faiss import CATALOG_FILE, Catalog
+from index.errors import StoreUnavailableError
+from index.stores.postgres.connection import connect, migrate, redact_url
+from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS, VECTOR_DIMENSION
+from index.stores.postgres.sql import chunk_indexes_built_after, tsvector_literal
+from index.stores.postgres.store import BULK_BUILD_MIN_CHUNKS
+from index.stores.sqlite import CATALOG_FILE, Catalog
 
 
 @dataclass(frozen=True, slots=True)

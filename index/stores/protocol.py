@@ -21,8 +21,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from index.embeddings import EmbedderInfo
-from index.models import BriefRecord, Chunk, ParsedBrief, Passage
-from index.stores.errors import EmbedderMismatchError, embedder_mismatch_message
+from index.records import BriefRecord, Chunk, ParsedBrief, Passage
+from index.errors import EmbedderMismatchError, embedder_mismatch_message
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ behind one webhook, the follow-up to a question may reach another process than t
 - `SharedConversationMemory`: the last question of each chat (`conversation_turns`);
 - `PostgresBotState`: followed topics, checked briefs, seen paragraphs, the alert outbox and
   /timeline's topics (the tables of `DATA_DIR/state.sqlite3`, migration 3), with the guarantees
-  of `bot.state.BotState` kept across replicas: a brief checked on two replicas at once queues its
+  of `bot.state.sqlite.BotState` kept across replicas: a brief checked on two replicas at once queues its
   alerts once, and an alert is sent by one replica at a time (a lease on the row).
 
 (Passage buttons need no table: their callback data names the chunk, which every replica reads
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import psycopg
 
-from index.stores.bot_records import QueuedAlert, Subscription, short_key, topic_key
-from index.stores.errors import StoreUnavailableError
-from index.stores.postgres import connect
+from bot.state.records import QueuedAlert, Subscription, short_key, topic_key
+from index.errors import StoreUnavailableError
+from index.stores.postgres.connection import connect
 
 # As ConversationMemory: a chat's last question is the context of a follow-up for this long.
 DEFAULT_TTL_S = 15 * 60
@@ -108,7 +108,7 @@ class SharedConversationMemory:
 
 class PostgresBotState:
     """The bot's lasting state for every replica on one database: a `bot.state.StateStore`, as
-    `bot.state.BotState` is for one process. Safe to share between threads.
+    `bot.state.sqlite.BotState` is for one process. Safe to share between threads.
 
     Each instance is one sender of alerts (`sender`, random): `queued` claims alerts for it
     (`SELECT ... FOR UPDATE SKIP LOCKED`, then a lease), so two replicas sending the outbox at once

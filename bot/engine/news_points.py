@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from bot.engine.answer_model import Citation
+from bot.engine.records import Citation
 from bot.engine.replies import format_day, reply
-from index.models import Hit, Passage
+from index.records import Hit, Passage
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from index.text.sentences import split_sentences, split_sources
 from index.text.stopwords import TOPIC_STOP_WORDS

@@ -1,8 +1,6 @@
 """The records of the bot's lasting state (followed topics, queued alerts) and the keys they are
-stored under, shared by both places that state is kept: `bot.state.BotState` (one process, a
-SQLite file in the data folder) and `postgres_state.PostgresBotState` (every replica, one
-PostgreSQL). They live here, below `bot/`, so that the PostgreSQL one needs nothing from `bot/`;
-`bot.state` re-exports them.
+stored under, shared by both places that state is kept: `sqlite.BotState` (one process, a SQLite
+file in the data folder) and `postgres.PostgresBotState` (every replica, one PostgreSQL).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from index.stores.postgres import connect
+from index.stores.postgres.connection import connect
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.answer_model import Answer, Citation
+from bot.engine.records import Answer, Citation
 from bot.engine.answering import Answerer
 
 KINDS = ("topic_latest", "topic_on_day", "day_summary", "no_brief_day")

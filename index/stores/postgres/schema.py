@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # test model. Another dimension needs a migration of its own (the HNSW index needs a fixed one).
 VECTOR_DIMENSION = 384
 
-# The two indexes a bulk first fill drops and builds again once (index/stores/postgres.py): the
+# The two indexes a bulk first fill drops and builds again once (`sql.chunk_indexes_built_after`): the
 # same definitions as migration 1's.
 CHUNK_TERMS_INDEX = "CREATE INDEX chunks_terms ON chunks USING gin (terms)"
 CHUNK_EMBEDDING_INDEX = "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops)"
@@ -104,7 +104,7 @@ CREATE INDEX conversation_turns_by_age ON conversation_turns (asked_at);
 -- The tables of DATA_DIR/state.sqlite3 (bot/state.py), for every replica at once.
 CREATE TABLE subscriptions (
     chat_id   bigint NOT NULL,
-    topic_key text NOT NULL,    -- bot_records.topic_key(topic): "Kursk" and "kursk " are one topic
+    topic_key text NOT NULL,    -- bot.state.records.topic_key(topic): "Kursk" and "kursk " are one topic
     topic     text NOT NULL,
     language  text NOT NULL,
     thread_id bigint,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from index.models import Hit, Passage, location_json
+from index.records import Hit, Passage, location_json
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.engine.abstention import FEATURES, assess
-from bot.engine.answer_model import Answer
+from bot.engine.records import Answer
 from bot.engine.answering import RETRIEVED, Answerer
 from index.text.matching import content_terms
 from index.evaluation import EvalQuestion, GoldSpan

@@ -1,23 +1,23 @@
-"""The knowledge base's own errors, the same whichever store holds the index."""
+"""briefbot's own errors (`BriefbotError` and its kinds), the same whichever store holds the index."""
 
 from __future__ import annotations
 
 from index.embeddings import EmbedderInfo
 
 
-class IndexError_(Exception):
-    """Base of the knowledge base's own errors (named to not shadow the builtin)."""
+class BriefbotError(Exception):
+    """Base of briefbot's own errors: what `briefbot` reports in one line, without a traceback."""
 
 
-class EmbedderMismatchError(IndexError_):
+class EmbedderMismatchError(BriefbotError):
     """The index was built with another embedder than the one configured."""
 
 
-class ReindexAlreadyRunningError(IndexError_):
+class ReindexAlreadyRunningError(BriefbotError):
     """Another reindex holds the lock."""
 
 
-class IndexDamagedError(IndexError_):
+class IndexDamagedError(BriefbotError):
     """A file of the data folder is missing or unreadable; `briefbot index` repairs it."""
 
     def __init__(self, what: str) -> None:
@@ -25,7 +25,7 @@ class IndexDamagedError(IndexError_):
         self.what = what
 
 
-class StoreUnavailableError(IndexError_):
+class StoreUnavailableError(BriefbotError):
     """The store can't be reached or isn't set up (no driver, no schema, wrong URL)."""
 
 
