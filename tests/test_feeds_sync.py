@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.answering import Answerer
-from bot.engine.news_eval import evaluate_news, read_news_questions
+from bot.evaluation.news import evaluate_news, read_news_questions
 from bot.feeds.registry import SqliteFeedRegistry
 from bot.feeds.sync import FeedOptions, FeedOutcome, FeedSyncer
 from index.embeddings import BriefEmbeddings

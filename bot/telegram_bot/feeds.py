@@ -18,11 +18,9 @@ from telegram import ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, FileSizeLimit
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -31,8 +29,10 @@ from bot.feeds.channels import ChannelPost, channel_from_update, is_brief_docume
 from bot.feeds.fetch import FeedFetchError, check_feed_url
 from bot.feeds.registry import FeedRegistry, FeedSyncBusyError, channel_origin, open_registry
 from bot.feeds.sync import FeedOptions, FeedOutcome, FeedSyncer
-from bot.telegram_bot.handlers import BotServices, folder_signature, services_of, user_language
-from index.stores.errors import ReindexAlreadyRunningError
+from bot.telegram_bot.admin import folder_signature
+from bot.telegram_bot.chat import user_language
+from bot.telegram_bot.context import BotApplication, BotContext, BotServices, services_of
+from index.errors import ReindexAlreadyRunningError
 
 logger = logging.getLogger(__name__)
 
@@ -91,18 +91,22 @@ class FeedService:
     channel_order: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-def feeds_of(context: ContextTypes.DEFAULT_TYPE) -> FeedService:
+def feeds_of(context: BotContext) -> FeedService:
     service: FeedService = context.bot_data[FEEDS_KEY]
     return service
 
 
-def install_feeds(application: Application, services: BotServices) -> FeedService:
+def install_feeds(application: BotApplication, services: BotServices) -> FeedService:
     """The registry, the syncer and the handlers; `start_feeds` / `stop_feeds` run the loop."""
     kb = services.kb
     registry = open_registry(kb.data_dir, kb.database_url)
     options = FeedOptions.from_settings(services.settings)
     service = FeedService(registry, FeedSyncer(registry, kb.briefs_dir, kb.reindex, options), options)
     application.bot_data[FEEDS_KEY] = service
+    # Citations of feed items and channel posts show their link, in answers and in alerts.
+    services.links_of = registry.links_of
+    if services.alerts is not None:
+        services.alerts.links_of = registry.links_of
     # Group -1, before the other handlers: a handled update stops there (ApplicationHandlerStop),
     # so /feed never also reaches the "unknown command" reply.
     application.add_handlers(
@@ -117,14 +121,14 @@ def install_feeds(application: Application, services: BotServices) -> FeedServic
     return service
 
 
-def start_feeds(application: Application) -> None:
+def start_feeds(application: BotApplication) -> None:
     service: FeedService = application.bot_data[FEEDS_KEY]
-    services: BotServices = application.bot_data["briefbot"]
+    services = services_of(application)
     if service.options.interval_s > 0:
         service.loop = asyncio.create_task(_sync_periodically(services, service))
 
 
-async def stop_feeds(application: Application) -> None:
+async def stop_feeds(application: BotApplication) -> None:
     service: FeedService | None = application.bot_data.get(FEEDS_KEY)
     if service is None:
         return
@@ -185,15 +189,15 @@ async def reindex_now(services: BotServices) -> None:
 # -- admin commands -------------------------------------------------------------------------------
 
 
-async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    if services_of(context).is_admin(update):
+async def _admin(update: Update, context: BotContext) -> bool:
+    if context.services.is_admin(update):
         return True
     if update.effective_message is not None:
         await update.effective_message.reply_html(_t(user_language(update), "admins_only"))
     return False
 
 
-async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feeds_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is not None and await _admin(update, context):
         service = feeds_of(context)
@@ -201,14 +205,14 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     raise ApplicationHandlerStop
 
 
-async def feed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feed_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not await _admin(update, context):
         raise ApplicationHandlerStop
     language = user_language(update)
     args = context.args or []
     action = args[0].lower() if args else ""
-    services, service = services_of(context), feeds_of(context)
+    services, service = context.services, feeds_of(context)
     try:
         if action == "add" and len(args) == 2:
             await _add(message, services, service, args[1], language)
@@ -305,7 +309,7 @@ def render_sources(registry: FeedRegistry, language: str) -> str:
 # -- channels -------------------------------------------------------------------------------------
 
 
-async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def my_chat_member(update: Update, context: BotContext) -> None:
     """The bot's own membership changed. Made an administrator of a channel by an admin: the
     channel becomes a source. By anyone else: ignored (and listed nowhere). Removed: no longer
     a source (its briefs stay)."""
@@ -317,12 +321,12 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     raise ApplicationHandlerStop
 
 
-async def _membership_changed(change: ChatMemberUpdated, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _membership_changed(change: ChatMemberUpdated, context: BotContext) -> None:
     registry = feeds_of(context).registry
     chat = change.chat
     status = change.new_chat_member.status
     if status == ChatMemberStatus.ADMINISTRATOR:
-        if change.from_user.id in services_of(context).settings.admin_ids:
+        if change.from_user.id in context.services.settings.admin_ids:
             record = channel_from_update(chat.id, chat.title, chat.username, change.from_user.id)
             if await asyncio.to_thread(registry.add_channel, record):
                 logger.info("Channel %s (%s) is a source now", chat.id, chat.title)
@@ -333,12 +337,12 @@ async def _membership_changed(change: ChatMemberUpdated, context: ContextTypes.D
             logger.info("Channel %s is no source any more", chat.id)
 
 
-async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def channel_post(update: Update, context: BotContext) -> None:
     """A post (or an edit) in a source channel becomes (replaces) a brief, indexed at once."""
     post = update.channel_post or update.edited_channel_post
     if post is None:
         raise ApplicationHandlerStop
-    services, service = services_of(context), feeds_of(context)
+    services, service = context.services, feeds_of(context)
     async with service.channel_order:
         source = await _store(post, services, service)
     if source is not None:
@@ -370,17 +374,3 @@ async def _store(post: Message, services: BotServices, service: FeedService) -> 
     )
     return await asyncio.to_thread(store_post, service.registry, services.kb.briefs_dir, services.kb.data_dir, item)
 
-
-# -- citations ------------------------------------------------------------------------------------
-
-
-async def citation_links(context: ContextTypes.DEFAULT_TYPE, sources: list[str]) -> dict[str, str]:
-    """The links of the cited feed items and channel posts, by source (none for other briefs)."""
-    service: FeedService | None = context.bot_data.get(FEEDS_KEY)
-    if service is None or not sources:
-        return {}
-    try:
-        return await asyncio.to_thread(service.registry.links_of, sources)
-    except Exception:  # a citation without its link is still a citation
-        logger.warning("Could not read the links of cited briefs", exc_info=True)
-        return {}
