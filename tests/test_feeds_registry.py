@@ -3,7 +3,6 @@ PostgreSQL every replica shares; one sync at a time across processes / replicas.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,10 +40,8 @@ def test_feeds_items_and_channels_are_remembered_and_shared(place: tuple[Path, s
         assert [c.username for c in other.channels()] == ["daily"]
         assert other.remove_channel(-100123) and one.channels() == []
 
-        with one.sync_lock():
-            with pytest.raises(FeedSyncBusyError):
-                with other.sync_lock():
-                    pass
+        with one.sync_lock(), pytest.raises(FeedSyncBusyError), other.sync_lock():
+            pass
         with other.sync_lock():  # released when the first sync ended
             pass
         assert one.remove_feed("https://example.org/feed.rss") and other.feeds() == []

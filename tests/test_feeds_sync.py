@@ -134,7 +134,7 @@ def tiny_feed(copy: Path, days: int) -> bytes:
     """The copy with only its first `days` items: a feed that syncs in seconds."""
     text = copy.read_text(encoding="utf-8")
     head, _, rest = text.partition("<item>")
-    items = re.findall(r"<item>.*?</item>", "<item>" + rest, flags=re.S)
+    items = re.findall(r"<item>.*?</item>", "<item>" + rest, flags=re.DOTALL)
     return (head + "".join(items[:days]) + "</channel></rss>").encode()
 
 

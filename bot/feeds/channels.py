@@ -85,7 +85,7 @@ def post_brief(post: ChannelPost) -> PostBrief | None:
     # a one-line post is its own only paragraph.
     body = f"# {lead}\n\n{rest}\n" if rest else f"{lead}\n"
     front = yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False)
-    data = f"---\n{front}---\n{body}".encode("utf-8")
+    data = f"---\n{front}---\n{body}".encode()
     return PostBrief(f"{folder}/{posted_day.isoformat()}-{post.message_id}.md", data, link, title, day)
 
 

@@ -125,7 +125,7 @@ def _remove(args: argparse.Namespace, kb: KnowledgeBase, registry: FeedRegistry,
 def remove_briefs(kb: KnowledgeBase, sources: list[str]) -> None:
     """Moves the files aside (into DATA_DIR/removed/, as /remove does); on PostgreSQL they are
     marked removed for every replica too. The caller reindexes once for all of them."""
-    files = kb._brief_files()  # noqa: SLF001 - the knowledge base's own PostgreSQL brief files
+    files = kb._brief_files()
     for source in sources:
         path = kb.briefs_dir / source
         data = path.read_bytes() if path.is_file() else None

@@ -142,7 +142,13 @@ class _SqlRegistry:
             "f.failures, f.next_try_at, (SELECT COUNT(DISTINCT s.source) FROM source_items s "
             "WHERE s.origin = f.url) FROM feeds f ORDER BY f.added_at, f.url"
         )
-        return [FeedRecord(*row[:9], items=int(row[9] or 0)) for row in rows]
+        return [
+            FeedRecord(
+                url=str(r[0]), added_at=float(r[1]), last_sync_at=r[2], status=r[3], error=r[4], etag=r[5],
+                last_modified=r[6], failures=int(r[7] or 0), next_try_at=r[8], items=int(r[9] or 0),
+            )
+            for r in rows
+        ]
 
     def feed(self, url: str) -> FeedRecord | None:
         return next((f for f in self.feeds() if f.url == url), None)

@@ -326,16 +326,16 @@ async def _membership_changed(change: ChatMemberUpdated, context: BotContext) ->
     chat = change.chat
     status = change.new_chat_member.status
     if status == ChatMemberStatus.ADMINISTRATOR:
-        if change.from_user.id in context.services.settings.admin_ids:
-            record = channel_from_update(chat.id, chat.title, chat.username, change.from_user.id)
-            if await asyncio.to_thread(registry.add_channel, record):
-                logger.info("Channel %s (%s) is a source now", chat.id, chat.title)
-        else:
+        if change.from_user.id not in context.services.settings.admin_ids:
             logger.info("Channel %s: made administrator by a non-admin (%s); ignored", chat.id, change.from_user.id)
-    elif status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED, ChatMemberStatus.MEMBER):
-        if await asyncio.to_thread(registry.remove_channel, chat.id):
-            logger.info("Channel %s is no source any more", chat.id)
-
+            return
+        record = channel_from_update(chat.id, chat.title, chat.username, change.from_user.id)
+        if await asyncio.to_thread(registry.add_channel, record):
+            logger.info("Channel %s (%s) is a source now", chat.id, chat.title)
+        return
+    gone = status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED, ChatMemberStatus.MEMBER)
+    if gone and await asyncio.to_thread(registry.remove_channel, chat.id):
+        logger.info("Channel %s is no source any more", chat.id)
 
 async def channel_post(update: Update, context: BotContext) -> None:
     """A post (or an edit) in a source channel becomes (replaces) a brief, indexed at once."""

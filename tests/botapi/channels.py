@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import time
 
-from tests.botapi.server import BotApiServer, Chat, JsonDict, User, _without_empty, _with_detected_entities
+from tests.botapi.server import BotApiServer, Chat, JsonDict, User, _with_detected_entities, _without_empty
 
 
 def channel(chat_id: int, title: str, username: str | None = None) -> Chat:
