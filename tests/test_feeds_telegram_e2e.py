@@ -176,6 +176,10 @@ async def test_the_running_bot_syncs_by_itself_and_new_briefs_reach_follow_alert
             # The next passes find the feed unchanged: 304s, nothing new, no second alert.
             await feed_server_polled(feed_server, 304)
             assert sum("docking fees" in m.get("text", "") for m in harness.server.bot_messages(chat.id)) == 1
+            # /today of that day cites it with its link too.
+            today = await harness.reply(chat, harness.send(ADMIN, chat, "/today 2 December 2025"), timeout=30)
+            assert "docking fees" in today["text"]
+            assert "https://gazette.example/briefs/2025-12-02" in today["text"]
 
 
 async def feed_server_polled(feed_server: FeedServer, status: int) -> None:
