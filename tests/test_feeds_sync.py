@@ -61,6 +61,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory, embedder: BriefEmbeddings) 
             after_first = kb.store.count_documents()
             (second,) = syncer.sync()
             passes.append((copy.name, first, second, after_first, kb.store.count_documents()))
+            print(f"\n{copy.name}: {first.to_json()} / then {second.status}, {second.embedded_chunks} embedded")
         seconds = time.monotonic() - started
         print(f"\nsynced the 8 copies twice each in {seconds:.1f} s: {after_first} chunks")
         yield SyncedFeed(kb, registry, server, passes, seconds)

@@ -232,18 +232,18 @@ async def feed_command(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def _add(message: object, services: BotServices, service: FeedService, url: str, language: str) -> None:
+async def _add(message: Message, services: BotServices, service: FeedService, url: str, language: str) -> None:
     try:
         url = check_feed_url(url)
     except FeedFetchError as error:
-        await message.reply_html(f"⚠️ {html.escape(str(error))}")  # type: ignore[attr-defined]
+        await message.reply_html(f"⚠️ {html.escape(str(error))}")
         return
     if not await asyncio.to_thread(service.registry.add_feed, url):
-        await message.reply_html(_t(language, "exists", url=url))  # type: ignore[attr-defined]
+        await message.reply_html(_t(language, "exists", url=url))
         return
-    await message.reply_html(_t(language, "added", url=url))  # type: ignore[attr-defined]
+    await message.reply_html(_t(language, "added", url=url))
     outcomes = await run_sync(services, service, due_only=False, url=url)
-    await message.reply_html(render_outcomes(outcomes))  # type: ignore[attr-defined]
+    await message.reply_html(render_outcomes(outcomes))
 
 
 def remove_source(registry: FeedRegistry, what: str) -> str | None:
