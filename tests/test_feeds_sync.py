@@ -26,8 +26,9 @@ from index.knowledge_base import KnowledgeBase
 from index.loaders import load_brief, parse_brief
 from tests.feeds.server import BROKEN, FeedServer
 
-NEWS = Path("/work/shared/news")
+NEWS = Path(__file__).resolve().parents[2] / "shared" / "news"  # ../shared/news
 COPIES = sorted((NEWS / "feed").glob("*.rss"))
+pytestmark = pytest.mark.skipif(len(COPIES) != 8, reason="needs ../shared/news/feed")
 # The folder's pages of these two days were edited after the last copy was published (14 Dec).
 EDITED_AFTER_LAST_COPY = {date(2025, 12, 13), date(2025, 12, 14)}
 
