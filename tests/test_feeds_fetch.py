@@ -171,3 +171,17 @@ def test_real_copy_reads_all_items_with_their_dates() -> None:
     october_3 = next(b for b in briefs if b.day == date(2025, 10, 3))
     assert {k.rsplit("/", 1)[1] for k in october_3.keys} == {"2025_October_3", "2025_October_03"}
     assert "Shabelle offensive" in october_3.html  # the full page, not the stub listed beside it
+
+
+def test_real_world_sloppiness_is_read_but_a_broken_document_is_not() -> None:
+    """A feed labelled text/html and an HTML entity XML lacks (&nbsp;) are read; a document cut
+    short is refused whole, so no half-read item replaces a brief."""
+    sloppy = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>Brief of'
+        b" 1 December 2025</title><guid>s1</guid><description>Snow&nbsp;fell.</description></item>"
+        b"</channel></rss>"
+    )
+    (item,) = parse_feed(sloppy, "text/html; charset=utf-8").items
+    assert item.title == "Brief of 1 December 2025" and "Snow" in item.html
+    with pytest.raises(FeedParseError, match="malformed or truncated"):
+        parse_feed(sloppy[: len(sloppy) // 2], "application/rss+xml")
