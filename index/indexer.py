@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from index.chunking import chunk_brief
-from index.embeddings import BriefEmbeddings
+from index.chunking import DEFAULT_MAX_CHARS, chunk_brief
+from index.embeddings import DEFAULT_BATCH_SIZE, BriefEmbeddings
 from index.faults import CRASH_POINT_ENV, crash_point
 from index.loaders import (
     DEFAULT_MAX_BRIEF_BYTES,
@@ -32,7 +32,7 @@ from index.loaders import (
     check_size,
     parse_brief,
 )
-from index.records import BriefRecord, Chunk, ParsedBrief
+from index.records import BriefRecord, Chunk, JsonRecord, ParsedBrief, as_json
 from index.errors import EmbedderMismatchError
 from index.stores.protocol import (
     BriefToWrite,
@@ -61,37 +61,28 @@ ProgressListener = Callable[[ReindexProgress], None]
 
 
 @dataclass(frozen=True, slots=True)
-class IndexReport:
+class IndexReport(JsonRecord):
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     unchanged: int = 0
-    duplicates: tuple[tuple[str, str], ...] = ()  # (source skipped, source it duplicates)
-    failed: tuple[tuple[str, str], ...] = ()  # (source, why it could not be read)
+    # (source skipped, source it duplicates)
+    duplicates: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=as_json(write=lambda pairs: [{"source": s, "duplicate_of": d} for s, d in pairs])
+    )
+    # (source, why it could not be read)
+    failed: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=as_json(write=lambda pairs: [{"source": s, "error": e} for s, e in pairs])
+    )
     repairs: tuple[str, ...] = ()  # damage found in the data folder, and what was done about it
     chunks_embedded: int = 0
     chunks_total: int = 0
     briefs_total: int = 0
-    seconds: float = 0.0
+    seconds: float = field(default=0.0, metadata=as_json(digits=3))
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "added": list(self.added),
-            "updated": list(self.updated),
-            "removed": list(self.removed),
-            "unchanged": self.unchanged,
-            "duplicates": [{"source": s, "duplicate_of": d} for s, d in self.duplicates],
-            "failed": [{"source": s, "error": e} for s, e in self.failed],
-            "repairs": list(self.repairs),
-            "chunks_embedded": self.chunks_embedded,
-            "chunks_total": self.chunks_total,
-            "briefs_total": self.briefs_total,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass(slots=True)
@@ -147,8 +138,8 @@ class Indexer:
         store: KnowledgeStore,
         embedder: BriefEmbeddings,
         *,
-        chunk_max_chars: int = 1000,
-        batch_size: int = 32,
+        chunk_max_chars: int = DEFAULT_MAX_CHARS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         today: date | None = None,
         max_brief_bytes: int = DEFAULT_MAX_BRIEF_BYTES,
         parsed_already: Mapping[tuple[str, str], ParsedBrief] | None = None,
@@ -363,7 +354,7 @@ def run_at_low_priority(work: Callable[[], None]) -> None:
                 with suppress(OSError):  # not allowed here: questions are merely slower
                     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EMBEDDING_NICENESS)
             work()
-        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+        except BaseException as error:  # raised again in the caller's thread
             failure.append(error)
 
     worker = threading.Thread(target=lowered, name="briefbot-embedding", daemon=True)

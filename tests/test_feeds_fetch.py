@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -51,7 +52,7 @@ def test_conditional_get_answers_304_and_reads_nothing(server: FeedServer) -> No
 
 def test_loopback_refused_unless_allowed_and_nothing_is_asked(server: FeedServer) -> None:
     server.serve_copy(COPIES[0])
-    with pytest.raises(FeedFetchError, match="private, loopback or link-local.*FEEDS_ALLOW_PRIVATE_NETWORKS"):
+    with pytest.raises(FeedFetchError, match=r"private, loopback or link-local.*FEEDS_ALLOW_PRIVATE_NETWORKS"):
         fetch_feed(server.url)
     assert server.requests == []
 
@@ -61,7 +62,7 @@ def test_redirect_to_a_private_address_refused_on_that_hop(server: FeedServer) -
     port = server.base.rsplit(":", 1)[1]
     server.serve_copy(COPIES[0])
     server.redirect("/moved", f"http://127.0.0.2:{port}/feed")
-    with pytest.raises(FeedFetchError, match="127.0.0.2"):
+    with pytest.raises(FeedFetchError, match=re.escape("127.0.0.2")):
         fetch_feed(f"{server.base}/moved", allowed_networks=LOOPBACK_1)
     assert [r.path for r in server.requests] == ["/moved"]
     # A redirect within what is allowed is followed.
@@ -83,7 +84,7 @@ def test_at_most_five_redirects_and_only_http(server: FeedServer) -> None:
 
 def test_size_limit_while_streaming(server: FeedServer) -> None:
     server.serve_copy(COPIES[0])  # 408 kB, sent gzipped: the limit holds for the inflated bytes
-    with pytest.raises(FeedFetchError, match="larger than the limit of 0.1 MB"):
+    with pytest.raises(FeedFetchError, match=re.escape("larger than the limit of 0.1 MB")):
         fetch_feed(server.url, allow_private=True, max_bytes=100_000)
 
 
@@ -136,8 +137,13 @@ JSON_FEED = json.dumps(
         "version": "https://jsonfeed.org/version/1.1",
         "title": "JSON one",
         "items": [
-            {"id": "j1", "url": "http://example.org/j1", "title": "Evening brief",
-             "content_text": "Trains ran late.\n\nBuses did not.", "date_published": "2025-11-05T18:00:00+07:00"}
+            {
+                "id": "j1",
+                "url": "http://example.org/j1",
+                "title": "Evening brief",
+                "content_text": "Trains ran late.\n\nBuses did not.",
+                "date_published": "2025-11-05T18:00:00+07:00",
+            }
         ],
     }
 ).encode()
@@ -148,7 +154,14 @@ JSON_FEED = json.dumps(
     [
         (RSS1, "application/rdf+xml", "Morning brief", "http://example.org/a", date(2025, 11, 3), "river rose"),
         (ATOM, "application/atom+xml", "Brief of 2 November 2025", "http://example.org/b", date(2025, 11, 2), "budget"),
-        (JSON_FEED, "application/feed+json", "Evening brief", "http://example.org/j1", date(2025, 11, 5), "<p>Trains ran late.</p>"),
+        (
+            JSON_FEED,
+            "application/feed+json",
+            "Evening brief",
+            "http://example.org/j1",
+            date(2025, 11, 5),
+            "<p>Trains ran late.</p>",
+        ),
     ],
 )
 def test_rss1_atom_and_json_feed(

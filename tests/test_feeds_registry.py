@@ -21,18 +21,34 @@ def test_feeds_items_and_channels_are_remembered_and_shared(place: tuple[Path, s
     try:
         assert one.add_feed("https://example.org/feed.rss")
         assert not other.add_feed("https://example.org/feed.rss")  # one feed, seen by both
-        one.remember("https://example.org/feed.rss", ["guid-1", "https://example.org/a"],
-                     "feeds/x/2025-10-01-a.html", "current events - october 1, 2025", "2025-10-01",
-                     "https://example.org/a")
+        one.remember(
+            "https://example.org/feed.rss",
+            ["guid-1", "https://example.org/a"],
+            "feeds/x/2025-10-01-a.html",
+            "current events - october 1, 2025",
+            "2025-10-01",
+            "https://example.org/a",
+        )
         # A renamed item (a new guid) with the same title and date is the same brief.
-        assert other.source_of("https://example.org/feed.rss", ["guid-01"],
-                               "current events - october 1, 2025", "2025-10-01") == "feeds/x/2025-10-01-a.html"
+        assert (
+            other.source_of(
+                "https://example.org/feed.rss", ["guid-01"], "current events - october 1, 2025", "2025-10-01"
+            )
+            == "feeds/x/2025-10-01-a.html"
+        )
         assert other.source_of("https://example.org/feed.rss", ["guid-2"], "something else", "2025-10-01") is None
         assert other.links() == {"feeds/x/2025-10-01-a.html": "https://example.org/a"}
         assert [f.items for f in other.feeds()] == [1]
 
-        other.record_sync("https://example.org/feed.rss", status="error", error="HTTP 500",
-                          etag=None, last_modified=None, failures=1, next_try_at=123.0)
+        other.record_sync(
+            "https://example.org/feed.rss",
+            status="error",
+            error="HTTP 500",
+            etag=None,
+            last_modified=None,
+            failures=1,
+            next_try_at=123.0,
+        )
         (feed,) = one.feeds()
         assert (feed.status, feed.error, feed.failures, feed.next_try_at) == ("error", "HTTP 500", 1, 123.0)
 

@@ -17,9 +17,7 @@ from tests.test_feeds_sync import COPIES, tiny_feed
 pytestmark = pytest.mark.skipif(len(COPIES) != 8, reason="needs ../shared/news/feed")
 
 
-def test_replicas_share_feeds_and_their_briefs(
-    tmp_path: Path, embedder: BriefEmbeddings, new_database: object
-) -> None:
+def test_replicas_share_feeds_and_their_briefs(tmp_path: Path, embedder: BriefEmbeddings, new_database: object) -> None:
     url = new_database()  # type: ignore[operator]
     replicas = [
         KnowledgeBase(tmp_path / name / "briefs", tmp_path / name / "data", embedder=embedder, database_url=url)

@@ -76,8 +76,13 @@ def test_each_copy_syncs_then_answers_304_and_embeds_nothing(synced: SyncedFeed)
         assert first.status == "updated" and first.error is None, name
         assert first.new + first.updated > 0, name
         assert second.to_json() == {
-            "url": synced.server.url, "status": "not_modified", "new": 0, "updated": 0,
-            "unchanged": 0, "embedded_chunks": 0, "error": None,
+            "url": synced.server.url,
+            "status": "not_modified",
+            "new": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "embedded_chunks": 0,
+            "error": None,
         }
         assert chunks_after_second == chunks_after_first
     # A copy re-lists most days unchanged: those are neither rewritten nor embedded again.
@@ -121,7 +126,8 @@ def test_day_summaries_of_synced_days_are_right(synced: SyncedFeed) -> None:
     """news-eval's day_summary questions of the synced days, scored by its rule: right for every
     one, as for the folder-loaded briefs (1.00, README)."""
     questions = [
-        q for q in read_news_questions(NEWS / "questions.jsonl")
+        q
+        for q in read_news_questions(NEWS / "questions.jsonl")
         if q.kind == "day_summary"
         and date(2025, 9, 14) <= date.fromisoformat(q.gold_date) <= date(2025, 12, 14)
         and date.fromisoformat(q.gold_date) not in EDITED_AFTER_LAST_COPY

@@ -103,7 +103,9 @@ async def test_channel_posts_become_briefs_only_from_admin_added_channels(harnes
         assert "Only admins" in refusal["text"]
 
     # Posted while the bot is down: picked up from the update queue after the restart.
-    late = server.post(NEWSROOM, "Evening brief, 3 December 2025\nThe Freedonia tram strike ended at noon with a pay deal.")
+    late = server.post(
+        NEWSROOM, "Evening brief, 3 December 2025\nThe Freedonia tram strike ended at noon with a pay deal."
+    )
     async with harness.run(feeds_interval_s=0):
         await eventually(lambda: len(channel_briefs(harness.kb, NEWSROOM)) == 2, timeout=60)
         answer = await ask(harness, "How did the Freedonia tram strike end?")
@@ -159,7 +161,8 @@ FREEDONIA_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <item><title>Freedonia Gazette brief - December 2, 2025</title>
 <guid>https://gazette.example/briefs/2025-12-02</guid><link>https://gazette.example/briefs/2025-12-02</link>
 <pubDate>Tue, 02 Dec 2025 06:00:00 -0000</pubDate>
-<description>&lt;p&gt;&lt;b&gt;Economy&lt;/b&gt;&lt;/p&gt;&lt;ul&gt;&lt;li&gt;The Freedonia harbour authority raised docking fees by twelve percent, citing storm repairs.&lt;/li&gt;&lt;/ul&gt;</description>
+<description>&lt;p&gt;&lt;b&gt;Economy&lt;/b&gt;&lt;/p&gt;&lt;ul&gt;&lt;li&gt;The Freedonia harbour authority
+raised docking fees by twelve percent, citing storm repairs.&lt;/li&gt;&lt;/ul&gt;</description>
 </item></channel></rss>
 """
 

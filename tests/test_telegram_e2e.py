@@ -372,7 +372,10 @@ async def test_flood_control_is_waited_out_and_the_answer_sent_once(harness: Har
 
 async def test_a_long_answer_arrives_in_valid_parts(harness: Harness) -> None:
     paragraphs = [f"Paragraph {n}: <drones> & rockets [1] " + "kata " * 120 for n in range(20)]
-    citation = Citation(1, 1, "b", "b.txt", "Title", None, "Section", (1,), 0, 4, "Ukra")
+    citation = Citation(
+        n=1, chunk_id=1, brief_id="b", source="b.txt", title="Title", date=None, section="Section",
+        paragraphs=(1,), start=0, end=4, quote="Ukra",
+    )
     long_answer = Answer("q", "\n\n".join(paragraphs), (citation,), abstained=False, language="en")
 
     class LongAnswerer(Answerer):

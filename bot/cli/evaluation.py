@@ -156,7 +156,7 @@ def cmd_answer_eval(args: argparse.Namespace) -> int:
     for name in EVAL_DATASETS:
         kbs[name], spans[name] = _eval_index(args, settings, name)
         questions[name] = read_questions(args.eval_dir / name / f"{args.split}.jsonl", limit=args.limit)
-    other = dict(zip(EVAL_DATASETS, reversed(EVAL_DATASETS)))
+    other = dict(zip(EVAL_DATASETS, reversed(EVAL_DATASETS), strict=True))
     results: dict[str, dict[str, object]] = {}
     if args.calibrate:
         covered = [relevance_features(kbs[name], questions[name]) for name in EVAL_DATASETS]

@@ -45,7 +45,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("No matching passages (is the index built? run `briefbot index`).")
     for hit in hits:
         when = hit.date.isoformat() if hit.date else "no date"
-        print(f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({when}) / {hit.section or '-'} ¶{','.join(map(str, hit.paragraphs))}")
+        paragraphs = ",".join(map(str, hit.paragraphs))
+        print(f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({when}) / {hit.section or '-'} ¶{paragraphs}")
         print(f"   {hit.text}")
     return 0
 

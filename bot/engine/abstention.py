@@ -64,13 +64,17 @@ class Relevance:
 
     @property
     def logit(self) -> float:
-        return BIAS + sum(w * x for w, x in zip(WEIGHTS, self.features))
+        return BIAS + sum(w * x for w, x in zip(WEIGHTS, self.features, strict=True))
 
     @property
     def answerable(self) -> bool:
         if self.logit >= 0.0:
             return True
-        return self.cross_lingual and self.dense >= CROSS_LINGUAL_MIN_DENSE and self.coverage >= CROSS_LINGUAL_MIN_COVERAGE
+        return (
+            self.cross_lingual
+            and self.dense >= CROSS_LINGUAL_MIN_DENSE
+            and self.coverage >= CROSS_LINGUAL_MIN_COVERAGE
+        )
 
 
 def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -> Relevance:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.engine.records import Answer, Citation
@@ -18,7 +18,7 @@ from bot.engine.news_points import Point, compose_points, is_about, topic_terms
 from bot.engine.replies import format_day, reply
 from bot.state import NewAlert, StateStore, Subscription
 from index.knowledge_base import KnowledgeBase
-from index.records import Passage
+from index.records import JsonRecord, Passage, as_json
 from index.text.matching import text_key
 
 # Passages of the brief read by meaning for each topic, for the dense half of the relevance
@@ -27,14 +27,12 @@ ALERT_SEARCHED = 20
 
 
 @dataclass(frozen=True, slots=True)
-class AlertMessage:
+class AlertMessage(JsonRecord):
     """What one chat is told about one brief."""
 
     topics: tuple[str, ...]
-    answer: Answer  # the alert as an answer: intro, "• paragraph [n]" lines, citations
-
-    def to_json(self) -> dict[str, object]:
-        return {"topics": list(self.topics), **self.answer.to_json()}
+    # The alert as an answer: intro, "• paragraph [n]" lines, citations (written beside the topics).
+    answer: Answer = field(metadata=as_json(flatten=True))
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> AlertMessage:

@@ -21,7 +21,19 @@ from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose,
 from bot.engine.followups import ChatMemory, ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
-from bot.engine.news_points import TOP_SECTION_SEPARATOR, about_topic, best_coverage, names_in, story_label, compose_points, day_points, said_by, summary_intro, topic_intro, topic_terms
+from bot.engine.news_points import (
+    TOP_SECTION_SEPARATOR,
+    about_topic,
+    best_coverage,
+    compose_points,
+    day_points,
+    names_in,
+    said_by,
+    story_label,
+    summary_intro,
+    topic_intro,
+    topic_terms,
+)
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings

@@ -87,7 +87,7 @@ def score(
     cosines = vectors @ question_vector
     scored = [
         Candidate(c.hit, c.sentence, c.position, c.lexical, prior(c) + float(cos))
-        for c, cos in zip(shortlist, cosines)
+        for c, cos in zip(shortlist, cosines, strict=True)
     ]
     return sorted(scored, key=lambda c: c.score, reverse=True)
 

@@ -115,7 +115,8 @@ def _filed_under(topic: str, passage: Passage) -> bool:
     """Whether one of the passage's topic labels is the topic's very name (function words aside:
     the question's topic "Russian invasion Ukraine" is the label "Russian invasion of Ukraine")."""
     wanted = _label_key(topic)
-    return bool(wanted) and wanted in {_label_key(label) for label in (passage.section or "").split(TOP_SECTION_SEPARATOR)}
+    labels = (passage.section or "").split(TOP_SECTION_SEPARATOR)
+    return bool(wanted) and wanted in {_label_key(label) for label in labels}
 
 
 def _label_key(label: str) -> str:
@@ -206,7 +207,8 @@ def compose_points(points: Sequence[Point], language: str, intro: str) -> tuple[
             lines += ["", heading]
         quote = point.passage.text[point.start : point.end]
         body, _sources = split_sources(quote)
-        date_part = f"{format_day(point.passage.date, language, short=True)} — " if point.dated and point.passage.date else ""
+        dated = point.dated and point.passage.date
+        date_part = f"{format_day(point.passage.date, language, short=True)} — " if dated else ""
         lines.append(f"• {date_part}{body} [{n}]")
         citations.append(Citation.quoting(n, point.passage, point.start, point.end))
     return "\n".join(lines), tuple(citations)

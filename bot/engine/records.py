@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from index.records import Hit, Passage, location_json
+from index.records import Hit, JsonRecord, Location, Passage, as_json
 
 
 @dataclass(frozen=True, slots=True)
-class BriefRef:
+class BriefRef(JsonRecord):
     """A brief named without a passage: the closest briefs of an abstention, or the older briefs
     that repeat a cited paragraph."""
 
@@ -17,28 +17,12 @@ class BriefRef:
     title: str
     date: date | None
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "brief_id": self.brief_id,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(Location):
     """A numbered source: `quote` is exact text of the brief, `start`/`end` locate it."""
 
     n: int
-    chunk_id: int
-    brief_id: str
-    source: str
-    title: str
-    date: date | None
-    section: str | None
-    paragraphs: tuple[int, ...]
-    start: int
-    end: int
     quote: str
     # Older briefs that carry the same paragraph (a running story), newest first.
     also_in: tuple[BriefRef, ...] = ()
@@ -64,19 +48,12 @@ class Citation:
             also_in=tuple(dict.fromkeys(BriefRef(c.brief_id, c.title, c.date) for c in copies)),
         )
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "n": self.n,
-            **location_json(self),
-            "quote": self.quote,
-            "also_in": [brief.to_json() for brief in self.also_in],
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(JsonRecord):
     question: str  # as asked
-    text: str  # the answer, plain text with [n] markers; no markup
+    # The answer, plain text with [n] markers; no markup.
+    text: str = field(metadata=as_json(name="answer"))
     citations: tuple[Citation, ...]
     abstained: bool
     language: str  # "id" | "en": the language of the reply's scaffolding
@@ -87,18 +64,3 @@ class Answer:
     kind: str = "fact"  # what was asked: see bot/engine/understanding.py
     # Why it abstained: "not_covered", "no_brief_on_date", "no_briefs"; None when it answered.
     reason: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "question": self.question,
-            "resolved_question": self.resolved_question,
-            "answer": self.text,
-            "abstained": self.abstained,
-            "reason": self.reason,
-            "kind": self.kind,
-            "language": self.language,
-            "citations": [c.to_json() for c in self.citations],
-            "closest": [b.to_json() for b in self.closest],
-            "notes": list(self.notes),
-            "used_llm": self.used_llm,
-        }

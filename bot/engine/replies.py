@@ -67,8 +67,10 @@ _REPLIES: dict[str, dict[str, str]] = {
         "en": "What {who} said, per the briefs, newest first:",
     },
     "small_talk": {
-        "id": "Siap! Tanyakan apa saja tentang ringkasan berita, misalnya «Ringkas berita hari ini» atau «Apa kabar terbaru tentang {example}?».",
-        "en": "Sure! Ask me anything about the briefs, e.g. “Summarize today's brief” or “What’s the latest on {example}?”.",
+        "id": "Siap! Tanyakan apa saja tentang ringkasan berita, misalnya «Ringkas berita hari ini» "
+        "atau «Apa kabar terbaru tentang {example}?».",
+        "en": "Sure! Ask me anything about the briefs, e.g. “Summarize today's brief” "
+        "or “What’s the latest on {example}?”.",
     },
     "timeline": {
         "id": "Perkembangan {topic} dalam {count} ringkasan, terlama dulu:",

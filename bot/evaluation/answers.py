@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from bot.engine.answering import RETRIEVED, Answerer
 from index.text.matching import content_terms
 from index.evaluation import EvalQuestion, GoldSpan
 from index.knowledge_base import KnowledgeBase
+from index.records import JsonRecord, as_json
 
 # The share of each eval set's own train questions the fitted decision must answer: the target
 # is 95% on valid, and a little headroom keeps it there on unseen questions.
@@ -28,29 +29,21 @@ CALIBRATION_ANSWER_RATE = 0.97
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerMetrics:
+class AnswerMetrics(JsonRecord):
     questions: int
-    gold_in_answer: float  # share of questions whose answer text contains a gold answer string
-    first_citation_on_gold: float  # share whose citation [1] overlaps the gold passage
-    answered: float  # share of in-corpus questions answered (not abstained)
-    mean_answer_chars: float  # mean answer length, to keep "gold in answer" honest
+    # Share of questions whose answer text contains a gold answer string.
+    gold_in_answer: float = field(metadata=as_json(digits=4))
+    # Share whose citation [1] overlaps the gold passage.
+    first_citation_on_gold: float = field(metadata=as_json(digits=4))
+    # Share of in-corpus questions answered (not abstained).
+    answered: float = field(metadata=as_json(digits=4))
+    # Mean answer length, to keep "gold in answer" honest.
+    mean_answer_chars: float = field(metadata=as_json(digits=1))
     out_of_corpus_questions: int
-    out_of_corpus_answered: float  # share of the other dataset's questions answered here
-    p50_ms: float
-    p95_ms: float
-
-    def to_json(self) -> dict[str, float | int]:
-        return {
-            "questions": self.questions,
-            "gold_in_answer": round(self.gold_in_answer, 4),
-            "first_citation_on_gold": round(self.first_citation_on_gold, 4),
-            "answered": round(self.answered, 4),
-            "mean_answer_chars": round(self.mean_answer_chars, 1),
-            "out_of_corpus_questions": self.out_of_corpus_questions,
-            "out_of_corpus_answered": round(self.out_of_corpus_answered, 4),
-            "p50_ms": round(self.p50_ms, 1),
-            "p95_ms": round(self.p95_ms, 1),
-        }
+    # Share of the other dataset's questions answered here.
+    out_of_corpus_answered: float = field(metadata=as_json(digits=4))
+    p50_ms: float = field(metadata=as_json(digits=1))
+    p95_ms: float = field(metadata=as_json(digits=1))
 
 
 def contains_gold(answer: Answer, gold_answers: Sequence[str]) -> bool:
@@ -104,20 +97,17 @@ def evaluate_answers(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Calibration:
-    weights: tuple[float, ...]  # in the order of bot.engine.abstention.FEATURES
-    bias: float
-    in_corpus_answered: float  # on the questions it was fitted on
-    out_of_corpus_answered: float
+def _named_weights(weights: Sequence[float]) -> dict[str, float]:
+    return dict(zip(FEATURES, (round(w, 2) for w in weights), strict=True))
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "WEIGHTS": dict(zip(FEATURES, (round(w, 2) for w in self.weights))),
-            "BIAS": round(self.bias, 2),
-            "in_corpus_answered": round(self.in_corpus_answered, 4),
-            "out_of_corpus_answered": round(self.out_of_corpus_answered, 4),
-        }
+
+@dataclass(frozen=True, slots=True)
+class Calibration(JsonRecord):
+    # In the order of bot.engine.abstention.FEATURES; written as the constants to paste there.
+    weights: tuple[float, ...] = field(metadata=as_json(name="WEIGHTS", write=_named_weights))
+    bias: float = field(metadata=as_json(name="BIAS", digits=2))
+    in_corpus_answered: float = field(metadata=as_json(digits=4))  # on the questions it was fitted on
+    out_of_corpus_answered: float = field(metadata=as_json(digits=4))
 
 
 def relevance_features(kb: KnowledgeBase, questions: Sequence[EvalQuestion]) -> np.ndarray:

@@ -80,14 +80,22 @@ def _when(timestamp: float | None) -> str | None:
 def _list(args: argparse.Namespace, kb: KnowledgeBase, registry: FeedRegistry, options: FeedOptions) -> int:
     rows: list[dict[str, object]] = [
         {
-            "kind": "feed", "url": f.url, "last_sync": _when(f.last_sync_at), "status": f.status,
-            "items": f.items, "error": f.error, "failures": f.failures,
+            "kind": "feed",
+            "url": f.url,
+            "last_sync": _when(f.last_sync_at),
+            "status": f.status,
+            "items": f.items,
+            "error": f.error,
+            "failures": f.failures,
         }
         for f in registry.feeds()
     ]
     rows += [
         {
-            "kind": "channel", "chat_id": c.chat_id, "title": c.title, "username": c.username,
+            "kind": "channel",
+            "chat_id": c.chat_id,
+            "title": c.title,
+            "username": c.username,
             "items": len(registry.sources_of(channel_origin(c.chat_id))),
         }
         for c in registry.channels()
@@ -97,7 +105,8 @@ def _list(args: argparse.Namespace, kb: KnowledgeBase, registry: FeedRegistry, o
             print(json.dumps(row, ensure_ascii=False))
         elif row["kind"] == "feed":
             error = f"  error: {row['error']}" if row["error"] else ""
-            print(f"{row['url']}  {row['last_sync'] or 'never synced'}  {row['status'] or '-'}  {row['items']} briefs{error}")
+            synced = row["last_sync"] or "never synced"
+            print(f"{row['url']}  {synced}  {row['status'] or '-'}  {row['items']} briefs{error}")
         else:
             handle = f" (@{row['username']})" if row["username"] else ""
             print(f"channel {row['title']}{handle}  {row['items']} briefs")
@@ -175,7 +184,8 @@ def cmd_briefs(args: argparse.Namespace, kb_of: KnowledgeBaseOf) -> int:
             if args.json:
                 print(json.dumps(row, ensure_ascii=False))
             else:
-                print(f"{row['date'] or '----------'}  {brief.brief_id}  {brief.title}  [{row['chunks']} chunks]  {row['source']}")
+                day = row["date"] or "----------"
+                print(f"{day}  {brief.brief_id}  {brief.title}  [{row['chunks']} chunks]  {row['source']}")
     finally:
         registry.close()
         kb.close()

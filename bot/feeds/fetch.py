@@ -106,9 +106,7 @@ def _check_peer(response: httpx.Response, url: str, *, allow_private: bool, allo
     stream = response.extensions.get("network_stream")
     peer = stream.get_extra_info("server_addr") if stream is not None else None
     if peer and not _allowed(str(peer[0]), allowed_networks):
-        raise FeedFetchError(
-            f"refused: {urlsplit(url).hostname} connected to an internal address ({peer[0]})"
-        )
+        raise FeedFetchError(f"refused: {urlsplit(url).hostname} connected to an internal address ({peer[0]})")
 
 
 def fetch_feed(

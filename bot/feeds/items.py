@@ -107,8 +107,7 @@ def render_brief(brief: FeedBrief, feed_title: str | None, feed_url: str) -> byt
     if brief.link:
         head.append(f'<link rel="canonical" href="{html.escape(brief.link)}">')
     document = (
-        "<!DOCTYPE html>\n<html><head>\n" + "\n".join(head) + "\n</head>\n<body>\n"
-        + brief.html + "\n</body></html>\n"
+        "<!DOCTYPE html>\n<html><head>\n" + "\n".join(head) + "\n</head>\n<body>\n" + brief.html + "\n</body></html>\n"
     )
     return document.encode("utf-8")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import feedparser  # type: ignore[import-untyped]
+import feedparser
 
 # Harmless complaints of feedparser: the document was read whole all the same.
 _BENIGN_BOZO = (
@@ -27,7 +27,9 @@ _BENIGN_BOZO = (
     feedparser.NonXMLContentType,
 )
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL
+)
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
 _JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 
@@ -61,7 +63,9 @@ def parse_feed(data: bytes, content_type: str | None = None, base_url: str | Non
     head = body[:4096]
     # Judged by the document first: some servers label their feed text/html.
     if not _FEED_ROOT.search(head) and (kind == "text/html" or _HTML_START.match(head)):
-        raise FeedParseError("the server sent an HTML page, not a feed (is this the site's address rather than its feed's?)")
+        raise FeedParseError(
+            "the server sent an HTML page, not a feed (is this the site's address rather than its feed's?)"
+        )
     if _ENTITY_DECLARATION.search(body[:65536]):
         raise FeedParseError("refused: the document declares XML entities (a possible entity-expansion bomb)")
     headers = {"content-location": base_url} if base_url else {}
@@ -155,7 +159,8 @@ def _parse_json_feed(body: bytes) -> ParsedFeed:
         title = _clean(raw.get("title")) or ""
         if key is None:
             key = f"untitled:{title}:{_digest(content)}"
-        items.append(FeedItem(key, title, link, content, _iso_time(raw.get("date_published") or raw.get("date_modified"))))
+        published = _iso_time(raw.get("date_published") or raw.get("date_modified"))
+        items.append(FeedItem(key, title, link, content, published))
     return ParsedFeed(_clean(document.get("title")), tuple(items))
 
 

@@ -102,11 +102,20 @@ class FeedRegistry(Protocol):
     def feeds(self) -> list[FeedRecord]: ...
     def feed(self, url: str) -> FeedRecord | None: ...
     def record_sync(
-        self, url: str, *, status: str, error: str | None, etag: str | None,
-        last_modified: str | None, failures: int, next_try_at: float | None,
+        self,
+        url: str,
+        *,
+        status: str,
+        error: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        failures: int,
+        next_try_at: float | None,
     ) -> None: ...
     def source_of(self, origin: str, keys: Iterable[str], title_key: str | None, day: str | None) -> str | None: ...
-    def remember(self, origin: str, keys: Iterable[str], source: str, title_key: str, day: str | None, link: str | None) -> None: ...
+    def remember(
+        self, origin: str, keys: Iterable[str], source: str, title_key: str, day: str | None, link: str | None
+    ) -> None: ...
     def sources_of(self, origin: str) -> list[str]: ...
     def forget_origin(self, origin: str) -> None: ...
     def links(self) -> dict[str, str]: ...
@@ -144,8 +153,16 @@ class _SqlRegistry:
         )
         return [
             FeedRecord(
-                url=str(r[0]), added_at=float(r[1]), last_sync_at=r[2], status=r[3], error=r[4], etag=r[5],
-                last_modified=r[6], failures=int(r[7] or 0), next_try_at=r[8], items=int(r[9] or 0),
+                url=str(r[0]),
+                added_at=float(r[1]),
+                last_sync_at=r[2],
+                status=r[3],
+                error=r[4],
+                etag=r[5],
+                last_modified=r[6],
+                failures=int(r[7] or 0),
+                next_try_at=r[8],
+                items=int(r[9] or 0),
             )
             for r in rows
         ]
@@ -154,8 +171,15 @@ class _SqlRegistry:
         return next((f for f in self.feeds() if f.url == url), None)
 
     def record_sync(
-        self, url: str, *, status: str, error: str | None, etag: str | None,
-        last_modified: str | None, failures: int, next_try_at: float | None,
+        self,
+        url: str,
+        *,
+        status: str,
+        error: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        failures: int,
+        next_try_at: float | None,
     ) -> None:
         self._run(
             "UPDATE feeds SET last_sync_at = ?, status = ?, error = ?, etag = ?, last_modified = ?, "
@@ -176,7 +200,9 @@ class _SqlRegistry:
         )
         return str(rows[0][0]) if rows else None
 
-    def remember(self, origin: str, keys: Iterable[str], source: str, title_key: str, day: str | None, link: str | None) -> None:
+    def remember(
+        self, origin: str, keys: Iterable[str], source: str, title_key: str, day: str | None, link: str | None
+    ) -> None:
         for key in keys:
             self._run(
                 "INSERT INTO source_items (origin, item_key, source, title_key, day, link) "

@@ -118,8 +118,13 @@ class FeedSyncer:
         log = logger.warning if outcome.status == "error" else logger.info
         log(
             "Feed %s: %s, %d new, %d updated, %d unchanged, %d chunks embedded in %.1f s%s",
-            feed.url, outcome.status, outcome.new, outcome.updated, outcome.unchanged,
-            outcome.embedded_chunks, time.monotonic() - started,
+            feed.url,
+            outcome.status,
+            outcome.new,
+            outcome.updated,
+            outcome.unchanged,
+            outcome.embedded_chunks,
+            time.monotonic() - started,
             f": {outcome.error}" if outcome.error else "",
         )
         return outcome
@@ -175,15 +180,25 @@ class FeedSyncer:
             failures = feed.failures + 1
             backoff = min(self.options.interval_s * 2 ** (failures - 1), MAX_BACKOFF_S)
             self.registry.record_sync(
-                feed.url, status="error", error=outcome.error, etag=None, last_modified=None,
-                failures=failures, next_try_at=time.time() + backoff,
+                feed.url,
+                status="error",
+                error=outcome.error,
+                etag=None,
+                last_modified=None,
+                failures=failures,
+                next_try_at=time.time() + backoff,
             )
             return
         etag = outcome.etag if outcome.status == "updated" else feed.etag
         modified = outcome.last_modified if outcome.status == "updated" else feed.last_modified
         self.registry.record_sync(
-            feed.url, status=outcome.status, error=None, etag=etag, last_modified=modified,
-            failures=0, next_try_at=None,
+            feed.url,
+            status=outcome.status,
+            error=None,
+            etag=etag,
+            last_modified=modified,
+            failures=0,
+            next_try_at=None,
         )
 
 

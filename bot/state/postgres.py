@@ -169,7 +169,7 @@ class PostgresBotState:
             ([brief_id for brief_id, _ in wanted],),
         ).fetchall()
         checked = {(row[0], row[1]) for row in rows}
-        return [(brief_id, content_hash) for brief_id, content_hash in wanted if (brief_id, content_hash) not in checked]
+        return [pair for pair in wanted if pair not in checked]
 
     def unseen(self, paragraph_keys: Sequence[str]) -> set[str]:
         rows = self._connections.get().execute(

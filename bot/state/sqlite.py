@@ -78,7 +78,9 @@ class BotState:
 
     def following(self, chat_id: int) -> list[str]:
         with self._lock:
-            rows = self._conn.execute("SELECT topic FROM subscriptions WHERE chat_id = ? ORDER BY topic_key", (chat_id,))
+            rows = self._conn.execute(
+                "SELECT topic FROM subscriptions WHERE chat_id = ? ORDER BY topic_key", (chat_id,)
+            )
             return [row[0] for row in rows]
 
     def subscriptions(self) -> list[Subscription]:
@@ -106,7 +108,9 @@ class BotState:
             seen = {
                 row[0]
                 for key in paragraph_keys
-                for row in self._conn.execute("SELECT paragraph_key FROM seen_paragraphs WHERE paragraph_key = ?", (key,))
+                for row in self._conn.execute(
+                    "SELECT paragraph_key FROM seen_paragraphs WHERE paragraph_key = ?", (key,)
+                )
             }
         return set(paragraph_keys) - seen
 
@@ -117,7 +121,10 @@ class BotState:
         payload) queued, all at once."""
         with self._lock, self._conn:
             self._conn.execute("BEGIN IMMEDIATE")
-            if self._conn.execute("INSERT OR IGNORE INTO checked_briefs VALUES (?, ?)", (brief_id, content_hash)).rowcount == 0:
+            inserted = self._conn.execute(
+                "INSERT OR IGNORE INTO checked_briefs VALUES (?, ?)", (brief_id, content_hash)
+            )
+            if inserted.rowcount == 0:
                 return  # checked already: its alerts were queued then
             self._conn.executemany(
                 "INSERT OR IGNORE INTO seen_paragraphs VALUES (?)", [(key,) for key in paragraph_keys]

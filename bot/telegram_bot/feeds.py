@@ -11,6 +11,7 @@ import asyncio
 import html
 import logging
 import random
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -61,7 +62,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     "id": {
         "admins_only": "Hanya admin yang dapat mengelola feed.",
         "usage": "Cara pakai: /feed add URL, /feed remove URL (atau @kanal), /feed sync",
-        "none": "Belum ada feed atau kanal. Tambahkan feed dengan /feed add URL, atau jadikan saya administrator sebuah kanal.",
+        "none": "Belum ada feed atau kanal. Tambahkan feed dengan /feed add URL, "
+        "atau jadikan saya administrator sebuah kanal.",
         "feeds": "Feed",
         "channels": "Kanal",
         "never": "belum pernah disinkronkan",
@@ -134,10 +136,8 @@ async def stop_feeds(application: BotApplication) -> None:
         return
     if service.loop is not None:
         service.loop.cancel()
-        try:
+        with suppress(asyncio.CancelledError):
             await service.loop
-        except asyncio.CancelledError:
-            pass
     service.registry.close()
 
 
@@ -289,9 +289,7 @@ def render_sources(registry: FeedRegistry, language: str) -> str:
         lines = [f"<b>{_t(language, 'feeds')}</b>"]
         for feed in feeds:
             synced = _when(feed.last_sync_at) or _t(language, "never")
-            lines.append(
-                f"• {html.escape(feed.url)}\n  {synced} · {feed.status or '-'} · {feed.items} briefs"
-            )
+            lines.append(f"• {html.escape(feed.url)}\n  {synced} · {feed.status or '-'} · {feed.items} briefs")
             if feed.error:
                 lines.append(f"  ⚠️ {html.escape(feed.error)}")
         blocks.append("\n".join(lines))
@@ -337,6 +335,7 @@ async def _membership_changed(change: ChatMemberUpdated, context: BotContext) ->
     if gone and await asyncio.to_thread(registry.remove_channel, chat.id):
         logger.info("Channel %s is no source any more", chat.id)
 
+
 async def channel_post(update: Update, context: BotContext) -> None:
     """A post (or an edit) in a source channel becomes (replaces) a brief, indexed at once."""
     post = update.channel_post or update.edited_channel_post
@@ -373,4 +372,3 @@ async def _store(post: Message, services: BotServices, service: FeedService) -> 
         document=data,
     )
     return await asyncio.to_thread(store_post, service.registry, services.kb.briefs_dir, services.kb.data_dir, item)
-

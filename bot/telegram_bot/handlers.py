@@ -255,7 +255,8 @@ def _examples(services: BotServices, language: str) -> list[str]:
     if key not in services.examples:
         if any(cached[:2] != key[:2] for cached in services.examples):
             services.examples.clear()  # a newer brief: the old questions are stale
-        passages = [p for p in services.kb.passages_on(newest.date) if p.brief_id == newest.brief_id] if newest.date else []
+        on_day = services.kb.passages_on(newest.date) if newest.date else []
+        passages = [p for p in on_day if p.brief_id == newest.brief_id]
         passages = passages[:EXAMPLE_PASSAGES]
         # "Cyclone Senyar" of "Disasters and accidents › ... › Cyclone Senyar": the story asked about.
         sections = [story_label(p.section) for p in passages if p.section]

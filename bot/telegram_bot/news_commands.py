@@ -115,14 +115,9 @@ async def timeline_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     timeline = await asyncio.to_thread(build_timeline, services.kb, topic)
+    shown = min(int(end), len(timeline.entries))
     await _send_timeline_page(
-        query.message,
-        timeline,
-        key,
-        min(int(end), len(timeline.entries)),
-        language,
-        as_reply=False,
-        links_of=services.citation_links,
+        query.message, timeline, key, shown, language, as_reply=False, links_of=services.citation_links
     )
 
 
@@ -179,7 +174,11 @@ async def _send_answer(
             await message.reply_html(part, reply_markup=markup)
         else:
             await message.get_bot().send_message(
-                message.chat.id, part, parse_mode=ParseMode.HTML, reply_markup=markup, message_thread_id=thread_of(message)
+                message.chat.id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                message_thread_id=thread_of(message),
             )
 
 

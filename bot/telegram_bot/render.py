@@ -139,7 +139,8 @@ def render_answer(
             blocks.append("\n".join([html.escape(text(language, "closest")), *lines]))
         blocks.append(text(language, "see_briefs"))
     elif answer.citations:
-        lines = [html.escape(_with_link(source_label(c, language), (links or {}).get(c.source))) for c in answer.citations]
+        links = links or {}
+        lines = [html.escape(_with_link(source_label(c, language), links.get(c.source))) for c in answer.citations]
         blocks.append("\n".join([f"<b>{text(language, 'sources')}</b>", *lines]))
     return split_html("\n\n".join(blocks))
 

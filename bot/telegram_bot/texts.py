@@ -113,7 +113,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "sources": {"id": "Sumber", "en": "Sources"},
     "today_not_a_day": {
-        "id": "«{day}» bukan hari yang bisa saya baca. Contoh: <code>/today 12 November</code> atau <code>/today kemarin</code>.",
+        "id": "«{day}» bukan hari yang bisa saya baca. "
+        "Contoh: <code>/today 12 November</code> atau <code>/today kemarin</code>.",
         "en": "“{day}” is not a day I can read. E.g. <code>/today 12 November</code> or <code>/today yesterday</code>.",
     },
     "timeline_usage": {

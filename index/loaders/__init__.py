@@ -14,4 +14,12 @@ from __future__ import annotations
 from index.loaders.brief import DEFAULT_MAX_BRIEF_BYTES, BriefLoadError, check_size
 from index.loaders.reading import PARSER_VERSION, SUPPORTED_SUFFIXES, load_brief, parse_brief
 
-__all__ = ["BriefLoadError", "DEFAULT_MAX_BRIEF_BYTES", "PARSER_VERSION", "SUPPORTED_SUFFIXES", "check_size", "load_brief", "parse_brief"]
+__all__ = [
+    "DEFAULT_MAX_BRIEF_BYTES",
+    "PARSER_VERSION",
+    "SUPPORTED_SUFFIXES",
+    "BriefLoadError",
+    "check_size",
+    "load_brief",
+    "parse_brief",
+]

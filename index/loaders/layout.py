@@ -4,6 +4,7 @@ rejoined from hard-wrapped lines; the rules that tell them apart, shared by .txt
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -223,7 +224,7 @@ def unwrap(lines: list[Line]) -> str:
     # Parts joined once at the end, and only the previous line tested for a hyphen: linear in
     # the lines' length however many there are (a long run of them made this quadratic).
     parts = [lines[0].text]
-    for previous, line in zip(lines, lines[1:]):
+    for previous, line in itertools.pairwise(lines):
         parts.append(line.text if _WRAPPED_HYPHEN.search(previous.text) else " " + line.text)
     return " ".join("".join(parts).split())
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from index.faults import crash_point
+from index.records import JsonRecord, as_json
 from index.errors import StoreUnavailableError
 from index.stores.postgres.connection import connect, migrate, redact_url
 from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS, VECTOR_DIMENSION
@@ -25,18 +26,12 @@ from index.stores.sqlite import CATALOG_FILE, Catalog
 
 
 @dataclass(frozen=True, slots=True)
-class CopyReport:
+class CopyReport(JsonRecord):
     briefs: int
     chunks: int
     vectors: int
-    seconds: float
+    seconds: float = field(metadata=as_json(digits=3))
     target: str  # the target URL, password redacted
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "briefs": self.briefs, "chunks": self.chunks, "vectors": self.vectors,
-            "seconds": round(self.seconds, 3), "target": self.target,
-        }
 
 
 def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:

@@ -124,7 +124,7 @@ def search(
         # days' chunks fill the unscoped top-N.
         params = faiss.SearchParameters(sel=selector) if selector else None
     scores, ids = index.search(query, k, params=params)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
 def _exact_over(

@@ -81,7 +81,7 @@ def _same_word(a: str, b: str) -> bool:
     if len(b) < _FUZZY_MIN_CHARS or abs(len(a) - len(b)) > _FUZZY_MAX_TAIL:
         return False
     shared = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # `b` may be a few characters longer
         if x != y:
             break
         shared += 1

@@ -184,7 +184,9 @@ class FeedServer:
             handler.wfile.flush()
             handler.close_connection = True
         elif broken in ("malformed", "html", "bomb", "undated"):
-            payload = {"malformed": MALFORMED, "html": HTML_PAGE, "bomb": BILLION_LAUGHS, "undated": UNDATED_ITEM}[broken]
+            payload = {"malformed": MALFORMED, "html": HTML_PAGE, "bomb": BILLION_LAUGHS, "undated": UNDATED_ITEM}[
+                broken
+            ]
             kind = "text/html; charset=utf-8" if broken == "html" else "application/rss+xml"
             self._send(handler, 200, payload, kind)
         elif status == 304:
@@ -193,7 +195,9 @@ class FeedServer:
             self._send(handler, 200, body, content_type, extra={"ETag": etag, "Last-Modified": modified})
 
     @staticmethod
-    def _status(handler: http.server.BaseHTTPRequestHandler, broken: str | None, etag: str, location: str | None) -> int:
+    def _status(
+        handler: http.server.BaseHTTPRequestHandler, broken: str | None, etag: str, location: str | None
+    ) -> int:
         if location is not None:
             return 302
         if broken in ("404", "500"):

@@ -41,4 +41,4 @@ from index.stores.postgres.connection import (  # noqa: E402 (after the check ab
 )
 from index.stores.postgres.store import PostgresStore  # noqa: E402 (after the check above)
 
-__all__ = ["PostgresStore", "REINDEX_LOCK_KEY", "connect", "ensure_database", "migrate", "redact_url", "with_database"]
+__all__ = ["REINDEX_LOCK_KEY", "PostgresStore", "connect", "ensure_database", "migrate", "redact_url", "with_database"]

@@ -88,7 +88,8 @@ class PostgresSearchView:
                 SELECT chunk_id, term_count, terms FROM chunks WHERE terms @@ %(query)s::tsquery
             ), df AS (
                 -- at most N: a count can't exceed the chunks, and ln() must stay defined
-                SELECT lexeme, least(n, %(n_docs)s) AS n FROM unnest(%(terms)s::text[], %(dfs)s::float8[]) AS d (lexeme, n)
+                SELECT lexeme, least(n, %(n_docs)s) AS n
+                FROM unnest(%(terms)s::text[], %(dfs)s::float8[]) AS d (lexeme, n)
             )
             SELECT c.chunk_id, sum(
                 greatest(ln((%(n_docs)s - df.n + 0.5) / (df.n + 0.5)), 1e-6)

@@ -250,7 +250,7 @@ class PostgresStore:
             )
             with cursor.copy("COPY staged_vectors (embed_hash, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
                 copy.set_types(["text", "vector"])
-                for embed_hash, vector in zip(hashes, vectors):
+                for embed_hash, vector in zip(hashes, vectors, strict=True):
                     copy.write_row((embed_hash, np.asarray(vector, dtype=np.float32)))
             cursor.execute(
                 "INSERT INTO vector_cache (embed_hash, embedding) "

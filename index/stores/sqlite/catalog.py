@@ -262,7 +262,10 @@ class Catalog:
         with self.write() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO vector_cache (embed_hash, vector) VALUES (?, ?)",
-                [(h, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors)],
+                [
+                    (h, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                    for h, v in zip(hashes, vectors, strict=True)
+                ],
             )
 
     def vectors_by_hash(self, hashes: Sequence[str], conn: sqlite3.Connection) -> dict[str, np.ndarray]:

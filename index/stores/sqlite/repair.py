@@ -87,7 +87,7 @@ def reindex_lock(data_dir: Path) -> Iterator[None]:
     stale lock behind.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(data_dir / LOCK_FILE, "a+")
+    handle = open(data_dir / LOCK_FILE, "a+")  # noqa: SIM115 - held for the lock's life, closed below
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
