@@ -50,7 +50,9 @@ def format_eval_table(results: dict[str, dict[str, object]]) -> str:
     lines = ["dataset    " + " ".join(f"{c:>16}" for c in columns)]
     for name, metrics in results.items():
         lines.append(f"{name:<10} " + " ".join(f"{metrics[c]!s:>16}" for c in columns))
-    strict = [(name, metrics["strict"]) for name, metrics in results.items() if isinstance(metrics.get("strict"), dict)]
+    strict = [
+        (name, figures) for name, metrics in results.items() if isinstance(figures := metrics.get("strict"), dict)
+    ]
     if strict:
         lines.append("strict: only the chunk shown counts, not the copies of it a hit stands for")
         for name, figures in strict:
@@ -140,7 +142,8 @@ def cmd_news_eval(args: argparse.Namespace) -> int:
                 cited = [(c.date.isoformat() if c.date else None, c.quote[:70]) for c in result.answer.citations[:3]]
                 print(f"✗ {result.question.kind} {result.question.question!r} (gold {result.question.gold_date}) "
                       f"-> {result.answer.kind}, abstained={result.answer.abstained}, {cited}", file=sys.stderr)
-        for line in own["wrong"] if own is not None else []:  # type: ignore[union-attr]
+        wrong = own["wrong"] if own is not None else []
+        for line in wrong if isinstance(wrong, list) else []:
             print(f"✗ own {line}", file=sys.stderr)
     return 0
 
@@ -176,8 +179,8 @@ def cmd_answer_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
     else:
-        for name, metrics in results.items():
-            print(name + ": " + ", ".join(f"{key} {value}" for key, value in metrics.items()))
+        for name, figures in results.items():
+            print(name + ": " + ", ".join(f"{key} {value}" for key, value in figures.items()))
     return 0
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.engine.records import Answer, Citation
 from bot.engine.news_points import Point, compose_points, is_about, topic_terms
@@ -35,8 +36,8 @@ class AlertMessage(JsonRecord):
     answer: Answer = field(metadata=as_json(flatten=True))
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> AlertMessage:
-        citations = tuple(_citation(item) for item in data["citations"])  # type: ignore[attr-defined]
+    def from_json(cls, data: dict[str, Any]) -> AlertMessage:
+        citations = tuple(_citation(item) for item in data["citations"])
         answer = Answer(
             question="",
             text=str(data["answer"]),
@@ -45,7 +46,7 @@ class AlertMessage(JsonRecord):
             language=str(data["language"]),
             kind="alert",
         )
-        return cls(tuple(data["topics"]), answer)  # type: ignore[arg-type]
+        return cls(tuple(data["topics"]), answer)
 
 
 def check_new_briefs(kb: KnowledgeBase, state: StateStore) -> int:
@@ -106,18 +107,18 @@ def _dense_scores(kb: KnowledgeBase, topic: str, passages: Sequence[Passage], da
     }
 
 
-def _citation(item: dict[str, object]) -> Citation:
+def _citation(item: dict[str, Any]) -> Citation:
     day = item.get("date")
     return Citation(
-        n=int(item["n"]),  # type: ignore[call-overload]
-        chunk_id=int(item["chunk_id"]),  # type: ignore[call-overload]
+        n=int(item["n"]),
+        chunk_id=int(item["chunk_id"]),
         brief_id=str(item["brief_id"]),
         source=str(item["source"]),
         title=str(item["title"]),
         date=date.fromisoformat(str(day)) if day else None,
         section=str(item["section"]) if item.get("section") else None,
-        paragraphs=tuple(item["paragraphs"]),  # type: ignore[arg-type]
-        start=int(item["start"]),  # type: ignore[call-overload]
-        end=int(item["end"]),  # type: ignore[call-overload]
+        paragraphs=tuple(item["paragraphs"]),
+        start=int(item["start"]),
+        end=int(item["end"]),
         quote=str(item["quote"]),
     )

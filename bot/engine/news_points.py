@@ -81,7 +81,7 @@ def best_coverage(terms: Sequence[Term], passages: Sequence[Passage]) -> float:
     return max((coverage(terms, stems(f"{p.section or ''} {p.text}")) for p in passages), default=0.0)
 
 
-def newest_first(passages: Sequence[Passage]) -> list[Passage]:
+def newest_first(passages: Sequence[P]) -> list[P]:
     return sorted(passages, key=lambda p: (p.date or date.min, -p.start), reverse=True)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -100,7 +100,7 @@ class AlertMessenger:
             await asyncio.to_thread(self._state.part_sent, alert.alert_id)
         await asyncio.to_thread(self._state.sent, alert.alert_id)
 
-    async def _send_part(self, alert: QueuedAlert, part: str, keyboard: object) -> Message:
+    async def _send_part(self, alert: QueuedAlert, part: str, keyboard: InlineKeyboardMarkup | None) -> Message:
         """One part, as often as flood control asks to wait (the rate limiter retries a few
         times itself; past those, this waits too: an alert is late, never lost)."""
         while True:
@@ -109,7 +109,7 @@ class AlertMessenger:
                     alert.chat_id,
                     part,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard,  # type: ignore[arg-type]
+                    reply_markup=keyboard,
                     message_thread_id=alert.thread_id,
                 )
             except RetryAfter as error:
