@@ -8,7 +8,8 @@ from typing import Any
 from pathlib import Path
 
 from bot.cli import evaluation, operator, user
-from bot.cli.common import first_line
+from bot.cli.common import first_line, knowledge_base_of, settings_of
+from bot.feeds.commands import add_feed_commands
 from index.extras import MissingExtraError
 from index.errors import BriefbotError
 
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_commands(commands)
     operator.add_commands(commands)
     evaluation.add_commands(commands)
+    add_feed_commands(commands, settings_of, knowledge_base_of)
     return parser
 
 

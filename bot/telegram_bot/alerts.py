@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
 
@@ -38,6 +39,8 @@ class AlertMessenger:
         self._kb = kb
         self._state = state
         self._sending: asyncio.Task[None] | None = None
+        # The links of briefs that have one (feed items, channel posts), by source; set by feeds.
+        self.links_of: Callable[[list[str]], dict[str, str]] | None = None
 
     async def check(self) -> None:
         """After a reindex: queue the new briefs' alerts, then send whatever is queued. A failure
@@ -85,7 +88,12 @@ class AlertMessenger:
 
     async def _deliver(self, alert: QueuedAlert) -> None:
         message = AlertMessage.from_json(alert.payload)
-        parts = render_answer(message.answer)
+        links = {}
+        if self.links_of is not None and message.answer.citations:
+            sources = [c.source for c in message.answer.citations]
+            with suppress(Exception):  # an alert without its links is still an alert
+                links = await asyncio.to_thread(self.links_of, sources)
+        parts = render_answer(message.answer, links=links)
         keyboard = citation_keyboard(message.answer.citations)
         for number in range(alert.parts_sent, len(parts)):
             await self._send_part(alert, parts[number], keyboard if number == len(parts) - 1 else None)
