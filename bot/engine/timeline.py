@@ -9,7 +9,7 @@ on the topic repeat earlier lines has no line of its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.engine.records import Citation
@@ -18,7 +18,7 @@ from bot.engine.replies import format_day
 from bot.engine.topics import catalogue_for, chosen_labels, filed_chunk_ids
 from bot.engine.understanding import read_day
 from index.knowledge_base import KnowledgeBase
-from index.records import Hit, Passage
+from index.records import Hit, JsonRecord, Passage, as_json
 from index.text.matching import Term, coverage, stems, text_key
 from index.text.sentences import split_sources
 
@@ -29,10 +29,10 @@ TIMELINE_SEARCHED = 20
 
 
 @dataclass(frozen=True, slots=True)
-class TimelineEntry:
+class TimelineEntry(JsonRecord):
     """One brief's line: `citation.quote` is the sentence, `citation.date` the brief's day."""
 
-    citation: Citation
+    citation: Citation = field(metadata=as_json(flatten=True))  # written as the citation itself
 
     @property
     def date(self) -> date | None:
@@ -45,17 +45,11 @@ class TimelineEntry:
         sentence, _sources = split_sources(self.citation.quote)
         return f"{day} — {sentence} [{n if n is not None else self.citation.n}]"
 
-    def to_json(self) -> dict[str, object]:
-        return self.citation.to_json()
-
 
 @dataclass(frozen=True, slots=True)
-class Timeline:
+class Timeline(JsonRecord):
     topic: str
     entries: tuple[TimelineEntry, ...]  # oldest first, numbered [1]..[n] in that order
-
-    def to_json(self) -> dict[str, object]:
-        return {"topic": self.topic, "entries": [entry.to_json() for entry in self.entries]}
 
 
 def build_timeline(kb: KnowledgeBase, topic: str, *, since: date | None = None) -> Timeline:

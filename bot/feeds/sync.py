@@ -23,6 +23,7 @@ from bot.feeds.items import brief_file_name, collapse_items, feed_folder, render
 from bot.feeds.parse import FeedParseError, parse_feed
 from bot.feeds.registry import FeedRecord, FeedRegistry
 from index.indexer import IndexReport
+from index.records import JsonRecord, as_json
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class FeedOptions:
 
 
 @dataclass(slots=True)
-class FeedOutcome:
+class FeedOutcome(JsonRecord):
     url: str
     status: str  # "updated" | "not_modified" | "error"
     new: int = 0
@@ -58,20 +59,11 @@ class FeedOutcome:
     unchanged: int = 0
     embedded_chunks: int = 0
     error: str | None = None
-    written: list[str] = field(default_factory=list)  # brief files written (new or changed)
-    etag: str | None = None  # the validators the feed answered with
-    last_modified: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "url": self.url,
-            "status": self.status,
-            "new": self.new,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "embedded_chunks": self.embedded_chunks,
-            "error": self.error,
-        }
+    # Not in `feed sync --json`: the files written (new or changed) and the validators the feed
+    # answered with are the syncer's own bookkeeping.
+    written: list[str] = field(default_factory=list, metadata=as_json(skip=True))
+    etag: str | None = field(default=None, metadata=as_json(skip=True))
+    last_modified: str | None = field(default=None, metadata=as_json(skip=True))
 
 
 Reindex = Callable[[], IndexReport]
