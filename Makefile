@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test chat bench eval clean
+.PHONY: run test check chat bench eval clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ $(BIN)/.installed-llm-server: $(BIN)/.installed
 
 test: $(BIN)/.installed $(BIN)/.installed-llm-server  ## the whole test suite
 	$(BIN)/python -m pytest -q
+
+# Lint, formatting and types of bot/ and index/ (settings in pyproject.toml).
+check: $(BIN)/.installed  ## ruff (lint + format) and mypy
+	$(BIN)/ruff check bot index
+	$(BIN)/ruff format --check bot index
+	$(BIN)/mypy
 
 bench: $(BIN)/.installed  ## indexing and query benchmarks (prints numbers)
 	$(BIN)/python benchmarks/bench_index.py

@@ -26,6 +26,22 @@ class Settings(IndexSettings):
     webhook_secret: SecretStr | None = Field(default=None, description="Checked on every webhook call.")
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    feeds_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="While the bot runs, seconds between passes over the feeds (with jitter; a "
+        "failing feed backs off). 0 turns the periodic sync off (`feed sync` and /feed sync still work).",
+    )
+    feeds_max_bytes: int = Field(default=20_000_000, ge=1, description="Largest feed document read, in bytes.")
+    feeds_timeout_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="A feed's fetch is cut off after this many seconds (1.5x for a dripping server).",
+    )
+    feeds_allow_private_networks: bool = Field(
+        default=False,
+        description="Allow feed URLs (and redirects) to private, loopback and link-local addresses.",
+    )
     briefs_watch_interval_s: float = Field(
         default=300.0,
         ge=0,

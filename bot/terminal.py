@@ -97,7 +97,7 @@ def format_answer(answer: Answer) -> str:
         lines.append("")
         lines.append("Closest briefs:" if answer.language == "en" else "Ringkasan terdekat:")
         lines += [
-            f"  • {short_title(ref.title)} — {format_date(ref.date, answer.language)} — {ref.brief_id}"
+            f"  • {short_title(ref.title, ref.source)} — {format_date(ref.date, answer.language)} — {ref.brief_id}"
             for ref in answer.closest
         ]
     if answer.citations:
@@ -151,7 +151,7 @@ def _briefs(kb: KnowledgeBase) -> str:
     if not briefs:
         return "No briefs are indexed yet."
     lines = [
-        f"{format_date(b.date, 'en')}  {b.brief_id}  {short_title(b.title)}"
+        f"{format_date(b.date, 'en')}  {b.brief_id}  {short_title(b.title, b.source)}"
         for b in briefs[:BRIEFS_SHOWN]
     ]
     if len(briefs) > BRIEFS_SHOWN:

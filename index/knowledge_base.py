@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index.brief_sync import park_file, sync_briefs_folder, write_brief_file
 from index.chunking import DEFAULT_MAX_CHARS
@@ -95,7 +95,7 @@ class KnowledgeBase:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: IndexSettings, **overrides: object) -> KnowledgeBase:
+    def from_settings(cls, settings: IndexSettings, **overrides: Any) -> KnowledgeBase:
         return cls(
             settings.briefs_dir,
             settings.data_dir,
@@ -105,7 +105,7 @@ class KnowledgeBase:
             max_brief_bytes=settings.max_brief_bytes,
             database_url=_secret(settings.database_url),
             database_read_url=_secret(settings.database_read_url),
-            **overrides,  # type: ignore[arg-type]
+            **overrides,
         )
 
     @property
@@ -145,14 +145,15 @@ class KnowledgeBase:
 
     def _brief_files(self) -> PostgresBriefFiles | None:
         """The briefs folder's files in the database (PostgreSQL only), opened on first use."""
-        if not is_postgres_url(self._database_url):
+        url = self._database_url
+        if url is None or not is_postgres_url(url):
             return None
         _ = self.store  # opened first: opening PostgreSQL's store migrates it, brief_files included
         with self._lock:
             if self._brief_files_ is None:
                 from index.stores.postgres.files import PostgresBriefFiles
 
-                self._brief_files_ = PostgresBriefFiles(self._database_url)
+                self._brief_files_ = PostgresBriefFiles(url)
             return self._brief_files_
 
     @property
@@ -220,7 +221,7 @@ class KnowledgeBase:
             briefs=len(briefs),
             chunks=chunks,
             embedder=str(embedder.get("spec", self._embedder_spec)),
-            dimension=int(embedder["dimension"]) if "dimension" in embedder else None,  # type: ignore[call-overload]
+            dimension=int(embedder["dimension"]) if "dimension" in embedder else None,
             last_indexed_at=meta.get("last_indexed_at"),
             generation=int(meta.get("generation", "0")),
             size_bytes=store.size_bytes(),
@@ -268,8 +269,8 @@ class KnowledgeBase:
         if files is None:
             target = _write_new_file(self.briefs_dir, safe_name, data)
         else:
-            if (source := files.holding(digest)) is not None:  # uploaded to another replica
-                raise UploadRejectedError(f"{safe_name}: this brief is already there, as {source}")
+            if (holder := files.holding(digest)) is not None:  # uploaded to another replica
+                raise UploadRejectedError(f"{safe_name}: this brief is already there, as {holder}")
             # The name is taken in the database first: another replica may hold a file of that
             # name this folder has not received yet.
             name = next(n for n in _candidate_names(safe_name) if n not in local and files.add(n, data, digest))

@@ -51,12 +51,10 @@ class DateIntent:
 
 def read_date_intent(question: str) -> DateIntent:
     day_number = _DAY_NUMBER.search(question)
-    relative = (
-        "yesterday" if _YESTERDAY.search(question) else "today" if _TODAY.search(question) else None
-    )
+    relative = "yesterday" if _YESTERDAY.search(question) else "today" if _TODAY.search(question) else None
     return DateIntent(
         # Any reference day will do here: only whether a date is written matters.
-        has_date=find_date(question, date.today()) is not None,
+        has_date=find_date(question, date.today(), question=True) is not None,
         relative=relative,
         day_number=int(day_number.group(1)) if day_number else None,
         latest=_LATEST.search(question) is not None,
@@ -66,7 +64,7 @@ def read_date_intent(question: str) -> DateIntent:
 def time_spans(question: str) -> list[tuple[int, int]]:
     """(start, end) of the question's time words: dates, today / yesterday, day numbers, latest;
     in order, not overlapping."""
-    spans = list(date_spans(question))
+    spans = list(date_spans(question, question=True))
     for pattern in (_TODAY, _YESTERDAY, _LATEST, _DAY_NUMBER):
         spans.extend(match.span() for match in pattern.finditer(question))
     merged: list[tuple[int, int]] = []
@@ -93,7 +91,7 @@ def resolve_dates(question: str, intent: DateIntent, brief_dates: list[date]) ->
         return []
     newest = brief_dates[0]
     if intent.has_date:
-        match = find_date(question, newest)
+        match = find_date(question, newest, question=True)
         return [match.date] if match and match.date in brief_dates else []
     if intent.relative == "today":
         return [newest]

@@ -199,7 +199,7 @@ class Retriever:
         self, found: Candidates, latest: bool, brief_dates: list[date], k: int, view: SearchView
     ) -> list[Hit]:
         all_valid = np.ones(len(found.ids), dtype=bool)
-        scores = fuse(found.dense, found.lexical, all_valid, np.float64(found.query_idf), self.config)
+        scores = fuse(found.dense, found.lexical, all_valid, np.asarray(found.query_idf, dtype=np.float64), self.config)
         rows: dict[int, Passage] = {}
         if latest and brief_dates:
             rows = view.chunk_rows(found.ids.tolist())

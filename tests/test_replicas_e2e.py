@@ -23,11 +23,11 @@ import psycopg
 from telegram.ext import Application
 
 from bot.telegram_bot.app import build_application, webhook_options
-from bot.telegram_bot.context import services_of
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
 from index.stores.postgres import REINDEX_LOCK_KEY
 from tests.botapi.fixtures import TEST_BOT_TOKEN, TEST_BOT_USERNAME
+from tests.botapi.running import running
 from tests.botapi.server import BotApiServer, Chat
 from tests.conftest import SAMPLE_BRIEF
 from tests.test_telegram_e2e import (
@@ -92,21 +92,8 @@ async def replica(harness: Harness, port: int) -> AsyncIterator[Application]:
     settings = harness.settings(
         webhook_url=PUBLIC_HOOK, webhook_secret=SECRET, webhook_listen="127.0.0.1", webhook_port=port
     )
-    application = build_application(settings, harness.kb)
-    async with application:
-        assert application.post_init is not None and application.post_stop is not None
-        await application.post_init(application)
-        await application.updater.start_webhook(**webhook_options(settings))  # type: ignore[union-attr]
-        await application.start()
-        try:
-            services = services_of(application)
-            assert services.startup_reindex is not None
-            await services.startup_reindex
-            yield application
-        finally:
-            await application.updater.stop()  # type: ignore[union-attr]
-            await application.stop()
-            await application.post_stop(application)
+    async with running(build_application(settings, harness.kb), webhook=webhook_options(settings)) as application:
+        yield application
 
 
 async def test_two_replicas_on_one_postgres_serve_any_update(

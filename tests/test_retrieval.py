@@ -160,7 +160,7 @@ def test_an_answer_citing_a_repeated_paragraph_names_the_older_brief_too(two_day
     assert [brief.date for brief in first.also_in] == [NOV_12]
     [part] = render_answer(answer)
     plain, _ = parse_html(part)
-    assert f"[1] {short_title(first.title)} — 2024-11-13 — Pertempuran, ¶2 (also in the briefs of 2024-11-12)" in plain
+    assert f"[1] {short_title(first.title, first.source)} — 2024-11-13 — Pertempuran, ¶2 (also in the briefs of 2024-11-12)" in plain
 
 
 # -- two languages ------------------------------------------------------------------------------

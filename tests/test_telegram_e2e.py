@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-from telegram import Update
 from telegram.constants import FileSizeLimit, MessageLimit
 from telegram.ext import Application
 
@@ -32,11 +31,11 @@ from bot.settings import Settings
 from bot.telegram_bot.app import REDACTED, build_application, webhook_options
 from bot.engine.answering import MAX_QUESTION_CHARS
 from bot.telegram_bot.context import services_of
-from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
 from urllib.parse import urlsplit
 from index.records import BriefRecord
 from tests.botapi.fixtures import TEST_BOT_TOKEN, TEST_BOT_USERNAME
+from tests.botapi.running import running
 from tests.botapi.server import BotApiServer, Chat, User, utf16_len
 
 JsonDict = dict[str, Any]
@@ -99,22 +98,8 @@ class Harness:
     async def run(self, answerer: Answerer | None = None, **settings: Any) -> AsyncIterator[Application]:
         """The bot polling the server, started and stopped the way run_polling does it."""
         application = build_application(self.settings(**settings), self.kb, answerer=answerer)
-        async with application:
-            assert application.post_init is not None and application.post_stop is not None
-            await application.post_init(application)
-            await application.updater.start_polling(  # type: ignore[union-attr]
-                poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
-            )
-            await application.start()
-            try:
-                services = services_of(application)
-                assert services.startup_reindex is not None
-                await services.startup_reindex
-                yield application
-            finally:
-                await application.updater.stop()  # type: ignore[union-attr]
-                await application.stop()
-                await application.post_stop(application)
+        async with running(application):
+            yield application
 
     def send(
         self, user: User, chat: Chat, text: str, reply_to: int | None = None, thread: int | None = None
@@ -668,24 +653,14 @@ async def test_webhook_mode_takes_updates_only_with_the_secret(harness: Harness)
             "text": DRONE_QUESTION,
         },
     }
-    application = build_application(settings, harness.kb)
-    async with application:
-        assert application.post_init is not None and application.post_stop is not None
-        await application.post_init(application)
-        await application.updater.start_webhook(**options)  # type: ignore[union-attr]
-        await application.start()
-        try:
-            async with httpx.AsyncClient() as client:
-                hook = f"http://127.0.0.1:{port}/telegram/hook"
-                forged = await client.post(hook, json=update)
-                delivered = await client.post(
-                    hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Value_1"}
-                )
-            answer = await harness.answer(Chat.private(BOB), 0)
-        finally:
-            await application.updater.stop()  # type: ignore[union-attr]
-            await application.stop()
-            await application.post_stop(application)
+    async with running(build_application(settings, harness.kb), webhook=options, indexed=False):
+        async with httpx.AsyncClient() as client:
+            hook = f"http://127.0.0.1:{port}/telegram/hook"
+            forged = await client.post(hook, json=update)
+            delivered = await client.post(
+                hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Value_1"}
+            )
+        answer = await harness.answer(Chat.private(BOB), 0)
 
     assert (forged.status_code, delivered.status_code) == (403, 200)
     assert harness.server.webhook_url == "https://bot.example.org/telegram/hook"

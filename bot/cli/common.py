@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if args.briefs is not None:
         overrides["briefs_dir"] = args.briefs
     if args.data is not None:
         overrides["data_dir"] = args.data
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = Settings(**overrides)
     # Every command: an LLM provider's error, logged by `ask`, may quote its key or URL.
     protect_secrets_in_logs(*secrets_of(settings))
     return settings

@@ -50,7 +50,9 @@ def format_eval_table(results: dict[str, dict[str, object]]) -> str:
     lines = ["dataset    " + " ".join(f"{c:>16}" for c in columns)]
     for name, metrics in results.items():
         lines.append(f"{name:<10} " + " ".join(f"{metrics[c]!s:>16}" for c in columns))
-    strict = [(name, metrics["strict"]) for name, metrics in results.items() if isinstance(metrics.get("strict"), dict)]
+    strict = [
+        (name, figures) for name, metrics in results.items() if isinstance(figures := metrics.get("strict"), dict)
+    ]
     if strict:
         lines.append("strict: only the chunk shown counts, not the copies of it a hit stands for")
         for name, figures in strict:
@@ -101,9 +103,11 @@ DEFAULT_OWN_QUESTIONS = Path(__file__).resolve().parents[2] / "benchmarks" / "ne
 def cmd_news_eval(args: argparse.Namespace) -> int:
     """News-intent questions on the real daily briefs of ../shared/news (see bot/evaluation/news.py)."""
     from bot.engine.answering import Answerer
+    from bot.engine.topics import catalogue_for
     from bot.evaluation.news import (
         evaluate_news,
         evaluate_own,
+        evaluate_timelines,
         format_table,
         read_news_questions,
         read_own_questions,
@@ -111,36 +115,65 @@ def cmd_news_eval(args: argparse.Namespace) -> int:
     )
 
     settings = settings_of(args)
-    kb = KnowledgeBase.from_settings(settings.model_copy(update={
-        "briefs_dir": args.news_dir / "briefs", "data_dir": args.work_dir / "data",
-    }))
+    kb = KnowledgeBase.from_settings(
+        settings.model_copy(
+            update={
+                "briefs_dir": args.news_dir / "briefs",
+                "data_dir": args.work_dir / "data",
+            }
+        )
+    )
     answerer = Answerer.from_settings(kb, settings)
     try:
         with progress_bar() as update:
             kb.reindex(progress=update)
-        results = evaluate_news(answerer, read_news_questions(args.news_dir / "questions.jsonl"))
-        own = evaluate_own(answerer, read_own_questions(args.own_questions)) if args.own_questions.exists() else None
+        # The topic labels' embeddings are made in the background while a bot serves; an
+        # evaluation waits for them, so that every run answers alike.
+        catalogue_for(kb).wait_for_vectors()
+        results = evaluate_news(answerer, read_news_questions(args.questions or args.news_dir / "questions.jsonl"))
+        own = None
+        if args.questions is None and args.own_questions.exists():
+            own = evaluate_own(answerer, read_own_questions(args.own_questions))
+        topics_file = args.news_dir / "topics.json"
+        timelines = (
+            evaluate_timelines(kb, json.loads(topics_file.read_text(encoding="utf-8")))
+            if args.timelines and topics_file.exists()
+            else None
+        )
     finally:
         answerer.close()
         kb.close()
     summary = summarize(results)
     if own is not None:
         summary["own_questions"] = {key: value for key, value in own.items() if key != "wrong"}
+    if timelines is not None:
+        summary["timelines"] = {key: value for key, value in timelines.items() if key != "per_topic"}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print(format_table(summary))
+        if timelines is not None:
+            print(
+                f"/timeline of {timelines['topics']} topics (as labelled and in lower case): precision "
+                f"{timelines['precision']:.3f}, days covered {timelines['days_covered']:.3f}"
+            )
         if own is not None:
-            print(f"own questions ({args.own_questions}): {own['answerable']} answerable, "
-                  f"{own['answered_right']:.2f} answered with the right citation; {own['unanswerable']} "
-                  f"the briefs don't answer, {own['abstained_right']:.2f} rightly declined")
+            print(
+                f"own questions ({args.own_questions}): {own['answerable']} answerable, "
+                f"{own['answered_right']:.2f} answered with the right citation; {own['unanswerable']} "
+                f"the briefs don't answer, {own['abstained_right']:.2f} rightly declined"
+            )
     if args.failures:
         for result in results:
             if not result.right:
                 cited = [(c.date.isoformat() if c.date else None, c.quote[:70]) for c in result.answer.citations[:3]]
-                print(f"✗ {result.question.kind} {result.question.question!r} (gold {result.question.gold_date}) "
-                      f"-> {result.answer.kind}, abstained={result.answer.abstained}, {cited}", file=sys.stderr)
-        for line in own["wrong"] if own is not None else []:  # type: ignore[union-attr]
+                print(
+                    f"✗ {result.question.kind} {result.question.question!r} (gold {result.question.gold_date}) "
+                    f"-> {result.answer.kind}, abstained={result.answer.abstained}, {cited}",
+                    file=sys.stderr,
+                )
+        wrong = own["wrong"] if own is not None else []
+        for line in wrong if isinstance(wrong, list) else []:
             print(f"✗ own {line}", file=sys.stderr)
     return 0
 
@@ -176,8 +209,8 @@ def cmd_answer_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
     else:
-        for name, metrics in results.items():
-            print(name + ": " + ", ".join(f"{key} {value}" for key, value in metrics.items()))
+        for name, figures in results.items():
+            print(name + ": " + ", ".join(f"{key} {value}" for key, value in figures.items()))
     return 0
 
 
@@ -194,26 +227,30 @@ def add_commands(commands: Commands) -> None:
     evaluate = commands.add_parser("eval", help="retrieval quality on ../shared/eval")
     add_eval_options(evaluate)
     evaluate.add_argument(
-        "--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
+        "--mode",
+        choices=("hybrid", "dense", "lexical"),
+        default="hybrid",
         help="rank by both retrievers (the bot's search) or by one alone, as a baseline",
     )
     evaluate.add_argument(
-        "--keep-copies", action="store_true",
+        "--keep-copies",
+        action="store_true",
         help="don't collapse copies of a paragraph to the newest brief's (to measure what that costs)",
     )
     evaluate.add_argument(
-        "--full", action="store_true",
+        "--full",
+        action="store_true",
         help="rebuild the eval index's lexical terms and FAISS file (vectors stay cached): "
         "needed after changing index/text/terms.py",
     )
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=cmd_eval)
 
-
     answer_eval = commands.add_parser("answer-eval", help="answer quality and abstention on ../shared/eval")
     add_eval_options(answer_eval)
     answer_eval.add_argument(
-        "--calibrate", action="store_true",
+        "--calibrate",
+        action="store_true",
         help="fit the abstention constants of bot/engine/abstention.py on --split (use train)",
     )
     answer_eval.add_argument("--json", action="store_true")
@@ -223,9 +260,18 @@ def add_commands(commands: Commands) -> None:
     news_eval.add_argument("--news-dir", type=Path, default=DEFAULT_NEWS_DIR)
     news_eval.add_argument("--work-dir", type=Path, default=DEFAULT_NEWS_WORK_DIR)
     news_eval.add_argument(
-        "--own-questions", type=Path, default=DEFAULT_OWN_QUESTIONS,
+        "--own-questions",
+        type=Path,
+        default=DEFAULT_OWN_QUESTIONS,
         help="questions labelled by hand, answerable or not, reported beside",
     )
+    news_eval.add_argument(
+        "--questions",
+        type=Path,
+        default=None,
+        help="another question file in the same format (e.g. benchmarks/news_heldout/heldout.jsonl)",
+    )
+    news_eval.add_argument("--timelines", action="store_true", help="also score /timeline on topics.json")
     news_eval.add_argument("--json", action="store_true")
     news_eval.add_argument("--failures", action="store_true", help="also list the questions answered wrong")
     news_eval.set_defaults(handler=cmd_news_eval)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 from pathlib import Path
 
 from bot.cli import evaluation, operator, user
-from bot.cli.common import first_line
+from bot.cli.common import first_line, knowledge_base_of, settings_of
+from bot.feeds.commands import add_feed_commands
 from index.extras import MissingExtraError
 from index.errors import BriefbotError
 
@@ -27,15 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_parser = commands.add_parser
 
-    def add_command(name: str, **kwargs: object) -> argparse.ArgumentParser:
-        return _add_parser(name, parents=[subcommand_options], **kwargs)  # type: ignore[arg-type]
+    def add_command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return _add_parser(name, parents=[subcommand_options], **kwargs)
 
+    # Every subcommand also takes --briefs / --data: argparse has no hook for options common to
+    # all subparsers, so its add_parser is wrapped (mypy: assigning to a method is deliberate).
     commands.add_parser = add_command  # type: ignore[method-assign]
 
     # In `briefbot --help`: the user's commands first, then the operator's, then the measuring ones.
     user.add_commands(commands)
     operator.add_commands(commands)
     evaluation.add_commands(commands)
+    add_feed_commands(commands, settings_of, knowledge_base_of)
     return parser
 
 

@@ -1,7 +1,8 @@
 """Alerts for followed topics: after a reindex, each brief not checked yet is read once; its
 paragraphs no earlier brief had (a running story repeated day after day is not news again) are
-matched against every followed topic with the relevance decision answers use (`news.is_about`,
-not a bare word match), and each chat with a match gets one alert for that brief: its date and
+matched against every followed topic as answers and /timeline match them: filed under the
+topic's labels in the briefs (`topics.chosen_labels`), or about it by the relevance decision
+(`news_points.is_about`, not a bare word match), and each chat with a match gets one alert for that brief: its date and
 the cited paragraphs. The alerts are queued in the state's outbox, in the same transaction that
 marks the brief checked; sending them is the messenger's business.
 """
@@ -12,10 +13,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.engine.records import Answer, Citation
 from bot.engine.news_points import Point, compose_points, is_about, topic_terms
 from bot.engine.replies import format_day, reply
+from bot.engine.topics import catalogue_for, chosen_labels, is_filed_under
 from bot.state import NewAlert, StateStore, Subscription
 from index.knowledge_base import KnowledgeBase
 from index.records import JsonRecord, Passage, as_json
@@ -35,8 +38,8 @@ class AlertMessage(JsonRecord):
     answer: Answer = field(metadata=as_json(flatten=True))
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> AlertMessage:
-        citations = tuple(_citation(item) for item in data["citations"])  # type: ignore[attr-defined]
+    def from_json(cls, data: dict[str, Any]) -> AlertMessage:
+        citations = tuple(_citation(item) for item in data["citations"])
         answer = Answer(
             question="",
             text=str(data["answer"]),
@@ -45,7 +48,7 @@ class AlertMessage(JsonRecord):
             language=str(data["language"]),
             kind="alert",
         )
-        return cls(tuple(data["topics"]), answer)  # type: ignore[arg-type]
+        return cls(tuple(data["topics"]), answer)
 
 
 def check_new_briefs(kb: KnowledgeBase, state: StateStore) -> int:
@@ -73,7 +76,12 @@ def alerts_for(
     for topic in {s.topic.casefold(): s.topic for s in subscriptions}.values():
         dense = _dense_scores(kb, topic, passages, day)
         terms = topic_terms(topic)
-        about[topic.casefold()] = [p for p in passages if is_about(terms, p, dense.get(p.chunk_id))]
+        # As answers and /timeline read it: the items the briefs file under the topic, and those
+        # whose words are about it.
+        labels = chosen_labels(catalogue_for(kb).resolve(topic))
+        about[topic.casefold()] = [
+            p for p in passages if is_filed_under(p.section, labels) or is_about(terms, p, dense.get(p.chunk_id))
+        ]
     by_chat: dict[tuple[int, int | None, str], list[str]] = defaultdict(list)
     for subscription in subscriptions:
         if about[subscription.topic.casefold()]:
@@ -106,18 +114,18 @@ def _dense_scores(kb: KnowledgeBase, topic: str, passages: Sequence[Passage], da
     }
 
 
-def _citation(item: dict[str, object]) -> Citation:
+def _citation(item: dict[str, Any]) -> Citation:
     day = item.get("date")
     return Citation(
-        n=int(item["n"]),  # type: ignore[call-overload]
-        chunk_id=int(item["chunk_id"]),  # type: ignore[call-overload]
+        n=int(item["n"]),
+        chunk_id=int(item["chunk_id"]),
         brief_id=str(item["brief_id"]),
         source=str(item["source"]),
         title=str(item["title"]),
         date=date.fromisoformat(str(day)) if day else None,
         section=str(item["section"]) if item.get("section") else None,
-        paragraphs=tuple(item["paragraphs"]),  # type: ignore[arg-type]
-        start=int(item["start"]),  # type: ignore[call-overload]
-        end=int(item["end"]),  # type: ignore[call-overload]
+        paragraphs=tuple(item["paragraphs"]),
+        start=int(item["start"]),
+        end=int(item["end"]),
         quote=str(item["quote"]),
     )

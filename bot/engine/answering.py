@@ -21,20 +21,22 @@ from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose,
 from bot.engine.followups import ChatMemory, ConversationMemory, followup_subject, rewrite
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
+from bot.engine.intent import default_model
 from bot.engine.news_points import (
     TOP_SECTION_SEPARATOR,
     about_topic,
-    best_coverage,
+    names_in,
+    story_label,
     compose_points,
     day_points,
-    names_in,
+    newest_first,
     said_by,
-    story_label,
     summary_intro,
     topic_intro,
     topic_terms,
 )
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
+from bot.engine.topics import TopicMatch, catalogue_for, chosen_labels, filed_chunk_ids
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
 from bot.state import shared_conversation_memory
@@ -69,17 +71,20 @@ class Answerer:
         self._extractive = extractive or ExtractiveConfig()
         # Several bot processes on one PostgreSQL share the chats' memory through it.
         self._memory: ChatMemory = memory or shared_conversation_memory(kb.database_url) or ConversationMemory()
+        # The briefs' own topic labels, read once per brief version; questions resolve against it.
+        self.topics = catalogue_for(kb)
+        default_model()  # the intent model trains here, not on the first question
 
     @classmethod
     def from_settings(cls, kb: KnowledgeBase, settings: Settings) -> Answerer:
         return cls(kb, chat_model=build_chat_model(settings), llm_timeout_s=settings.llm_timeout_s)
 
-    def answer(
-        self, question: str, *, chat_key: str | None = None, language_code: str | None = None
-    ) -> Answer:
+    def answer(self, question: str, *, chat_key: str | None = None, language_code: str | None = None) -> Answer:
         brief_dates = self.kb.brief_dates()
         asked, resolved, language = self._read_followup(question, chat_key, language_code)
-        understood = understand(asked, reference=brief_dates[0] if brief_dates else None, language=language)
+        understood = understand(
+            asked, reference=brief_dates[0] if brief_dates else None, language=language, topics=self.topics
+        )
         base = Answer(
             question=question,
             text="",
@@ -104,6 +109,9 @@ class Answerer:
         days, no_brief = self._days(understood, brief_dates)
         if no_brief is not None:  # a named day without a brief: say so, cite nothing
             return replace(base, text=no_brief, reason="no_brief_on_date")
+        if understood.kind == "unknown_name":  # a name no brief mentions: nothing to quote
+            names = ", ".join(understood.unknown_names)
+            return replace(base, text=reply(base.language, "unknown_name", names=names), reason="not_covered")
         if understood.kind == "day_summary":
             days = days or brief_dates[:1]
             before = [d for d in brief_dates if d < min(days)][:1] if understood.new_only else []
@@ -124,9 +132,7 @@ class Answerer:
         subject = followup_subject(question, bare=previous.answered) if previous else None
         resolved = rewrite(previous.question, subject) if previous and subject else None
         # A bare "Shoigu?" keeps the conversation's language.
-        language = reply_language(
-            question, language_code, default=previous.language if previous else DEFAULT_LANGUAGE
-        )
+        language = reply_language(question, language_code, default=previous.language if previous else DEFAULT_LANGUAGE)
         return resolved or question, resolved, language
 
     def _days(self, understood: Understanding, brief_dates: list[date]) -> tuple[list[date] | None, str | None]:
@@ -169,19 +175,25 @@ class Answerer:
 
     def _about_topic(self, base: Answer, understood: Understanding, days: Sequence[date] | None) -> Answer:
         topic = understood.topic
-        hits = self._topic_hits(topic, days, recent=understood.kind == "latest")
-        points = about_topic(topic, hits)
+        searched = self._topic_hits(topic, days, recent=understood.kind == "latest")
+        matches: Sequence[TopicMatch] = understood.topics
+        if not matches or matches[0].by_meaning:
+            # The words name no label of the briefs (or only by the labels' closeness, weak for
+            # short labels): the labels of the passages found by meaning say what they mean
+            # ("sandera di gaza" finds items filed under "Gaza war hostage crisis").
+            matches = self.topics.labels_of(searched[-TOPIC_SEARCHED:], topic, prefer=matches) or matches
+        filed = self._filed_hits(matches, days)
+        hits = [*filed, *searched]
+        points = about_topic(topic, hits, filed={hit.chunk_id for hit in filed})
         if not points:
             # No passage is about it as a topic. Read as a question, with the question's own
             # relevance decision, it may still be answered: a question in disguise ("Bagaiaman
             # sistem pemerintahan di Jepang?", a typo away from "bagaimana"), or one asked in the
             # other language than the briefs ("North Korean troops" of Indonesian briefs), which
-            # shares few words with them. "The latest on X" asks for reports on X, nothing else.
+            # shares few words with them ("partai komeito keluar dari koalisi?"). "The latest on
+            # X" in the briefs' own language asks for reports on X, nothing else.
             cross_lingual = bool(hits) and detect_language(understood.question) != detect_language(hits[0].text)
-            as_question = understood.kind == "topic" or (
-                cross_lingual and best_coverage(topic_terms(topic), hits) >= CROSS_LINGUAL_TOPIC_MIN_COVERAGE
-            )
-            if as_question:
+            if understood.kind == "topic" or cross_lingual:
                 answered = self._fact(base, understood.question, days)
                 if not answered.abstained:
                     return answered
@@ -190,7 +202,10 @@ class Answerer:
                 text = reply(base.language, "topic_not_on_day", topic=topic, day=day_label)
                 return replace(base, text=text, reason="not_covered", closest=_closest(hits))
             return _abstention(base, hits)
-        intro = topic_intro(base.language, topic, days, understood.kind == "latest")
+        # Named as the briefs name it: "ukrane war" is "Russo-Ukrainian war".
+        best = matches[0] if matches and filed else None
+        shown = best.name if best is not None and (best.by_meaning or best.score >= SHOW_LABEL_SCORE) else topic
+        intro = topic_intro(base.language, shown, days, understood.kind == "latest")
         text, citations = compose_points(points, base.language, intro)
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
 
@@ -207,13 +222,30 @@ class Answerer:
         on_subject = [hit for hit in hits if coverage(about, stems(hit.text)) >= STATEMENT_SUBJECT_MIN_COVERAGE]
         points = (about and said_by(topic_terms(speaker), on_subject)) or said_by(topic_terms(speaker), hits)
         if not points:
-            return _abstention(base, hits)
+            # Nobody's words on it: asked as a question ("what did the order do to Antifa?"),
+            # the passage that answers it.
+            answered = self._fact(base, understood.question, days)
+            return answered if not answered.abstained else _abstention(base, hits)
         text, citations = compose_points(points, base.language, reply(base.language, "statement", who=speaker))
         return _with_quote_note(replace(base, text=text, citations=citations, abstained=False), citations)
 
-    def _topic_hits(
-        self, topic: str, days: Sequence[date] | None, *, recent: bool, mentions: int = 0
-    ) -> list[Hit]:
+    def _filed_hits(self, matches: Sequence[TopicMatch], days: Sequence[date] | None) -> list[Hit]:
+        """The items the briefs file under the labels the question names: on `days`, or on the
+        newest days those labels have, newest first."""
+        if not matches:
+            return []
+        chosen = chosen_labels(matches)
+        if days is None:
+            newest = sorted({d for m in chosen for d in m.label.days}, reverse=True)[:FILED_DAYS]
+            ids = filed_chunk_ids(chosen, newest)
+        else:
+            ids = filed_chunk_ids(chosen, days)
+        if not ids:
+            return []
+        passages = self.kb.store.filter_documents(chunk_ids=ids[-FILED_MAX:] if len(ids) > FILED_MAX else ids)
+        return [Hit.of(p, rank=0, score=1.0, scores={"filed": 1.0}) for p in newest_first(passages)]
+
+    def _topic_hits(self, topic: str, days: Sequence[date] | None, *, recent: bool, mentions: int = 0) -> list[Hit]:
         """Passages naming the topic (newest first), then the best matches by meaning."""
         naming = [
             *self.kb.mentions(topic, limit=TOPIC_LABELLED, phrase=True),
@@ -258,6 +290,13 @@ class Answerer:
             self._llm.close()
 
 
+# A question naming the briefs' topic labels reads the items filed under them (`chosen_labels`)
+# on their newest FILED_DAYS days, at most FILED_MAX items.
+FILED_DAYS = 3
+# A label matched at least this well (or by meaning, across languages) names the topic in the
+# answer's first line; a looser match ("sudan war") keeps the asker's own words.
+SHOW_LABEL_SCORE = 0.9
+FILED_MAX = 60
 # A topic question reads this many passages naming the topic, and this many found by meaning.
 TOPIC_MENTIONS = 12
 TOPIC_LABELLED = 40  # passages holding the topic's words in a row, among them those filed under its very name
@@ -291,7 +330,7 @@ def _no_brief(language: str, day: date | None, brief_dates: list[date], *, relat
 def _closest(hits: Sequence[Hit]) -> tuple[BriefRef, ...]:
     closest: dict[str, BriefRef] = {}
     for hit in hits:
-        closest.setdefault(hit.brief_id, BriefRef(hit.brief_id, hit.title, hit.date))
+        closest.setdefault(hit.brief_id, BriefRef(hit.brief_id, hit.title, hit.date, hit.source))
     return tuple(closest.values())[:CLOSEST_BRIEFS]
 
 

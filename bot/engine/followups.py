@@ -155,9 +155,15 @@ def _name_spans(question: str) -> list[tuple[int, int]]:
 
 
 class RememberedTurn(Protocol):
-    question: str
-    language: str
-    answered: bool
+    # Read-only: the turns are frozen records (`Turn`, `bot.state.postgres.SharedTurn`).
+    @property
+    def question(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def answered(self) -> bool: ...
 
 
 class ChatMemory(Protocol):

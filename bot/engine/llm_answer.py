@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -76,7 +77,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
         return None
     from langchain.chat_models import init_chat_model
 
-    options: dict[str, object] = {"timeout": settings.llm_timeout_s}
+    options: dict[str, Any] = {"timeout": settings.llm_timeout_s}
     # Bounded: a model server that is never told when to stop (a small local model can ramble for
     # thousands of tokens) keeps working after the timeout, and the next question waits for it.
     provider = settings.llm_model.partition(":")[0]
@@ -96,7 +97,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
         model = init_chat_model(settings.llm_model, **options)
     except ImportError as error:  # the provider's package (langchain-openai, langchain-ollama...)
         raise MissingExtraError("llm", f"LLM_MODEL is {settings.llm_model!r}", _missing_package(error)) from None
-    return model  # type: ignore[return-value]
+    return model
 
 
 def _missing_package(error: ImportError) -> str:

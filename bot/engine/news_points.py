@@ -10,7 +10,7 @@ the alerts of followed topics.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -81,17 +81,27 @@ def best_coverage(terms: Sequence[Term], passages: Sequence[Passage]) -> float:
     return max((coverage(terms, stems(f"{p.section or ''} {p.text}")) for p in passages), default=0.0)
 
 
-def newest_first(passages: Sequence[Passage]) -> list[Passage]:
+def newest_first(passages: Sequence[P]) -> list[P]:
     return sorted(passages, key=lambda p: (p.date or date.min, -p.start), reverse=True)
 
 
-def about_topic(topic: str, hits: Sequence[Hit], limit: int = TOPIC_MAX_POINTS) -> list[Point]:
-    """The hits about the topic, newest first, one point each. When the briefs file items under
+def about_topic(
+    topic: str, hits: Sequence[Hit], limit: int = TOPIC_MAX_POINTS, *, filed: Collection[int] = ()
+) -> list[Point]:
+    """The hits about the topic, newest first, one point each: those the briefs file under the
+    topic (`filed`: chunk ids) and those whose words are about it. When the briefs file items under
     the topic's very name ("Russian invasion of Ukraine" as a topic label), the newest such item
     is among them, even when newer items on the wider story fill the list."""
     terms = topic_terms(topic)
-    relevant = [hit for hit in _unique(newest_first(hits)) if is_about(terms, hit, hit.scores.get("dense"))]
-    chosen = relevant[:limit]
+    relevant = [
+        hit
+        for hit in _unique(newest_first(hits))
+        if hit.chunk_id in filed or is_about(terms, hit, hit.scores.get("dense"))
+    ]
+    # Items the briefs file under the topic come first; others about it fill what is left.
+    chosen = newest_first(
+        [*[h for h in relevant if h.chunk_id in filed], *[h for h in relevant if h.chunk_id not in filed]][:limit]
+    )
     labelled = [hit for hit in relevant if _filed_under(topic, hit)]
     if labelled and labelled[0] not in chosen:
         chosen = newest_first([*chosen[: limit - 1], labelled[0]])

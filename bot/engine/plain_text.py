@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.engine.naming import brief_name
 from bot.engine.records import Citation
 from bot.engine.replies import reply
 from index.text.sentences import split_sources
 
-# Long lead-line titles would crowd out the answer in the source list and the /briefs pages.
-TITLE_MAX_CHARS = 90
 # How many older briefs repeating a cited paragraph are named in the source list.
 ALSO_IN_SHOWN = 3
 
@@ -20,18 +19,15 @@ def format_date(value: date | None, language: str) -> str:
     return value.isoformat() if value else reply(language, "no_date")
 
 
-def short_title(title: str) -> str:
-    return title if len(title) <= TITLE_MAX_CHARS else title[: TITLE_MAX_CHARS - 1].rstrip() + "…"
+def short_title(title: str, source: str = "") -> str:
+    """The brief as a citation names it (`bot.engine.naming`): at most 60 characters, cut at a word."""
+    return brief_name(title, source)
 
 
 def source_label(citation: Citation, language: str) -> str:
     """Plain text "[n] title — date — section, ¶p", as the terminal and Telegram show it."""
-    location = ", ".join(
-        part
-        for part in (citation.section, paragraph_mark(citation.paragraphs))
-        if part
-    )
-    pieces = [f"[{citation.n}] {short_title(citation.title)}", format_date(citation.date, language)]
+    location = ", ".join(part for part in (citation.section, paragraph_mark(citation.paragraphs)) if part)
+    pieces = [f"[{citation.n}] {short_title(citation.title, citation.source)}", format_date(citation.date, language)]
     label = " — ".join([*pieces, location] if location else pieces)
     _, reported_by = split_sources(citation.quote)
     if reported_by:  # a news item's own source marks: "(Reuters) (AP)"

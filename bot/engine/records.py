@@ -16,6 +16,7 @@ class BriefRef(JsonRecord):
     brief_id: str
     title: str
     date: date | None
+    source: str = ""  # the brief's file (or link): what names it when its title is a lead sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class Citation(Location):
             start=hit.start + start,
             end=hit.start + end,
             quote=hit.text[start:end],
-            also_in=tuple(dict.fromkeys(BriefRef(c.brief_id, c.title, c.date) for c in copies)),
+            also_in=tuple(dict.fromkeys(BriefRef(c.brief_id, c.title, c.date, c.source) for c in copies)),
         )
 
 

@@ -22,6 +22,10 @@ _REPLIES: dict[str, dict[str, str]] = {
         "id": "Ringkasan berita tidak membahas ini.",
         "en": "The briefs don't cover this.",
     },
+    "unknown_name": {
+        "id": "Ringkasan berita tidak menyebut {names}.",
+        "en": "The briefs don't mention {names}.",
+    },
     "no_briefs": {
         "id": "Belum ada ringkasan berita yang diindeks.",
         "en": "No briefs are indexed yet.",

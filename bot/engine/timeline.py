@@ -9,15 +9,16 @@ on the topic repeat earlier lines has no line of its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.engine.records import Citation
 from bot.engine.news_points import filed_under, is_about, topic_sentence, topic_terms
 from bot.engine.replies import format_day
+from bot.engine.topics import catalogue_for, chosen_labels, filed_chunk_ids
 from bot.engine.understanding import read_day
 from index.knowledge_base import KnowledgeBase
-from index.records import Hit, Passage
+from index.records import Hit, JsonRecord, Passage, as_json
 from index.text.matching import Term, coverage, stems, text_key
 from index.text.sentences import split_sources
 
@@ -28,10 +29,10 @@ TIMELINE_SEARCHED = 20
 
 
 @dataclass(frozen=True, slots=True)
-class TimelineEntry:
+class TimelineEntry(JsonRecord):
     """One brief's line: `citation.quote` is the sentence, `citation.date` the brief's day."""
 
-    citation: Citation
+    citation: Citation = field(metadata=as_json(flatten=True))  # written as the citation itself
 
     @property
     def date(self) -> date | None:
@@ -44,37 +45,44 @@ class TimelineEntry:
         sentence, _sources = split_sources(self.citation.quote)
         return f"{day} — {sentence} [{n if n is not None else self.citation.n}]"
 
-    def to_json(self) -> dict[str, object]:
-        return self.citation.to_json()
-
 
 @dataclass(frozen=True, slots=True)
-class Timeline:
+class Timeline(JsonRecord):
     topic: str
     entries: tuple[TimelineEntry, ...]  # oldest first, numbered [1]..[n] in that order
 
-    def to_json(self) -> dict[str, object]:
-        return {"topic": self.topic, "entries": [entry.to_json() for entry in self.entries]}
-
 
 def build_timeline(kb: KnowledgeBase, topic: str, *, since: date | None = None) -> Timeline:
-    """The timeline of `topic` over every indexed brief (from `since` on, when given)."""
+    """The timeline of `topic` over every indexed brief (from `since` on, when given): the items
+    the briefs file under it when it is one of their topics (at any depth of an item's path,
+    each part of a combined label counting), else the passages whose words are about it."""
     topic = " ".join(topic.split())
     terms = topic_terms(topic)
     if not terms:
         return Timeline(topic, ())
+    labels = chosen_labels(catalogue_for(kb).resolve(topic))
+    if labels:
+        ids = filed_chunk_ids(labels)
+        hits = [Hit.of(p, rank=0, score=1.0, scores={"filed": 1.0}) for p in kb.store.filter_documents(chunk_ids=ids)]
+        return Timeline(labels[0].name, timeline_entries(topic, terms, hits, since=since, filed=frozenset(ids)))
     hits = [*kb.mentions(topic, limit=TIMELINE_MENTIONS), *kb.search(topic, k=TIMELINE_SEARCHED, recent=False)]
     return Timeline(topic, timeline_entries(topic, terms, hits, since=since))
 
 
 def timeline_entries(
-    topic: str, terms: Sequence[Term], hits: Sequence[Hit], *, since: date | None = None
+    topic: str,
+    terms: Sequence[Term],
+    hits: Sequence[Hit],
+    *,
+    since: date | None = None,
+    filed: frozenset[int] = frozenset(),
 ) -> tuple[TimelineEntry, ...]:
-    """One entry per dated brief among `hits` that reports on the topic, oldest first."""
+    """One entry per dated brief among `hits` that reports on the topic (filed under it, or
+    about it by its words), oldest first."""
     by_brief: dict[str, list[Passage]] = {}
     seen_chunks: set[int] = set()
     for hit in hits:
-        if not is_about(terms, hit, hit.scores.get("dense")):
+        if hit.chunk_id not in filed and not is_about(terms, hit, hit.scores.get("dense")):
             continue
         # A repeated paragraph belongs to the brief that reported it first.
         first = hit.copies[-1] if hit.copies else hit

@@ -25,14 +25,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
-from index.dates import find_date
+from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
+from bot.engine.topics import TopicMatch
+from index.dates import WEEKDAY_NUMBERS, find_date
 from index.query_dates import time_spans
 from index.text.language import detect_language
 from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
 
-Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk"]
+Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk", "unknown_name"]
 DayKind = Literal["date", "today", "yesterday", "last_week", "day_number"]
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
@@ -56,15 +58,23 @@ _LATEST = re.compile(
     re.IGNORECASE,
 )
 # "since yesterday" is a request for what is new in the newest brief.
-_WHATS_NEW = re.compile(r"\b(?:what'?s\s+new|what\s+is\s+new|apa\s+yang\s+baru|ada\s+(?:berita\s+)?apa\s+(?:hari\s+ini|saja))\b", re.IGNORECASE)
+_WHATS_NEW = re.compile(
+    r"\b(?:what'?s\s+new|what\s+is\s+new|apa\s+yang\s+baru|ada\s+(?:berita\s+)?apa\s+(?:hari\s+ini|saja))\b",
+    re.IGNORECASE,
+)
 
 _SINCE_YESTERDAY = re.compile(r"\b(?:since|sejak)\s+(?:yesterday|kemarin)\b", re.IGNORECASE)
 
 # Someone's words: "apa kata Rutte", "what did Shoigu say", "menurut Blinken", "pernyataan X".
 _STATEMENT_PATTERNS = (
-    re.compile(r"\bapa\s+(?:yang\s+)?(?:kata|dikatakan|disampaikan|dinyatakan|ucapan|pernyataan)\s+(?P<who>.+)", re.IGNORECASE),
+    re.compile(
+        r"\bapa\s+(?:yang\s+)?(?:kata|dikatakan|disampaikan|dinyatakan|ucapan|pernyataan)\s+(?P<who>.+)", re.IGNORECASE
+    ),
     re.compile(r"\b(?:pernyataan|komentar|ucapan|kata-kata)\s+(?P<who>.+)", re.IGNORECASE),
-    re.compile(r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>.+?)\s+(?:say|said|tell|told|state|stated|announce|claim|warn)\b", re.IGNORECASE),
+    re.compile(
+        r"\bwhat\s+(?:did|does|has|have)\s+(?P<who>.+?)\s+(?:say|said|tell|told|state|stated|announce|claim|warn)\b",
+        re.IGNORECASE,
+    ),
     re.compile(r"\bwhat\s+(?:is|was)\s+(?P<who>.+?)\s+saying\b", re.IGNORECASE),
     re.compile(r"\b(?P<who>.+?)\s+(?:said|says)\s+what\b", re.IGNORECASE),
 )
@@ -129,6 +139,8 @@ class Understanding:
     day: DayReference | None = None
     speaker: str | None = None  # kind "statement": who
     new_only: bool = False  # "what's new since yesterday": leave out what the brief before said
+    topics: tuple[TopicMatch, ...] = ()  # the briefs' own topic labels the question names, best first
+    unknown_names: tuple[str, ...] = ()  # kind "unknown_name": the names no brief mentions
 
     @property
     def search_text(self) -> str:
@@ -138,8 +150,34 @@ class Understanding:
         return self.speaker or self.topic or self.question
 
 
-def understand(question: str, *, reference: date | None = None, language: str | None = None) -> Understanding:
-    """Reads `question`. `reference` (the newest brief's date) anchors dates without a year."""
+class TopicIndex(Protocol):
+    """What the briefs know: the topic labels they file items under, and their words."""
+
+    def resolve(self, words: str, *, strict: bool = False) -> list[TopicMatch]: ...
+
+    def knows(self, word: str) -> bool:
+        """Whether the briefs use this word at all (as a label's word or in their text)."""
+        ...
+
+    def writes_in(self, language: str) -> bool:
+        """Whether some brief is written in `language`."""
+        ...
+
+
+def understand(
+    question: str,
+    *,
+    reference: date | None = None,
+    language: str | None = None,
+    topics: TopicIndex | None = None,
+) -> Understanding:
+    """Reads `question`. `reference` (the newest brief's date) anchors dates without a year;
+    `topics` (the briefs' own topics and words) tells a topic from the words around it.
+
+    The day comes from the date reader; the topic from the words left once the day, function
+    words and the words of how people ask (the intent examples' own words: "recap", "updates",
+    "gimana") are set aside and the words the briefs never use are dropped; the kind from the
+    intent model, reading the question with its day and topic masked."""
     # Phone keyboards type curly apostrophes ("What’s"); the patterns below are written with "'".
     text = " ".join(question.translate(_APOSTROPHES).split())
     lang = language or detect_language(text)
@@ -149,35 +187,158 @@ def understand(question: str, *, reference: date | None = None, language: str | 
     if all(w in SMALL_TALK for w in words) and len(words) <= 4:
         return Understanding(question, lang, "small_talk", "")
     day = read_day(text, reference)
-    latest = bool(_LATEST.search(text)) or bool(_WHATS_NEW.search(text))
     new_only = False
     if day is not None and day.kind == "yesterday" and _SINCE_YESTERDAY.search(text):
         day = DayReference("today", day.text)  # "what's new since yesterday": the newest brief
         new_only = True
-    topic = topic_words(text)
+    reading = _read_topic(text, topics, lang)
+    topic, matches, masked, familiar, strangers = (
+        reading.topic,
+        reading.matches,
+        reading.masked,
+        reading.familiar,
+        reading.strangers,
+    )
+    if strangers and not matches:
+        # "Did Mount Fuji erupt?", "kabar iPhone 17": a name the briefs never mention.
+        return Understanding(question, lang, "unknown_name", topic, day, unknown_names=strangers)
+    guess = default_model().guess(masked)
+    intent = guess.intent
     speaker = _speaker(text)
-    if speaker:
-        return Understanding(question, lang, "statement", topic, day, speaker)
+    if speaker and intent in ("statement", "topic", "fact"):
+        return Understanding(question, lang, "statement", topic, day, speaker, topics=matches)
+    if intent == "statement" and topic:
+        return Understanding(question, lang, "statement", topic, day, topic, topics=matches)
     if not topic:
-        if day is not None or latest or _asks_for_news(words):
+        if intent == "small_talk" and day is None:
+            return Understanding(question, lang, "small_talk", "")
+        if intent == "fact" and day is not None and _asks_a_question(words) and len(words) > 4:
+            return Understanding(question, lang, "fact", "", day)
+        if day is not None or intent in ("summary", "topic") or _asks_for_news(words):
             return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
+        return Understanding(question, lang, "fact", "", day)
+    if intent == "fact":
+        return Understanding(question, lang, "fact", topic, day, topics=matches)
+    if not matches and not familiar and day is not None:
+        # "kabar dunia tanggal 21/9": no word the briefs use, no topic of theirs: the day's news.
+        return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
+    if intent == "summary" and not matches and (day is not None or guess.confidence >= _SURE or not familiar):
+        # "what went on in the world on 9 March": words the briefs use, but no topic of theirs.
+        return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
+    if intent == "small_talk" and not matches and not _is_bare_topic(words):
         return Understanding(question, lang, "small_talk", "")
-    asks = _asks_a_question(words)
-    if _TOPIC_REQUEST.search(text):
-        return Understanding(question, lang, "latest" if latest and day is None else "topic", topic, day)
-    if asks:  # "Siapa ...?", "Penghargaan apakah ...?", "How many ...?": the passage that answers
-        return Understanding(question, lang, "fact", topic, day)
-    if latest and day is None:
-        return Understanding(question, lang, "latest", topic, None)
-    if _is_bare_topic(words) or day is not None:
-        return Understanding(question, lang, "topic", topic, day)
-    return Understanding(question, lang, "fact", topic, day)
+    # A topic with no day is answered newest first.
+    return Understanding(question, lang, "topic" if day is not None else "latest", topic, day, topics=matches)
+
+
+# The intent model's probability above which its reading stands against a topic's words.
+_SURE = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class _TopicReading:
+    topic: str  # the topic's words
+    matches: tuple[TopicMatch, ...]  # the briefs' labels they name
+    masked: str  # the question with DATE and TOPIC in place of its day and topic
+    familiar: bool  # the briefs use some of the topic's words
+    strangers: tuple[str, ...]  # names it gives that the briefs never use
+
+
+def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicReading:
+    spans = day_spans(text)
+    frame = frame_words()
+    known: list[tuple[int, int, str]] = []  # (start, end, word) of topic words the briefs use
+    asking: list[tuple[int, int, str]] = []  # ... that the intent examples use too
+    unknown: list[tuple[int, int, str]] = []  # ... and of those they never use
+    cursor = 0
+    for start, end in [*spans, (len(text), len(text))]:
+        for match in _TOPIC_WORD.finditer(text, cursor, start):
+            word = match.group().strip("'’")
+            lowered = word.lower()
+            if (
+                not word
+                or lowered in TOPIC_STOP_WORDS
+                or lowered in SMALL_TALK - _KEEP_IN_TOPIC
+                or lowered in _WEEKDAY_NAMES
+                or lowered in NEWS_WORDS
+            ):
+                continue
+            at = match.start() + match.group().find(word)
+            if topics is None or topics.knows(lowered):
+                # The words of how people ask ("recap", "updates", "gimana") are no topic, unless
+                # the briefs file something under them (see below).
+                if lowered not in frame:
+                    known.append((at, at + len(word), word))
+                else:
+                    asking.append((at, at + len(word), word))
+            elif lowered not in frame:
+                # A word the briefs never use: a name they don't have ("Fuji"), or the topic said
+                # in the other language ("perang" of English briefs); kept, for meaning to decide.
+                unknown.append((at, at + len(word), word))
+        cursor = end
+    core = sorted([*known, *unknown])
+    matches: list[TopicMatch] = []
+    if topics is not None:
+        if core:
+            matches = topics.resolve(" ".join(w for _s, _e, w in core), strict=bool(unknown))
+        if not matches and asking:
+            # a word of how people ask may be a label's word after all ("World Cup")
+            fuller = sorted([*core, *asking])
+            fuller_matches = topics.resolve(" ".join(w for _s, _e, w in fuller), strict=True)
+            if fuller_matches and fuller_matches[0].score >= _STRONG_LABEL:
+                core, matches = fuller, fuller_matches
+    topic = " ".join(w for _s, _e, w in core)
+    masked = _mask(text, spans, [(s, e) for s, e, _ in core])
+    # A name the briefs spell otherwise in their own language ("Russian" / "Rusia") is no stranger.
+    same_language = topics is not None and topics.writes_in(language)
+    strangers = tuple(w for start, _e, w in unknown if _looks_like_a_name(w, start, text, language, same_language))
+    return _TopicReading(topic, tuple(matches), masked, bool(known) or bool(matches), strangers)
+
+
+_MIN_ACRONYM = 4
+
+
+def _looks_like_a_name(word: str, start: int, text: str, language: str, same_language: bool) -> bool:
+    """A word written as names are: "iPhone", "BLACKPINK", "IKN" in any language; capitalised
+    inside an English sentence ("Mount Fuji"). Indonesian capitalises its own words for places
+    ("Tepi Barat", "Jerman") that the English briefs write otherwise, so there only the first."""
+    if (word.isupper() and len(word) >= _MIN_ACRONYM) or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
+        return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
+    sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "?", "!", ":")
+    return same_language and language == "en" and word[0].isupper() and not sentence_start
+
+
+_TOPIC_WORD = re.compile(r"[\w'’]+", re.UNICODE)  # "Rusia-Ukraina": two words
+_WEEKDAY_NAMES = frozenset(WEEKDAY_NUMBERS)
+
+
+# A label matched this well by the fuller words wins over dropping a frame word.
+_STRONG_LABEL = 0.9
+
+
+def _mask(text: str, day_spans_: list[tuple[int, int]], topic_spans: list[tuple[int, int]]) -> str:
+    """The question with DATE for its days and TOPIC for its topic words (a run of topic words,
+    and the function words between them, one TOPIC)."""
+    marks = sorted([(s, e, DAY_MARK) for s, e in day_spans_] + [(s, e, TOPIC_MARK) for s, e in topic_spans])
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, mark in marks:
+        if start < cursor:
+            continue
+        between = text[cursor:start]
+        if pieces and pieces[-1] == mark and all(w.lower() in TOPIC_STOP_WORDS for w in _WORD.findall(between)):
+            between = ""  # "flood control projects in the Philippines": one topic
+            pieces.pop()
+        pieces += [between, mark]
+        cursor = end
+    pieces.append(text[cursor:])
+    return " ".join("".join(pieces).split())
 
 
 def read_day(text: str, reference: date | None = None) -> DayReference | None:
     """The day `text` names, if any: a written date wins over "today" / "yesterday"."""
     anchor = reference or date.today()
-    found = find_date(text, anchor)
+    found = find_date(text, anchor, question=True)
     if found is not None:
         spans = [s for s in time_spans(text) if not _is_relative(text[s[0] : s[1]])]
         words = text[spans[0][0] : spans[0][1]] if spans else ""

@@ -8,7 +8,9 @@ of three letters or more, case-folded). Per kind:
 - `topic_on_day`: answered; every citation dated `gold_date`; one matches a gold item;
 - `day_summary`: answered with at least 3 citations, every one dated `gold_date`, matching 3
   different gold items;
-- `no_brief_day`: abstained, no citation (the reply says there is no brief for that day).
+- `no_brief_day`: abstained, no citation (the reply says there is no brief for that day);
+- `factual` (held-out sets only): answered; a citation, of any day, matches a gold item;
+- `not_covered` (held-out sets only): abstained, no citation.
 
 Every question is asked in a chat of its own, so no question is read as a follow-up of another.
 """
@@ -25,8 +27,9 @@ from pathlib import Path
 
 from bot.engine.records import Answer, Citation
 from bot.engine.answering import Answerer
+from index.knowledge_base import KnowledgeBase
 
-KINDS = ("topic_latest", "topic_on_day", "day_summary", "no_brief_day")
+KINDS = ("topic_latest", "topic_on_day", "day_summary", "no_brief_day", "factual", "not_covered")
 MATCH_SHARE = 0.6
 _WORD = re.compile(r"\w{3,}", re.UNICODE)
 
@@ -48,7 +51,12 @@ def read_news_questions(path: Path) -> list[NewsQuestion]:
             item = json.loads(line)
             questions.append(
                 NewsQuestion(
-                    item["qid"], item["kind"], item["lang"], item["question"], item["gold_date"], tuple(item["gold"])
+                    item["qid"],
+                    item["kind"],
+                    item["lang"],
+                    item["question"],
+                    item["gold_date"] or "",
+                    tuple(item["gold"]),
                 )
             )
     return questions
@@ -73,8 +81,12 @@ def is_right(question: NewsQuestion, answer: Answer) -> bool:
     citations = answer.citations
     if question.kind == "no_brief_day":
         return answer.abstained and not citations
+    if question.kind == "not_covered":
+        return answer.abstained and not citations
     if answer.abstained or not citations:
         return False
+    if question.kind == "factual":  # the passage that answers it, whatever its day
+        return any(matches(c.quote, g) for c in citations for g in question.gold)
     on_day = [c for c in citations if _dated(c) == question.gold_date]
     matched = [c for c in on_day if any(matches(c.quote, g) for g in question.gold)]
     if question.kind == "topic_latest":
@@ -162,8 +174,14 @@ class OwnQuestion:
 def read_own_questions(path: Path) -> list[OwnQuestion]:
     return [
         OwnQuestion(
-            item["qid"], item["kind"], item["lang"], item["question"], item["expect"],
-            item.get("cite"), item.get("date"), item.get("reason"),
+            item["qid"],
+            item["kind"],
+            item["lang"],
+            item["question"],
+            item["expect"],
+            item.get("cite"),
+            item.get("date"),
+            item.get("reason"),
         )
         for item in map(json.loads, filter(str.strip, path.read_text(encoding="utf-8").splitlines()))
     ]
@@ -200,4 +218,40 @@ def evaluate_own(answerer: Answerer, questions: Iterable[OwnQuestion]) -> dict[s
         "unanswerable": unanswerable,
         "abstained_right": round(right_abstentions / max(1, unanswerable), 4),
         "wrong": wrong,
+    }
+
+
+# -- timelines ---------------------------------------------------------------------------------
+
+
+def evaluate_timelines(kb: KnowledgeBase, gold: dict[str, dict[str, list[str]]]) -> dict[str, object]:
+    """/timeline of each gold topic, scored by `../shared/news/README`'s rule: an entry is right
+    when its quote matches a gold item of its own day; precision = right entries / entries; days
+    covered = days with a right entry / gold days. Each topic is asked as its label, then in
+    lower case (as people type it)."""
+    from bot.engine.timeline import build_timeline
+
+    per_topic: dict[str, dict[str, float]] = {}
+    totals = {"entries": 0, "right": 0, "days": 0, "covered": 0}
+    for topic, days in gold.items():
+        for asked in (topic, topic.lower()):
+            timeline = build_timeline(kb, asked)
+            right = [
+                e for e in timeline.entries if any(matches(e.citation.quote, g) for g in days.get(str(e.date), []))
+            ]
+            covered = {str(e.date) for e in right}
+            totals["entries"] += len(timeline.entries)
+            totals["right"] += len(right)
+            totals["days"] += len(days)
+            totals["covered"] += len(covered)
+            per_topic[asked] = {
+                "entries": len(timeline.entries),
+                "precision": round(len(right) / max(1, len(timeline.entries)), 3),
+                "days_covered": round(len(covered) / max(1, len(days)), 3),
+            }
+    return {
+        "topics": len(gold),
+        "precision": round(totals["right"] / max(1, totals["entries"]), 4),
+        "days_covered": round(totals["covered"] / max(1, totals["days"]), 4),
+        "per_topic": per_topic,
     }

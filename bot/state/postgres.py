@@ -163,7 +163,7 @@ class PostgresBotState:
 
     def unchecked(self, briefs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """The (brief id, content hash) pairs not checked for alerts yet."""
-        wanted = [tuple(brief) for brief in briefs]
+        wanted = [(brief_id, content_hash) for brief_id, content_hash in briefs]
         rows = self._connections.get().execute(
             "SELECT brief_id, content_hash FROM checked_briefs WHERE brief_id = ANY(%s)",
             ([brief_id for brief_id, _ in wanted],),

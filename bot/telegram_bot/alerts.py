@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -38,6 +39,8 @@ class AlertMessenger:
         self._kb = kb
         self._state = state
         self._sending: asyncio.Task[None] | None = None
+        # The links of briefs that have one (feed items, channel posts), by source; set by feeds.
+        self.links_of: Callable[[list[str]], dict[str, str]] | None = None
 
     async def check(self) -> None:
         """After a reindex: queue the new briefs' alerts, then send whatever is queued. A failure
@@ -85,14 +88,19 @@ class AlertMessenger:
 
     async def _deliver(self, alert: QueuedAlert) -> None:
         message = AlertMessage.from_json(alert.payload)
-        parts = render_answer(message.answer)
+        links = {}
+        if self.links_of is not None and message.answer.citations:
+            sources = [c.source for c in message.answer.citations]
+            with suppress(Exception):  # an alert without its links is still an alert
+                links = await asyncio.to_thread(self.links_of, sources)
+        parts = render_answer(message.answer, links=links)
         keyboard = citation_keyboard(message.answer.citations)
         for number in range(alert.parts_sent, len(parts)):
             await self._send_part(alert, parts[number], keyboard if number == len(parts) - 1 else None)
             await asyncio.to_thread(self._state.part_sent, alert.alert_id)
         await asyncio.to_thread(self._state.sent, alert.alert_id)
 
-    async def _send_part(self, alert: QueuedAlert, part: str, keyboard: object) -> Message:
+    async def _send_part(self, alert: QueuedAlert, part: str, keyboard: InlineKeyboardMarkup | None) -> Message:
         """One part, as often as flood control asks to wait (the rate limiter retries a few
         times itself; past those, this waits too: an alert is late, never lost)."""
         while True:
@@ -101,7 +109,7 @@ class AlertMessenger:
                     alert.chat_id,
                     part,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard,  # type: ignore[arg-type]
+                    reply_markup=keyboard,
                     message_thread_id=alert.thread_id,
                 )
             except RetryAfter as error:

@@ -53,6 +53,7 @@ from bot.telegram_bot.handlers import (
     text_message,
     unknown_command,
 )
+from bot.telegram_bot.feeds import install_feeds, start_feeds, stop_feeds
 from bot.telegram_bot.follow import follow_command, following_command, unfollow_command
 from bot.telegram_bot.inline import inline_query
 from bot.telegram_bot.news_commands import (
@@ -121,6 +122,7 @@ def build_application(
     services.alerts = AlertMessenger(application.bot, kb, services.state)
     application.bot_data[SERVICES_KEY] = services
     add_handlers(application)
+    install_feeds(application, services)
     return application
 
 
@@ -168,6 +170,7 @@ async def on_startup(application: BotApplication) -> None:
         services.watcher = asyncio.create_task(_watch_briefs(services, interval))
     if services.alerts is not None:
         services.outbox_retry = asyncio.create_task(services.alerts.keep_sending())
+    start_feeds(application)
 
 
 async def on_stop(application: BotApplication) -> None:
@@ -177,6 +180,7 @@ async def on_stop(application: BotApplication) -> None:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+    await stop_feeds(application)
     if services.alerts is not None:
         await services.alerts.close()
     services.state.close()

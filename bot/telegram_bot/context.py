@@ -7,7 +7,9 @@ handler receives one and reads `context.services` instead of digging in `bot_dat
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +17,15 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.engine.answering import Answerer
+from bot.engine.records import Citation
 from bot.settings import Settings
 from bot.state import StateStore
 from bot.telegram_bot.alerts import AlertMessenger
 from index.knowledge_base import KnowledgeBase
 
 SERVICES_KEY = "briefbot"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -43,6 +48,18 @@ class BotServices:
     watcher: asyncio.Task[None] | None = None
     outbox_retry: asyncio.Task[None] | None = None
     alerts: AlertMessenger | None = None  # set once the Application (its bot) exists
+    # The links of briefs that have one (feed items, channel posts), by source; set by feeds.
+    links_of: Callable[[list[str]], dict[str, str]] | None = None
+
+    async def citation_links(self, citations: Sequence[Citation]) -> dict[str, str]:
+        """The links to show beside these citations; none when they cannot be read now."""
+        if self.links_of is None or not citations:
+            return {}
+        try:
+            return await asyncio.to_thread(self.links_of, [c.source for c in citations])
+        except Exception:  # a citation without its link is still a citation
+            logger.warning("Could not read the links of cited briefs", exc_info=True)
+            return {}
 
     async def reindexed(self) -> None:
         """After every reindex: alerts for the briefs it added or changed."""

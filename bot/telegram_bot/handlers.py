@@ -165,7 +165,8 @@ async def answer_question(update: Update, context: BotContext, question: str) ->
             chat_key=f"{message.chat.id}:{user.id if user else 0}",
             language_code=user.language_code if user else None,
         )
-    parts = render_answer(answer, lead_html=lead)
+    links = await context.services.citation_links(answer.citations)
+    parts = render_answer(answer, lead_html=lead, links=links)
     keyboard = citation_keyboard(answer.citations)
     for number, part in enumerate(parts, start=1):
         await message.reply_html(

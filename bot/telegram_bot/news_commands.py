@@ -8,13 +8,14 @@ only renders it and keeps the buttons' data inside Telegram's 64 bytes.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.engine.records import Answer
+from bot.engine.records import Answer, Citation
 from bot.engine.digest import Digest, day_digest
 from bot.engine.replies import format_day, reply
 from bot.engine.timeline import Timeline, build_timeline
@@ -41,7 +42,7 @@ async def today_command(update: Update, context: BotContext) -> None:
     if digest is None:
         await message.reply_html(text(language, "today_not_a_day", day=day_text))
         return
-    await _send_digest(message, digest, language)
+    await _send_digest(message, digest, language, links=await context.services.citation_links(digest.answer.citations))
 
 
 async def day_button(update: Update, context: BotContext) -> None:
@@ -54,12 +55,15 @@ async def day_button(update: Update, context: BotContext) -> None:
     day = query.data.removeprefix(DAY_PREFIX)
     digest = await asyncio.to_thread(day_digest, context.services.kb, language, day)
     if digest is not None:
-        await _send_digest(query.message, digest, language, as_reply=False)
+        links = await context.services.citation_links(digest.answer.citations)
+        await _send_digest(query.message, digest, language, as_reply=False, links=links)
 
 
-async def _send_digest(message: Message, digest: Digest, language: str, *, as_reply: bool = True) -> None:
+async def _send_digest(
+    message: Message, digest: Digest, language: str, *, as_reply: bool = True, links: Mapping[str, str] | None = None
+) -> None:
     keyboard = _rows(citation_keyboard(digest.answer.citations), _day_buttons(digest, language))
-    await _send_answer(message, digest.answer, keyboard, as_reply=as_reply)
+    await _send_answer(message, digest.answer, keyboard, as_reply=as_reply, links=links)
 
 
 def _day_buttons(digest: Digest, language: str) -> list[InlineKeyboardButton]:
@@ -92,7 +96,9 @@ async def timeline_command(update: Update, context: BotContext) -> None:
     async with typing(context.bot, message):
         timeline = await asyncio.to_thread(build_timeline, services.kb, topic)
         key = await asyncio.to_thread(services.state.remember_topic, timeline.topic)
-    await _send_timeline_page(message, timeline, key, len(timeline.entries), language)
+    await _send_timeline_page(
+        message, timeline, key, len(timeline.entries), language, links_of=services.citation_links
+    )
 
 
 async def timeline_button(update: Update, context: BotContext) -> None:
@@ -110,11 +116,20 @@ async def timeline_button(update: Update, context: BotContext) -> None:
     await query.answer()
     timeline = await asyncio.to_thread(build_timeline, services.kb, topic)
     shown = min(int(end), len(timeline.entries))
-    await _send_timeline_page(query.message, timeline, key, shown, language, as_reply=False)
+    await _send_timeline_page(
+        query.message, timeline, key, shown, language, as_reply=False, links_of=services.citation_links
+    )
 
 
 async def _send_timeline_page(
-    message: Message, timeline: Timeline, key: str, end: int, language: str, *, as_reply: bool = True
+    message: Message,
+    timeline: Timeline,
+    key: str,
+    end: int,
+    language: str,
+    *,
+    as_reply: bool = True,
+    links_of: Callable[[Sequence[Citation]], Awaitable[dict[str, str]]] | None = None,
 ) -> None:
     """The lines of the briefs [end - TIMELINE_PAGE, end), numbered from [1] on this page."""
     total = len(timeline.entries)
@@ -135,17 +150,24 @@ async def _send_timeline_page(
     if start > 0:
         label = text(language, "timeline_earlier", count=start)
         earlier.append(InlineKeyboardButton(label, callback_data=f"{TIMELINE_PREFIX}{key}:{start}"))
-    await _send_answer(message, answer, _rows(citation_keyboard(citations), earlier), as_reply=as_reply)
+    links = await links_of(citations) if links_of is not None else None
+    await _send_answer(message, answer, _rows(citation_keyboard(citations), earlier), as_reply=as_reply, links=links)
 
 
 # -- helpers --------------------------------------------------------------------------------------
 
 
 async def _send_answer(
-    message: Message, answer: Answer, keyboard: InlineKeyboardMarkup | None, *, as_reply: bool
+    message: Message,
+    answer: Answer,
+    keyboard: InlineKeyboardMarkup | None,
+    *,
+    as_reply: bool,
+    links: Mapping[str, str] | None = None,
 ) -> None:
-    """The answer's parts in the chat (and forum topic) of `message`, the buttons on the last."""
-    parts = render_answer(answer)
+    """The answer's parts in the chat (and forum topic) of `message`, the buttons on the last;
+    `links`: of the cited feed items and channel posts."""
+    parts = render_answer(answer, links=links)
     for number, part in enumerate(parts, start=1):
         markup = keyboard if number == len(parts) else None
         if as_reply:

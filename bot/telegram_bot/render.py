@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -120,25 +120,33 @@ def _cut_priority(atoms: list[str], cut: int) -> int:
 # -- answers -----------------------------------------------------------------------------------
 
 
-def render_answer(answer: Answer, *, lead_html: Sequence[str] = ()) -> list[str]:
+def render_answer(
+    answer: Answer, *, lead_html: Sequence[str] = (), links: Mapping[str, str] | None = None
+) -> list[str]:
     """The answer as message parts: `lead_html` (the bot's own notes, already markup), the
-    answer's notes, its text with the [n] markers, then the numbered sources."""
+    answer's notes, its text with the [n] markers, then the numbered sources, each followed by
+    its brief's link when it has one (`links`, by source: a feed item's, a channel post's)."""
     language = answer.language
     blocks = [*lead_html, *(f"<i>{html.escape(note)}</i>" for note in answer.notes)]
     blocks.append(html.escape(answer.text))
     if answer.abstained:
         if answer.closest:
             lines = [
-                f"• <b>{html.escape(short_title(ref.title))}</b> — "
+                f"• <b>{html.escape(short_title(ref.title, ref.source))}</b> — "
                 f"{html.escape(format_date(ref.date, language))} — <code>{html.escape(ref.brief_id)}</code>"
                 for ref in answer.closest
             ]
             blocks.append("\n".join([html.escape(text(language, "closest")), *lines]))
         blocks.append(text(language, "see_briefs"))
     elif answer.citations:
-        lines = [html.escape(source_label(c, language)) for c in answer.citations]
+        links = links or {}
+        lines = [html.escape(_with_link(source_label(c, language), links.get(c.source))) for c in answer.citations]
         blocks.append("\n".join([f"<b>{text(language, 'sources')}</b>", *lines]))
     return split_html("\n\n".join(blocks))
+
+
+def _with_link(label: str, link: str | None) -> str:
+    return f"{label} — {link}" if link else label
 
 
 def citation_keyboard(citations: Sequence[Citation]) -> InlineKeyboardMarkup | None:
@@ -235,7 +243,7 @@ def briefs_page(
     shown = records[first : first + BRIEFS_PER_PAGE]
     lines = [text(language, "briefs_page", first=first + 1, last=first + len(shown), total=len(records))]
     lines += [
-        f"{first + k}. <b>{html.escape(short_title(record.title))}</b> — "
+        f"{first + k}. <b>{html.escape(short_title(record.title, record.source))}</b> — "
         f"{html.escape(format_date(record.date, language))}\n<code>{html.escape(record.brief_id)}</code>"
         for k, record in enumerate(shown, start=1)
     ]

@@ -301,6 +301,8 @@ COMMANDS_ADMINS: dict[str, dict[str, str]] = {
     "reindex": {"id": "Indeks ulang (full: bangun ulang)", "en": "Reindex (full: rebuild)"},
     "status": {"id": "Isi indeks", "en": "What the index holds"},
     "remove": {"id": "Hapus ringkasan: /remove ID", "en": "Remove a brief: /remove ID"},
+    "feeds": {"id": "Feed dan kanal sumber", "en": "Feeds and channels (sources)"},
+    "feed": {"id": "/feed add URL, /feed remove URL, /feed sync", "en": "/feed add URL, /feed remove URL, /feed sync"},
 }
 
 

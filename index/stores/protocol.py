@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -208,7 +208,7 @@ def skipped_files(manifest: dict[str, str]) -> list[tuple[str, str]]:
     return [(item["source"], item["reason"]) for item in json.loads(raw)] if raw else []
 
 
-def embedder_on_disk(store: KnowledgeStore) -> dict[str, object] | None:
+def embedder_on_disk(store: KnowledgeStore) -> dict[str, Any] | None:
     raw = store.manifest().get("embedder")
     return json.loads(raw) if raw else None
 

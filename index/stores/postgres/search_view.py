@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from datetime import date
 
 import numpy as np
@@ -225,7 +226,7 @@ PASSAGE_SELECT = (
 )
 
 
-def passage_of_row(row: tuple) -> Passage:  # type: ignore[type-arg]
+def passage_of_row(row: tuple[Any, ...]) -> Passage:
     chunk_id, brief_id, source, title, brief_date, section, paragraphs, start, end, text = row
     return Passage(
         chunk_id=int(chunk_id), brief_id=brief_id, source=source, title=title, date=brief_date,

