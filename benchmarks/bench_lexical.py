@@ -31,10 +31,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.evaluation import read_corpus, read_questions  # noqa: E402
-from index.stores.sqlite.lexical_index import LexicalDoc, LexicalIndex, write_generation  # noqa: E402
-from index.text import bm25  # noqa: E402
-from index.text.terms import lexical_terms  # noqa: E402
+from index.evaluation import read_corpus, read_questions
+from index.stores.sqlite.lexical_index import LexicalDoc, LexicalIndex, write_generation
+from index.text import bm25
+from index.text.terms import lexical_terms
 
 EVAL_DIR = REPO.parent / "shared" / "eval"
 CHUNKS_PER_BRIEF = 100

@@ -25,10 +25,10 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_lexical import corpus_terms, questions, recall  # noqa: E402
+from benchmarks.bench_lexical import corpus_terms, questions, recall
 from index.stores.postgres.search_view import tsquery_literal
-from index.stores.postgres.sql import tsvector_literal  # noqa: E402
-from index.stores.postgres.lexical import (  # noqa: E402
+from index.stores.postgres.sql import tsvector_literal
+from index.stores.postgres.lexical import (
     BLOCKS_BY_IMPACT,
     BLOCKS_TABLE,
     Collection,

@@ -35,7 +35,6 @@ import os
 import resource
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,16 +49,16 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.engine.answering import Answerer  # noqa: E402
-from index.embeddings import load_embedder  # noqa: E402
-from index.evaluation import read_corpus, read_questions  # noqa: E402
-from index.indexer import embed_hash  # noqa: E402
-from index.knowledge_base import KnowledgeBase  # noqa: E402
-from index.records import Chunk, Paragraph, ParsedBrief  # noqa: E402
-from index.search import Retriever  # noqa: E402
-from index.stores import open_store  # noqa: E402
-from index.stores.protocol import BriefToWrite, ChunkToWrite, KnowledgeStore, NextGeneration  # noqa: E402
-from index.text.terms import LEXICON_VERSION, lexical_terms  # noqa: E402
+from bot.engine.answering import Answerer
+from index.embeddings import load_embedder
+from index.evaluation import read_corpus, read_questions
+from index.indexer import embed_hash
+from index.knowledge_base import KnowledgeBase
+from index.records import Chunk, Paragraph, ParsedBrief
+from index.search import Retriever
+from index.stores import open_store
+from index.stores.protocol import BriefToWrite, ChunkToWrite, KnowledgeStore, NextGeneration
+from index.text.terms import LEXICON_VERSION, lexical_terms
 
 CACHE = REPO / ".cache" / "bench_scale"
 EVAL_DIR = REPO.parent / "shared" / "eval"

@@ -44,7 +44,7 @@ def exact_top(question: list[str], docs: dict[int, list[str]], k: int) -> dict[i
 
 
 def chunk_terms(store: PostgresStore, terms_of: dict[str, list[str]], days: list[date] | None = None) -> dict[int, list[str]]:
-    rows = store._primary().execute(  # noqa: SLF001 (the test maps ids to what it wrote)
+    rows = store._primary().execute(
         "SELECT chunk_id, embed_hash FROM chunks WHERE %s::date[] IS NULL OR brief_date = ANY(%s::date[])", (days, days)
     ).fetchall()
     return {int(chunk_id): terms_of[key] for chunk_id, key in rows}

@@ -32,6 +32,16 @@ TERM_STATS_FROM_ALL_CHUNKS = (
 )
 
 
+# Migration 6's fill: every chunk's postings, impacts at today's average length (the statement's
+# parameters written in, as a migration runs without any).
+_BLOCKS_FROM_ALL_CHUNKS = (
+    fill_blocks_sql("true", "(SELECT greatest(avg(term_count), 1e-9) FROM chunks)")
+    .replace("%(k1p1)s", "2.2")
+    .replace("%(k1)s", "1.2")
+    .replace("%(b)s", "0.75")
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -172,7 +182,7 @@ CREATE TABLE term_stats (
         "BM25's top k without scoring every match: impact-ordered posting blocks",
         f"""
 {BLOCKS_TABLE};
-{fill_blocks_sql("true", "(SELECT greatest(avg(term_count), 1e-9) FROM chunks)").replace("%(k1p1)s", "2.2").replace("%(k1)s", "1.2").replace("%(b)s", "0.75")};
+{_BLOCKS_FROM_ALL_CHUNKS};
 {BLOCKS_BY_IMPACT};
 INSERT INTO manifest (key, value)
     SELECT 'impact_avgdl', coalesce((SELECT avg(term_count)::float8 FROM chunks), 0)::text

@@ -232,7 +232,9 @@ class Catalog:
             found.update(row[0] for row in rows)
         return found
 
-    def vectors_of_chunks(self, chunk_ids: Sequence[int], conn: sqlite3.Connection | None = None) -> dict[int, np.ndarray]:
+    def vectors_of_chunks(
+        self, chunk_ids: Sequence[int], conn: sqlite3.Connection | None = None
+    ) -> dict[int, np.ndarray]:
         """The cached (exact) vectors of these chunks, by chunk id."""
         found: dict[int, np.ndarray] = {}
         ids = [int(c) for c in chunk_ids]

@@ -140,7 +140,8 @@ class SqliteLexical:
             # table answers `rowid IN (...)` more slowly.
             for rowid, text in self._conn.execute(f"SELECT id, c0 FROM chunks_fts_content WHERE id IN ({marks})", part):
                 stored[int(rowid)] = bm25.split_terms(text)
-        return bm25.scores(terms, stored, self._index.stamp.docs, self._index.doc_counts(terms), self._index.average_length)
+        index = self._index
+        return bm25.scores(terms, stored, index.stamp.docs, index.doc_counts(terms), index.average_length)
 
     def document_counts(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         counts = self._index.doc_counts(terms)

@@ -160,7 +160,8 @@ class LexicalIndex:
         hits = searcher.search(query, n, count=False).hits
         if not hits:
             return []
-        return [int(c) for c in searcher.fast_field_values("chunk_id", [address for _, address in hits])]
+        ids = searcher.fast_field_values("chunk_id", [address for _, address in hits])
+        return [int(c) for c in ids if isinstance(c, int)]  # u64 values: always ints
 
     def doc_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each term (deleted ones count until tantivy merges them away:

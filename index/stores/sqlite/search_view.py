@@ -72,7 +72,9 @@ class SqliteSearchView:
         # The inverted file holds 8-bit vectors: the candidates' exact ones come from the vector
         # cache (a few dozen rows), so cosines and copies are judged as on an exact index.
         exact = self._catalog.vectors_of_chunks(chunk_ids, self._conn)
-        return np.vstack([exact[int(c)] for c in chunk_ids]) if len(chunk_ids) else np.empty((0, self._index.d), np.float32)
+        if not len(chunk_ids):
+            return np.empty((0, self._index.d), np.float32)
+        return np.vstack([exact[int(c)] for c in chunk_ids])
 
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
         return self._catalog.chunk_rows(chunk_ids, self._conn)
