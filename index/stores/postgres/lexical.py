@@ -55,9 +55,9 @@ BLOCKS_TABLE = """
 CREATE TABLE lexical_blocks (
     lexeme     text NOT NULL,
     max_impact real NOT NULL,   -- the highest impact in the block
-    chunk_ids  bytea NOT NULL,  -- int64 little-endian, impact order
-    tfs        bytea NOT NULL,  -- int16
-    lengths    bytea NOT NULL   -- int32: each chunk's length in terms (BM25's |D|)
+    chunk_ids  bytea NOT NULL,  -- int64 big-endian (int8send), impact order
+    tfs        bytea NOT NULL,  -- int16 big-endian
+    lengths    bytea NOT NULL   -- int32 big-endian: each chunk's length in terms (BM25's |D|)
 )"""
 BLOCKS_BY_IMPACT = "CREATE INDEX lexical_blocks_by_impact ON lexical_blocks (lexeme, max_impact DESC)"
 
