@@ -32,7 +32,7 @@ NEWS_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "news" / "ques
         ("Update terakhir mengenai Sudanese civil war?", "latest", "Sudanese civil war"),
         ("Tell me the most recent news on 2025 Malagasy protests", "latest", "2025 Malagasy protests"),
         ("Berapa drone Rusia yang ditembak jatuh?", "fact", "drone Rusia ditembak jatuh"),
-        ("What is the capital of France?", "fact", "capital France"),
+        ("What is the capital of France?", "fact", "France"),  # "capital" is how it asks
         ("ok", "small_talk", ""),
         ("terima kasih", "small_talk", ""),
         ("clear", "small_talk", ""),

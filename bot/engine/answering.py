@@ -190,10 +190,13 @@ class Answerer:
             # relevance decision, it may still be answered: a question in disguise ("Bagaiaman
             # sistem pemerintahan di Jepang?", a typo away from "bagaimana"), or one asked in the
             # other language than the briefs ("North Korean troops" of Indonesian briefs), which
-            # shares few words with them ("partai komeito keluar dari koalisi?").
-            answered = self._fact(base, understood.question, days)
-            if not answered.abstained:
-                return answered
+            # shares few words with them ("partai komeito keluar dari koalisi?"). "The latest on
+            # X" in the briefs' own language asks for reports on X, nothing else.
+            cross_lingual = bool(hits) and detect_language(understood.question) != detect_language(hits[0].text)
+            if understood.kind == "topic" or cross_lingual:
+                answered = self._fact(base, understood.question, days)
+                if not answered.abstained:
+                    return answered
             if days:
                 day_label = ", ".join(format_day(d, base.language) for d in days)
                 text = reply(base.language, "topic_not_on_day", topic=topic, day=day_label)
