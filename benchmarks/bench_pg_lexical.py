@@ -26,8 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_lexical import corpus_terms, questions, recall
-from index.stores.postgres.search_view import tsquery_literal
-from index.stores.postgres.sql import tsvector_literal
 from index.stores.postgres.lexical import (
     BLOCKS_BY_IMPACT,
     BLOCKS_TABLE,
@@ -37,12 +35,16 @@ from index.stores.postgres.lexical import (
     idf,
     top_k,
 )
+from index.stores.postgres.search_view import tsquery_literal
+from index.stores.postgres.sql import tsvector_literal
 
 
 def build(conn: psycopg.Connection, docs: list[list[str]]) -> tuple[float, float]:
     started = time.perf_counter()
     conn.execute("DROP TABLE IF EXISTS lexical_postings, lexical_blocks, term_stats, chunks CASCADE")
-    conn.execute("CREATE TABLE chunks (chunk_id bigint PRIMARY KEY, terms tsvector NOT NULL, term_count integer NOT NULL)")
+    conn.execute(
+        "CREATE TABLE chunks (chunk_id bigint PRIMARY KEY, terms tsvector NOT NULL, term_count integer NOT NULL)"
+    )
     with conn.cursor().copy("COPY chunks (chunk_id, terms, term_count) FROM STDIN") as copy:
         for i, terms in enumerate(docs, start=1):
             copy.write_row((i, tsvector_literal(terms), len(terms)))
@@ -51,14 +53,18 @@ def build(conn: psycopg.Connection, docs: list[list[str]]) -> tuple[float, float
     conn.execute("SET work_mem = '512MB'")
     conn.execute(fill_blocks_sql("true"), fill_parameters(avgdl))
     conn.execute(BLOCKS_BY_IMPACT)
-    conn.execute("CREATE TABLE term_stats AS SELECT u.lexeme, count(*)::int AS df FROM chunks c "
-                 "CROSS JOIN LATERAL unnest(c.terms) AS u GROUP BY u.lexeme")
+    conn.execute(
+        "CREATE TABLE term_stats AS SELECT u.lexeme, count(*)::int AS df FROM chunks c "
+        "CROSS JOIN LATERAL unnest(c.terms) AS u GROUP BY u.lexeme"
+    )
     conn.execute("ALTER TABLE term_stats ADD PRIMARY KEY (lexeme)")
     conn.execute("VACUUM ANALYZE lexical_blocks")
     return time.perf_counter() - started, avgdl
 
 
-def exact_all(conn: psycopg.Connection, terms: list[str], counts: dict[str, int], n_docs: int, avgdl: float) -> dict[int, float]:
+def exact_all(
+    conn: psycopg.Connection, terms: list[str], counts: dict[str, int], n_docs: int, avgdl: float
+) -> dict[int, float]:
     weights = {t: idf(n_docs, counts.get(t, 0)) for t in terms}
     rows = conn.execute(
         "SELECT c.chunk_id, u.lexeme, cardinality(u.positions), c.term_count FROM chunks c "
@@ -67,7 +73,9 @@ def exact_all(conn: psycopg.Connection, terms: list[str], counts: dict[str, int]
     ).fetchall()
     scores: dict[int, float] = {}
     for chunk_id, lexeme, tf, length in rows:
-        scores[chunk_id] = scores.get(chunk_id, 0.0) + weights[lexeme] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avgdl))
+        scores[chunk_id] = scores.get(chunk_id, 0.0) + weights[lexeme] * tf * 2.2 / (
+            tf + 1.2 * (0.25 + 0.75 * length / avgdl)
+        )
     return scores
 
 
@@ -90,11 +98,15 @@ def run(url: str, total: int) -> dict[str, object]:
             depths.append(found.depth)
             proven += found.proven
     return {
-        "engine": "postgres-impact-postings", "chunks": total, "build_s": round(build_s, 1),
+        "engine": "postgres-impact-postings",
+        "chunks": total,
+        "build_s": round(build_s, 1),
         "blocks_mb": round(size / 1e6, 1),
         "top10_p50_ms": round(float(np.percentile(times, 50)), 2),
-        "top10_p95_ms": round(float(np.percentile(times, 95)), 2), "top10_max_ms": round(max(times), 2),
-        "recall_at_10": round(statistics.mean(recalls), 4), "proven": f"{proven}/{len(asked)}",
+        "top10_p95_ms": round(float(np.percentile(times, 95)), 2),
+        "top10_max_ms": round(max(times), 2),
+        "recall_at_10": round(statistics.mean(recalls), 4),
+        "proven": f"{proven}/{len(asked)}",
         "depth_p95": int(np.percentile(depths, 95)),
     }
 

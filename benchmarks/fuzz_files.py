@@ -27,9 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.embeddings import load_embedder  # noqa: E402
-from index.indexer import ReindexProgress  # noqa: E402
-from index.knowledge_base import KnowledgeBase  # noqa: E402
+from index.embeddings import load_embedder
+from index.indexer import ReindexProgress
+from index.knowledge_base import KnowledgeBase
 
 SEED_BRIEF = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 QUESTIONS = ["Berapa drone Rusia yang ditembak jatuh?", "Who did Shoigu meet in Beijing?"]
@@ -109,7 +109,13 @@ def generate(folder: Path, count: int, seed: int, inflate_mb: int = 300) -> dict
     bomb, inflating = zip_bomb(), inflating_pdf(inflate_mb)
     odd_stems = ["ringkasan pasar", "ринок 🚀 кава", "سوق القهوة", "line\nbreak", "-starts-with-dash", "x" * 200]
     makers: list[tuple[str, Callable[[int], tuple[str, bytes]]]] = [
-        ("random bytes", lambda i: (f"random-{i}{rng.choice(['.txt', '.md', '.html', '.htm', '.pdf'])}", rng.randbytes(rng.randint(1, 200_000)))),
+        (
+            "random bytes",
+            lambda i: (
+                f"random-{i}{rng.choice(['.txt', '.md', '.html', '.htm', '.pdf'])}",
+                rng.randbytes(rng.randint(1, 200_000)),
+            ),
+        ),
         ("truncated pdf", lambda i: (f"truncated-{i}.pdf", pdf[: rng.randint(1, len(pdf) - 1)])),
         ("zip bomb named .pdf", lambda i: (f"bomb-{i}.pdf", bomb)),
         ("empty", lambda i: (f"empty-{i}{rng.choice(['.txt', '.md', '.html', '.pdf'])}", b"")),
@@ -118,8 +124,10 @@ def generate(folder: Path, count: int, seed: int, inflate_mb: int = 300) -> dict
         ("deep html", lambda i: (f"deep-{i}.html", deep_html(50_000))),
     ]
     kinds: dict[str, str] = {}
-    specials = [("50 MB text", "huge.txt", b"Judul\n" + b"Kalimat panjang yang diulang. " * 1_750_000),
-                ("inflating pdf", "inflating.pdf", inflating)]
+    specials = [
+        ("50 MB text", "huge.txt", b"Judul\n" + b"Kalimat panjang yang diulang. " * 1_750_000),
+        ("inflating pdf", "inflating.pdf", inflating),
+    ]
     for kind, name, data in specials:
         (folder / name).write_bytes(data)
         kinds[name] = kind

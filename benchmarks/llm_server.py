@@ -32,8 +32,21 @@ def running_llama_server(log_file: Path) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
-        "--chat_format", "gemma", "--n_ctx", "4096", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--model_alias",
+        MODEL_ALIAS,
+        "--chat_format",
+        "gemma",
+        "--n_ctx",
+        "4096",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
     ]
     with open(log_file, "w") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)

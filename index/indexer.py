@@ -15,14 +15,15 @@ import re
 import sys
 import threading
 import time
-from contextlib import suppress
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from index.chunking import DEFAULT_MAX_CHARS, chunk_brief
 from index.embeddings import DEFAULT_BATCH_SIZE, BriefEmbeddings
+from index.errors import EmbedderMismatchError
 from index.faults import CRASH_POINT_ENV, crash_point
 from index.loaders import (
     DEFAULT_MAX_BRIEF_BYTES,
@@ -33,7 +34,6 @@ from index.loaders import (
     parse_brief,
 )
 from index.records import BriefRecord, Chunk, JsonRecord, ParsedBrief, as_json
-from index.errors import EmbedderMismatchError
 from index.stores.protocol import (
     BriefToWrite,
     ChunkToWrite,
@@ -43,7 +43,6 @@ from index.stores.protocol import (
     embedder_on_disk,
 )
 from index.text.terms import LEXICON_VERSION, lexical_terms
-
 
 logger = logging.getLogger(__name__)
 
@@ -262,9 +261,7 @@ class Indexer:
             planned.append(_PlannedBrief(brief_id, source, digest, parsed, chunks))
         return planned, unchanged, duplicates, failed
 
-    def _embed_missing(
-        self, store: KnowledgeStore, planned: list[_PlannedBrief], notify: ProgressListener
-    ) -> int:
+    def _embed_missing(self, store: KnowledgeStore, planned: list[_PlannedBrief], notify: ProgressListener) -> int:
         """Embed the chunks whose vectors are not cached yet, caching each batch as it is done."""
         spec = self.embedder.info.spec
         texts_by_hash: dict[str, str] = {}
@@ -278,9 +275,7 @@ class Indexer:
         def embed_all() -> None:
             for start in range(0, len(missing), self.batch_size):
                 batch = missing[start : start + self.batch_size]
-                vectors = self.embedder.encode_passages(
-                    [text for _, text in batch], batch_size=self.batch_size
-                )
+                vectors = self.embedder.encode_passages([text for _, text in batch], batch_size=self.batch_size)
                 store.cache_vectors([h for h, _ in batch], vectors)
                 crash_point("embedding")
                 notify(ReindexProgress("embedding", start + len(batch), len(missing)))
@@ -362,8 +357,6 @@ def run_at_low_priority(work: Callable[[], None]) -> None:
     worker.join()
     if failure:
         raise failure[0]
-
-
 
 
 __all__ = [

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from index.brief_sync import park_file, sync_briefs_folder, write_brief_file
 from index.chunking import DEFAULT_MAX_CHARS
 from index.embeddings import DEFAULT_BATCH_SIZE, BriefEmbeddings, load_embedder
-from index.indexer import IndexReport, Indexer, ProgressListener, brief_files, content_hash
+from index.errors import ReindexAlreadyRunningError
+from index.indexer import Indexer, IndexReport, ProgressListener, brief_files, content_hash
 from index.loaders import DEFAULT_MAX_BRIEF_BYTES, SUPPORTED_SUFFIXES, BriefLoadError, parse_brief
 from index.records import BriefRecord, Hit, JsonRecord, ParsedBrief, Passage, as_json
 from index.search import RetrievalConfig, Retriever
 from index.settings import IndexSettings
 from index.stores import KnowledgeStore, is_postgres_url, open_store
-from index.errors import ReindexAlreadyRunningError
 from index.stores.protocol import embedder_on_disk, skipped_files
 
 if TYPE_CHECKING:
@@ -334,7 +334,7 @@ def safe_file_name(file_name: str) -> str:
     if suffix not in SUPPORTED_SUFFIXES:
         kinds = ", ".join(SUPPORTED_SUFFIXES)
         raise UploadRejectedError(f"{base or 'the file'}: briefs must be one of {kinds}")
-    stem = _UNSAFE_NAME.sub("-", stem).strip(".-_")[: MAX_FILE_NAME_CHARS] or "brief"
+    stem = _UNSAFE_NAME.sub("-", stem).strip(".-_")[:MAX_FILE_NAME_CHARS] or "brief"
     return f"{stem}{suffix}"
 
 

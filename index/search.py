@@ -28,13 +28,12 @@ from typing import Literal
 import numpy as np
 
 from index.embeddings import BriefEmbeddings
-from index.records import Hit, Passage
 from index.query_dates import LEAD_CHARS, DateIntent, lead_mentions_day, read_date_intent, resolve_dates
+from index.records import Hit, Passage
 from index.stores.protocol import KnowledgeStore, SearchView, check_embedder
 from index.stores.sqlite.search_view import fts_match_expression
 from index.text.matching import text_key
 from index.text.terms import lexical_terms
-
 
 Mode = Literal["hybrid", "dense", "lexical"]
 Fusion = Literal["linear", "rrf"]
@@ -87,9 +86,7 @@ class Candidates:
 class Retriever:
     """Question in, ranked chunks out."""
 
-    def __init__(
-        self, store: KnowledgeStore, embedder: BriefEmbeddings, config: RetrievalConfig | None = None
-    ) -> None:
+    def __init__(self, store: KnowledgeStore, embedder: BriefEmbeddings, config: RetrievalConfig | None = None) -> None:
         check_embedder(store, embedder.info)
         self.store = store
         self.embedder = embedder
@@ -152,9 +149,7 @@ class Retriever:
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def _scope(
-        self, query: str, intent: DateIntent, brief_dates: list[date], view: SearchView
-    ) -> list[int] | None:
+    def _scope(self, query: str, intent: DateIntent, brief_dates: list[date], view: SearchView) -> list[int] | None:
         """The chunk ids a dated question is limited to; None for no limit."""
         if intent.day_number is not None:
             leads = view.briefs_whose_lead_has(str(intent.day_number), LEAD_CHARS)
@@ -195,9 +190,7 @@ class Retriever:
             query_idf=sum(bm25_idf(n_docs, doc_counts.get(term, 0)) for term in terms),
         )
 
-    def _rank(
-        self, found: Candidates, latest: bool, brief_dates: list[date], k: int, view: SearchView
-    ) -> list[Hit]:
+    def _rank(self, found: Candidates, latest: bool, brief_dates: list[date], k: int, view: SearchView) -> list[Hit]:
         all_valid = np.ones(len(found.ids), dtype=bool)
         scores = fuse(found.dense, found.lexical, all_valid, np.asarray(found.query_idf, dtype=np.float64), self.config)
         rows: dict[int, Passage] = {}
@@ -225,9 +218,7 @@ class Retriever:
         first = min(total, max(self.config.duplicate_window, 2 * k))
         return [first] if first == total else [first, total]
 
-    def _collapse(
-        self, found: Candidates, order: np.ndarray, rows: dict[int, Passage]
-    ) -> list[CopyGroup]:
+    def _collapse(self, found: Candidates, order: np.ndarray, rows: dict[int, Passage]) -> list[CopyGroup]:
         """Candidate indices per group of copies, best group first."""
         chosen = [rows[int(found.ids[i])] for i in order]
         groups = collapse_duplicates(
@@ -237,8 +228,7 @@ class Retriever:
             self.config.duplicate_cosine,
         )
         return [
-            CopyGroup(int(order[g.kept]), int(order[g.best]), tuple(int(order[m]) for m in g.members))
-            for g in groups
+            CopyGroup(int(order[g.kept]), int(order[g.best]), tuple(int(order[m]) for m in g.members)) for g in groups
         ]
 
     def _hits(

@@ -45,4 +45,3 @@ class IndexSettings(BaseSettings):
     @property
     def max_brief_bytes(self) -> int:
         return int(self.max_brief_mb * 1_000_000)
-

@@ -22,7 +22,6 @@ import json
 import os
 import pwd
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -66,7 +65,8 @@ def _server_account() -> pwd.struct_passwd | None:
     except KeyError:
         subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         return pwd.getpwnam(SERVER_USER)
 
@@ -159,8 +159,21 @@ class LocalPostgres:
         replica._prepare_folder(account)
         env = {**os.environ, "PGPASSWORD": self.password}
         self._run(
-            [self._bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER,
-             "-D", str(replica.data_dir), "-R", "-X", "stream", "--checkpoint=fast"],
+            [
+                self._bin("pg_basebackup"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                DB_USER,
+                "-D",
+                str(replica.data_dir),
+                "-R",
+                "-X",
+                "stream",
+                "--checkpoint=fast",
+            ],
             env=env,
         )
         replica.port = free_port()
@@ -177,11 +190,21 @@ class LocalPostgres:
         if account is not None:
             os.chown(pwfile, account.pw_uid, account.pw_gid)
         try:
-            self._run([
-                self._bin("initdb"), "-D", str(self.data_dir), "-U", DB_USER, f"--pwfile={pwfile}",
-                "--auth-host=scram-sha-256", "--auth-local=trust", "--encoding=UTF8",
-                "--locale=C", "--no-instructions",
-            ])
+            self._run(
+                [
+                    self._bin("initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    DB_USER,
+                    f"--pwfile={pwfile}",
+                    "--auth-host=scram-sha-256",
+                    "--auth-local=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "--no-instructions",
+                ]
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         with open(self.data_dir / "postgresql.conf", "a") as conf:
@@ -201,10 +224,21 @@ class LocalPostgres:
 
     def _pg_ctl_start(self, account: pwd.struct_passwd | None) -> None:
         options = f"-p {self.port} -k {self.socket_dir} -c shared_buffers={self.shared_buffers}"
-        self._run([
-            self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options,
-            "-w", "-t", "60", "start",
-        ])
+        self._run(
+            [
+                self._bin("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
         self._wait_ready()
 
     def _wait_ready(self, timeout_s: float = 30.0) -> None:
@@ -222,8 +256,20 @@ class LocalPostgres:
         """Run `sql` over TCP with the password (as whoever we are: no folder permissions needed)."""
         env = {**os.environ, "PGPASSWORD": self.password}
         command = [
-            self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER,
-            "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql,
+            self._bin("psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            DB_USER,
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            sql,
         ]
         result = subprocess.run(command, capture_output=True, text=True, env=env)
         if result.returncode != 0:
@@ -258,9 +304,11 @@ def _cli(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["start", "stop", "url", "run", "replica"])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"server folder (default {DEFAULT_DIR})")
     parser.add_argument("--replica-dir", type=Path, help="replica: the replica's folder")
-    parser.add_argument("--shared-buffers", default=DEFAULT_SHARED_BUFFERS,
-                        help="PostgreSQL's page cache (default %(default)s; about 2GB per million chunks keeps "
-                        "the HNSW index in it)")
+    parser.add_argument(
+        "--shared-buffers",
+        default=DEFAULT_SHARED_BUFFERS,
+        help="PostgreSQL's page cache (default %(default)s; about 2GB per million chunks keeps the HNSW index in it)",
+    )
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
     args, command = parser.parse_args(argv[:split]), argv[split + 1 :]

@@ -100,7 +100,9 @@ def database_name(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def indexed_sample(
-    tmp_path_factory: pytest.TempPathFactory, embedder: BriefEmbeddings, store_kind: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: BriefEmbeddings,
+    store_kind: str,
     request: pytest.FixtureRequest,
 ) -> IndexedFolders:
     """The sample brief, indexed once for the whole session on each store; never changed by a test."""

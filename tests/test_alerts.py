@@ -53,9 +53,11 @@ def test_only_new_paragraphs_really_about_a_topic_are_alerted_once(
     assert check_new_briefs(kb, state) == 2
     [english] = alert_texts(state, 1)
     assert english.splitlines()[0] == "🔔 Kursk — the brief of October 2, 2025:"
-    assert added in english and KURSK not in english and [line for line in english.splitlines() if "[" in line] == [
-        f"• {added} [1]"
-    ]
+    assert (
+        added in english
+        and KURSK not in english
+        and [line for line in english.splitlines() if "[" in line] == [f"• {added} [1]"]
+    )
     [indonesian] = alert_texts(state, 3)
     assert indonesian.startswith("🔔 kursk — ringkasan 2 Oktober 2025:")
     assert {a.thread_id for a in state.queued() if a.chat_id == 3} == {7}

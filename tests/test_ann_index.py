@@ -47,9 +47,7 @@ def test_an_inverted_file_finds_what_the_exact_search_finds(monkeypatch: pytest.
     index = build_faiss(ids, vectors, 64)
     assert is_inverted_file(index) and index.nlist == faiss_vectors.list_count(20_000)
     queries = clustered_vectors(50, seed=1)
-    found = sum(
-        len({i for i, _ in search(index, q, 10, None)} & set(exact_top(vectors, ids, q, 10))) for q in queries
-    )
+    found = sum(len({i for i, _ in search(index, q, 10, None)} & set(exact_top(vectors, ids, q, 10))) for q in queries)
     assert found / 500 >= 0.95
 
     # A day's chunks (a scope) are scored exactly, from the stored vectors the store passes (the

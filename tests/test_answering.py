@@ -11,20 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.records import Answer
-from bot.engine.answering import Answerer
 from bot.cli import main
+from bot.engine.answering import Answerer
 from bot.engine.followups import MEMORY_TTL_S, ConversationMemory
+from bot.engine.records import Answer
 from index.knowledge_base import KnowledgeBase
 from tests.conftest import new_store_url
 
 SAMPLE = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 DRONES_ID = "Berapa drone Rusia yang ditembak jatuh?"
 DRONES_EN = "How many Russian drones were shot down?"
-DRONE_SENTENCE = (
-    "Ukraina menembak jatuh 46 dari 110 drone Rusia yang diluncurkan semalam, "
-    "kata Angkatan Udara Ukraina."
-)
+DRONE_SENTENCE = "Ukraina menembak jatuh 46 dari 110 drone Rusia yang diluncurkan semalam, kata Angkatan Udara Ukraina."
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +121,7 @@ def test_unrelated_question_abstains_and_names_the_closest_brief(
     ]
 
 
-def test_follow_up_is_read_with_the_previous_question_of_the_same_chat(
-    kb: KnowledgeBase, answerer: Answerer
-) -> None:
+def test_follow_up_is_read_with_the_previous_question_of_the_same_chat(kb: KnowledgeBase, answerer: Answerer) -> None:
     first = answerer.answer("Siapa yang ditemui Shoigu di Beijing?", chat_key="chat-a")
     followup = answerer.answer("dan Tiongkok?", chat_key="chat-a")
     elsewhere = answerer.answer("dan Tiongkok?", chat_key="chat-b")
@@ -190,14 +185,26 @@ def test_ask_command_prints_the_answer_as_json(
     assert printed["abstained"] is False
     citation = printed["citations"][0]
     assert set(citation) >= {
-        "n", "brief_id", "source", "title", "date", "section", "paragraphs", "start", "end", "quote"
+        "n",
+        "brief_id",
+        "source",
+        "title",
+        "date",
+        "section",
+        "paragraphs",
+        "start",
+        "end",
+        "quote",
     }
     assert (citation["date"], citation["section"], citation["paragraphs"]) == ("2024-11-13", "Pertempuran", [1])
     assert brief_text(kb, citation["brief_id"])[citation["start"] : citation["end"]] == citation["quote"]
 
 
 def test_ask_command_answers_a_questions_file_line_by_line(
-    folders: tuple[Path, Path], kb: KnowledgeBase, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    folders: tuple[Path, Path],
+    kb: KnowledgeBase,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("LLM_MODEL", raising=False)
@@ -205,8 +212,10 @@ def test_ask_command_answers_a_questions_file_line_by_line(
     use_store_of(kb, monkeypatch)
     questions = tmp_path / "questions.jsonl"
     questions.write_text(
-        json.dumps({"qid": "q1", "question": DRONES_ID}) + "\n"
-        + json.dumps({"qid": "q2", "question": "What is the recipe for rendang?"}) + "\n",
+        json.dumps({"qid": "q1", "question": DRONES_ID})
+        + "\n"
+        + json.dumps({"qid": "q2", "question": "What is the recipe for rendang?"})
+        + "\n",
         encoding="utf-8",
     )
 

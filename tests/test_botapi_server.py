@@ -205,9 +205,7 @@ async def test_inline_button_needs_an_action(bot: Bot) -> None:
 async def test_edit_message_text(bot: Bot, botapi_server: BotApiServer) -> None:
     sent = await bot.send_message(ALICE.id, "Mencari…", reply_markup=keyboard("cancel"))
 
-    edited = await bot.edit_message_text(
-        "<b>Jawaban</b>", ALICE.id, sent.message_id, parse_mode=ParseMode.HTML
-    )
+    edited = await bot.edit_message_text("<b>Jawaban</b>", ALICE.id, sent.message_id, parse_mode=ParseMode.HTML)
 
     assert isinstance(edited, Message)
     assert (edited.text, edited.reply_markup, edited.edit_date is not None) == ("Jawaban", None, True)

@@ -67,9 +67,7 @@ def test_every_chunk_is_an_exact_slice_of_the_brief(name: str) -> None:
 def test_seed_gives_one_chunk_per_paragraph() -> None:
     brief = load_brief(SEED, today=TODAY)
     chunks = chunk_brief("seed", brief)
-    assert [(c.paragraphs, c.section) for c in chunks] == [
-        ((p.number,), p.section) for p in brief.paragraphs
-    ]
+    assert [(c.paragraphs, c.section) for c in chunks] == [((p.number,), p.section) for p in brief.paragraphs]
     assert all(chunk.brief_id == "seed" for chunk in chunks)
     assert "46 dari 110 drone" in chunks[0].text
 

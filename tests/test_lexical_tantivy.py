@@ -68,8 +68,13 @@ def test_next_generation_leaves_the_previous_one_intact(tmp_path: Path) -> None:
     old = LexicalIndex.open(tmp_path, 1)
     removed = [d for d in docs([1, 2])]
     stamp = write_generation(
-        tmp_path, 2, previous=1, removed_brief_ids=["b-13"], removed_docs=len(removed),
-        removed_tokens=sum(len(d.terms) for d in removed), added=docs([4, 5]),
+        tmp_path,
+        2,
+        previous=1,
+        removed_brief_ids=["b-13"],
+        removed_docs=len(removed),
+        removed_tokens=sum(len(d.terms) for d in removed),
+        added=docs([4, 5]),
     )
     assert stamp.docs == 3
     new = LexicalIndex.open(tmp_path, 2)

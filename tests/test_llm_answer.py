@@ -108,9 +108,7 @@ def test_citations_of_passages_never_given_are_dropped(kb: KnowledgeBase) -> Non
     "reply",
     ["Sebanyak 46 drone ditembak jatuh.", "Sebanyak 46 drone ditembak jatuh [12].", "NOT_IN_BRIEFS"],
 )
-def test_a_reply_without_a_valid_citation_falls_back_to_the_extractive_answer(
-    kb: KnowledgeBase, reply: str
-) -> None:
+def test_a_reply_without_a_valid_citation_falls_back_to_the_extractive_answer(kb: KnowledgeBase, reply: str) -> None:
     answer = llm_answerer(kb, FakeListChatModel(responses=[reply])).answer(DRONES)
 
     assert not answer.used_llm

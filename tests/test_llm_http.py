@@ -60,7 +60,7 @@ def serve(respond: Callable[[BaseHTTPRequestHandler], None]) -> tuple[ThreadingH
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             received.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
             respond(self)

@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.llm_server import MODEL_ALIAS, running_llama_server
-
 from bot.engine.answering import Answerer
 from bot.engine.llm_answer import build_chat_model, build_messages
 from bot.settings import Settings
 from index.knowledge_base import KnowledgeBase
-from tests.test_llm_http import kb  # noqa: F401,F811 (a fixture, used by name: the sample brief indexed)
+from tests.test_llm_http import kb  # noqa: F401 (a fixture, used by name: the sample brief indexed)
 
 DRONES = "Berapa drone Rusia yang ditembak jatuh?"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index.text.language import detect_language, normalize_language_code
 from index.loaders import SUPPORTED_SUFFIXES, BriefLoadError, load_brief, parse_brief
 from index.records import ParsedBrief
+from index.text.language import detect_language, normalize_language_code
 
 SEED = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 SEED_LEAD = (
@@ -227,9 +227,7 @@ def test_md_sections_are_hash_headings_and_markup_stays() -> None:
         (3, "Diplomacy"),
     ]
     first, item, last = paragraph_texts(brief)
-    assert first == (
-        "Ukraine shot down **46 of 110** Russian drones\nlaunched overnight, the air force said."
-    )
+    assert first == ("Ukraine shot down **46 of 110** Russian drones\nlaunched overnight, the air force said.")
     assert item == "- Russia said it destroyed 13 Ukrainian drones."
     assert last.startswith("Shoigu told Wang Yi")
     assert_offsets_are_exact(brief)
@@ -281,9 +279,7 @@ def test_html_brief_has_h2_sections_and_metadata() -> None:
     assert brief.date == date(2024, 11, 13)
     assert brief.url == "https://example.com/key-events-992"
     assert brief.language == "en"
-    assert [
-        (p.section, t) for p, t in zip(brief.paragraphs, paragraph_texts(brief), strict=True)
-    ] == [
+    assert [(p.section, t) for p, t in zip(brief.paragraphs, paragraph_texts(brief), strict=True)] == [
         ("Fighting", "Ukraine shot down 46 of 110 Russian drones overnight, the air force said."),
         ("Fighting", "Russia said it destroyed 13 Ukrainian drones."),
         ("Diplomacy", "Shoigu met Wang Yi in Beijing."),
@@ -383,9 +379,7 @@ def test_encrypted_pdf_is_rejected() -> None:
         ("brief.docx", b"PK\x03\x04", "unsupported file type"),
     ],
 )
-def test_unusable_files_raise_a_message_naming_the_file(
-    file_name: str, data: bytes, reason: str
-) -> None:
+def test_unusable_files_raise_a_message_naming_the_file(file_name: str, data: bytes, reason: str) -> None:
     with pytest.raises(BriefLoadError) as caught:
         parse_brief(data, file_name, today=TODAY, max_bytes=10_000)
     assert str(caught.value).startswith(f"{file_name}: ")

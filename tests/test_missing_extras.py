@@ -21,7 +21,9 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def briefbot_without(package: str, args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def briefbot_without(
+    package: str, args: list[str], env: dict[str, str], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "briefs").mkdir(exist_ok=True)
     folders = ["--briefs", str(tmp_path / "briefs"), "--data", str(tmp_path / "data")]
     clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "LLM_MODEL", "TELEGRAM_BOT_TOKEN")}

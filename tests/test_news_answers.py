@@ -156,7 +156,15 @@ def test_a_passage_sharing_words_but_not_the_name_is_not_about_the_topic_however
     from index.records import Passage
 
     malagasy = Passage(
-        1, "b", "b.html", "t", date(2025, 10, 13), "Politics and elections › 2025 Malagasy protests", (1,), 0, 10,
+        1,
+        "b",
+        "b.html",
+        "t",
+        date(2025, 10, 13),
+        "Politics and elections › 2025 Malagasy protests",
+        (1,),
+        0,
+        10,
         "Youth-led protests against president Andry Rajoelina resume in Antananarivo.",
     )
     assert is_about(topic_terms("2025 Malagasy protests"), malagasy, dense=0.80)

@@ -13,8 +13,7 @@ import pytest
 
 from index.embeddings import EmbedderInfo
 from index.records import Chunk, Paragraph, ParsedBrief
-from index.stores.postgres import PostgresStore
-from index.stores.postgres import lexical
+from index.stores.postgres import PostgresStore, lexical
 from index.stores.protocol import BriefToWrite, ChunkToWrite, NextGeneration
 from index.text import bm25
 
@@ -32,7 +31,9 @@ def brief(name: str, day: date, rng: random.Random) -> tuple[BriefToWrite, dict[
         key = f"{name}-{n}"
         chunks.append(ChunkToWrite(Chunk(name, n, None, (n + 1,), 0, len(text), text, text), key, tuple(terms)))
         terms_of[key] = terms
-    parsed = ParsedBrief(" ".join(c.chunk.text for c in chunks), name, day, tuple(Paragraph(n + 1, None, 0, 1) for n in range(40)))
+    parsed = ParsedBrief(
+        " ".join(c.chunk.text for c in chunks), name, day, tuple(Paragraph(n + 1, None, 0, 1) for n in range(40))
+    )
     return BriefToWrite(name, f"{name}.txt", f"hash-{name}", parsed, tuple(chunks)), terms_of
 
 
@@ -43,10 +44,17 @@ def exact_top(question: list[str], docs: dict[int, list[str]], k: int) -> dict[i
     return dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k])
 
 
-def chunk_terms(store: PostgresStore, terms_of: dict[str, list[str]], days: list[date] | None = None) -> dict[int, list[str]]:
-    rows = store._primary().execute(
-        "SELECT chunk_id, embed_hash FROM chunks WHERE %s::date[] IS NULL OR brief_date = ANY(%s::date[])", (days, days)
-    ).fetchall()
+def chunk_terms(
+    store: PostgresStore, terms_of: dict[str, list[str]], days: list[date] | None = None
+) -> dict[int, list[str]]:
+    rows = (
+        store._primary()
+        .execute(
+            "SELECT chunk_id, embed_hash FROM chunks WHERE %s::date[] IS NULL OR brief_date = ANY(%s::date[])",
+            (days, days),
+        )
+        .fetchall()
+    )
     return {int(chunk_id): terms_of[key] for chunk_id, key in rows}
 
 
@@ -80,7 +88,11 @@ def test_block_top_k_equals_bm25_over_every_chunk(new_database, monkeypatch: pyt
         with store.search_view() as view:
             scope = view.filter_chunk_ids(dates=days) if days else None
             for question in questions:
-                exact = exact_top(question, docs, 10) if not days else _scoped_exact(question, chunk_terms(store, terms_of), docs)
+                exact = (
+                    exact_top(question, docs, 10)
+                    if not days
+                    else _scoped_exact(question, chunk_terms(store, terms_of), docs)
+                )
                 found = view.lexical_top(question, 10, scope)
                 if exact:
                     assert_same_top(found, exact)
@@ -88,7 +100,9 @@ def test_block_top_k_equals_bm25_over_every_chunk(new_database, monkeypatch: pyt
                     assert found == {}
                 some = list(docs)[:15]
                 every = exact_top(question, chunk_terms(store, terms_of), 10_000)
-                assert view.lexical_scores_of(question, some) == pytest.approx({c: every[c] for c in some if c in every})
+                assert view.lexical_scores_of(question, some) == pytest.approx(
+                    {c: every[c] for c in some if c in every}
+                )
 
     check()
     check([date(2024, 1, 2)])
@@ -96,8 +110,13 @@ def test_block_top_k_equals_bm25_over_every_chunk(new_database, monkeypatch: pyt
     # the blocks, which must never be returned nor break the proof.
     again, terms = brief("b2", date(2024, 1, 2), random.Random(99))
     terms_of.update({f"{k}-again": v for k, v in terms.items()})
-    again = BriefToWrite(again.brief_id, again.source, "hash-again", again.parsed, tuple(
-        ChunkToWrite(c.chunk, f"{c.embed_hash}-again", c.terms) for c in again.chunks))
+    again = BriefToWrite(
+        again.brief_id,
+        again.source,
+        "hash-again",
+        again.parsed,
+        tuple(ChunkToWrite(c.chunk, f"{c.embed_hash}-again", c.terms) for c in again.chunks),
+    )
     store.cache_vectors([c.embed_hash for c in again.chunks], vectors[: len(again.chunks)])
     store.write_documents(NextGeneration(("b2",), (again,), EMBEDDER, "test"))
     assert store.manifest()["lexical_garbage"] != "0"
@@ -109,7 +128,9 @@ def test_block_top_k_equals_bm25_over_every_chunk(new_database, monkeypatch: pyt
     store.close()
 
 
-def _scoped_exact(question: list[str], everything: dict[int, list[str]], scoped: dict[int, list[str]]) -> dict[int, float]:
+def _scoped_exact(
+    question: list[str], everything: dict[int, list[str]], scoped: dict[int, list[str]]
+) -> dict[int, float]:
     """The day's best, scored with the whole collection's statistics (as the store does)."""
     counts = {t: sum(t in terms for terms in everything.values()) for t in question}
     average = sum(len(t) for t in everything.values()) / len(everything)

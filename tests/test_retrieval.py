@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.answering import Answerer
 from bot.cli import main
+from bot.engine.answering import Answerer
 from bot.engine.plain_text import short_title
 from bot.telegram_bot.render import render_answer
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase
-from tests.conftest import new_store_url
 from index.search import RetrievalConfig
 from index.text.terms import lexical_terms
 from tests.botapi.server import parse_html
+from tests.conftest import new_store_url
 
 NOV_12, NOV_13 = date(2024, 11, 12), date(2024, 11, 13)
 
@@ -52,7 +52,9 @@ Menteri Luar Negeri AS Antony Blinken melakukan perjalanan ke Brussels untuk mem
 
 @pytest.fixture(scope="module")
 def two_days(
-    tmp_path_factory: pytest.TempPathFactory, embedder: BriefEmbeddings, store_kind: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: BriefEmbeddings,
+    store_kind: str,
     request: pytest.FixtureRequest,
 ) -> Iterator[KnowledgeBase]:
     """Briefs of 12 and 13 November on the same war, indexed once for this module."""
@@ -94,8 +96,11 @@ def test_the_day_is_searched_whole_not_just_among_the_overall_best(two_days: Kno
     # With one candidate per retriever, 12 November's drone paragraph is outside the overall top
     # (13 November's is closer to the question): only a search within that day finds it.
     narrow = KnowledgeBase(
-        two_days.briefs_dir, two_days.data_dir, embedder=two_days.embedder,
-        retrieval=RetrievalConfig(candidates=1), database_url=two_days.database_url,
+        two_days.briefs_dir,
+        two_days.data_dir,
+        embedder=two_days.embedder,
+        retrieval=RetrievalConfig(candidates=1),
+        database_url=two_days.database_url,
     )
     try:
         hits = narrow.search("Berapa dari 110 drone yang diluncurkan ditembak jatuh pada 12 November?", k=1)
@@ -160,7 +165,10 @@ def test_an_answer_citing_a_repeated_paragraph_names_the_older_brief_too(two_day
     assert [brief.date for brief in first.also_in] == [NOV_12]
     [part] = render_answer(answer)
     plain, _ = parse_html(part)
-    assert f"[1] {short_title(first.title, first.source)} — 2024-11-13 — Pertempuran, ¶2 (also in the briefs of 2024-11-12)" in plain
+    assert (
+        f"[1] {short_title(first.title, first.source)} — 2024-11-13 — Pertempuran, ¶2 (also in the briefs of 2024-11-12)"
+        in plain
+    )
 
 
 # -- two languages ------------------------------------------------------------------------------

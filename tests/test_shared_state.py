@@ -21,10 +21,10 @@ from telegram import Bot
 
 from bot.engine.alerts import check_new_briefs
 from bot.state import Subscription
+from bot.state.postgres import PostgresBotState
 from bot.telegram_bot.alerts import AlertMessenger
 from index.embeddings import BriefEmbeddings
 from index.knowledge_base import KnowledgeBase, UploadRejectedError
-from bot.state.postgres import PostgresBotState
 from tests.botapi.fixtures import TEST_BOT_TOKEN
 from tests.botapi.server import BotApiServer
 from tests.test_alerts import KURSK, PROTESTS, brief
@@ -264,7 +264,9 @@ def test_files_dropped_in_or_edited_by_hand_in_one_replicas_folder_reach_the_oth
     assert (a.kb.briefs_dir / "archive" / "2025-10-05.md").read_text(encoding="utf-8") == brief("2025-10-05", PROTESTS)
     assert (a.kb.briefs_dir / "2025-10-01.md").read_text(encoding="utf-8") == edited
     # A's copy before the edit was replaced, not lost.
-    assert [p.read_text(encoding="utf-8") for p in (a.kb.data_dir / "removed").iterdir()] == [brief("2025-10-01", KURSK)]
+    assert [p.read_text(encoding="utf-8") for p in (a.kb.data_dir / "removed").iterdir()] == [
+        brief("2025-10-01", KURSK)
+    ]
 
     # Deleted by hand from A's folder: removed from the index, and B's copy moved aside.
     (a.kb.briefs_dir / "archive" / "2025-10-05.md").unlink()

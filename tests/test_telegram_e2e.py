@@ -17,22 +17,21 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from telegram.constants import FileSizeLimit, MessageLimit
 from telegram.ext import Application
 
-from bot.telegram_bot import admin as telegram_admin
-from bot.engine.records import Answer, Citation
-from bot.engine.answering import Answerer
 from bot.cli import main
+from bot.engine.answering import MAX_QUESTION_CHARS, Answerer
+from bot.engine.records import Answer, Citation
 from bot.settings import Settings
+from bot.telegram_bot import admin as telegram_admin
 from bot.telegram_bot.app import REDACTED, build_application, webhook_options
-from bot.engine.answering import MAX_QUESTION_CHARS
 from bot.telegram_bot.context import services_of
 from index.knowledge_base import KnowledgeBase
-from urllib.parse import urlsplit
 from index.records import BriefRecord
 from tests.botapi.fixtures import TEST_BOT_TOKEN, TEST_BOT_USERNAME
 from tests.botapi.running import running
@@ -101,9 +100,7 @@ class Harness:
         async with running(application):
             yield application
 
-    def send(
-        self, user: User, chat: Chat, text: str, reply_to: int | None = None, thread: int | None = None
-    ) -> int:
+    def send(self, user: User, chat: Chat, text: str, reply_to: int | None = None, thread: int | None = None) -> int:
         """The user writes in the chat (in topic `thread` of a forum); returns the message id."""
         update = self.server.send_text(user, chat, text, reply_to_message_id=reply_to, message_thread_id=thread)
         return int(update["message"]["message_id"])
@@ -358,8 +355,17 @@ async def test_flood_control_is_waited_out_and_the_answer_sent_once(harness: Har
 async def test_a_long_answer_arrives_in_valid_parts(harness: Harness) -> None:
     paragraphs = [f"Paragraph {n}: <drones> & rockets [1] " + "kata " * 120 for n in range(20)]
     citation = Citation(
-        n=1, chunk_id=1, brief_id="b", source="b.txt", title="Title", date=None, section="Section",
-        paragraphs=(1,), start=0, end=4, quote="Ukra",
+        n=1,
+        chunk_id=1,
+        brief_id="b",
+        source="b.txt",
+        title="Title",
+        date=None,
+        section="Section",
+        paragraphs=(1,),
+        start=0,
+        end=4,
+        quote="Ukra",
     )
     long_answer = Answer("q", "\n\n".join(paragraphs), (citation,), abstained=False, language="en")
 
@@ -420,7 +426,9 @@ async def test_a_slow_question_does_not_hold_up_other_chats(harness: Harness) ->
 
 
 def test_a_rejected_token_is_reported_without_the_token(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    harness: Harness,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     wrong = "123456789:AAHwrongTokenThatTheServerDoesNotKnow"
@@ -670,9 +678,7 @@ async def test_webhook_mode_takes_updates_only_with_the_secret(harness: Harness)
 
 
 def test_settings_point_the_bot_at_the_configured_server(harness: Harness, tmp_path: Path) -> None:
-    application = build_application(
-        harness.settings(telegram_api_base_url="http://127.0.0.1:9/"), harness.kb
-    )
+    application = build_application(harness.settings(telegram_api_base_url="http://127.0.0.1:9/"), harness.kb)
     assert application.bot.base_url == f"http://127.0.0.1:9/bot{TEST_BOT_TOKEN}"
     assert application.bot.base_file_url == f"http://127.0.0.1:9/file/bot{TEST_BOT_TOKEN}"
 

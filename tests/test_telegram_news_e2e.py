@@ -86,13 +86,20 @@ async def test_today_shows_a_days_sections_with_cited_points_and_buttons_to_the_
     assert "Pertempuran" in lines and "Hubungan internasional" in lines
     points = [line for line in lines if line.startswith("• ")]
     assert 3 <= len(points) <= 8 and all(line.endswith(f"[{n}]") for n, line in enumerate(points, start=1))
-    assert lines.index("Pertempuran") < lines.index(points[0]) < lines.index("Hubungan internasional") < lines.index(points[-1])
+    assert (
+        lines.index("Pertempuran")
+        < lines.index(points[0])
+        < lines.index("Hubungan internasional")
+        < lines.index(points[-1])
+    )
     assert len(source_lines(seed)) == len(points)
     assert [text for text, _ in buttons(seed)][: len(points)] == [f"📄 {n}" for n in range(1, len(points) + 1)]
     assert ("18 Nov 2024 ▶", "d:2024-11-18") in buttons(seed)
     assert pressed == {} or "text" not in pressed
     assert from_button["text"] == seed["text"]
-    assert missing["text"].startswith("There is no brief for November 15, 2024. The nearest briefs are from November 13, 2024, November 18, 2024.")
+    assert missing["text"].startswith(
+        "There is no brief for November 15, 2024. The nearest briefs are from November 13, 2024, November 18, 2024."
+    )
     assert [data for _, data in buttons(missing)] == ["d:2024-11-13", "d:2024-11-18"]
     assert "not a day I can read" in not_a_day["text"]
     assert not harness.server.server_errors
@@ -221,6 +228,9 @@ async def test_an_inline_query_offers_the_cited_answer_the_server_accepts(harnes
     assert "[" not in result["title"] and "46" in result["title"]
     assert {"bold"} <= {entity["type"] for entity in result["message"]["entities"]}
     assert harness.server.inline_answer(empty["inline_query"]["id"]) == {
-        "results": [], "cache_time": 60, "is_personal": True, "next_offset": ""
+        "results": [],
+        "cache_time": 60,
+        "is_personal": True,
+        "next_offset": "",
     }
     assert all(call.ok for call in harness.server.calls("answerInlineQuery"))

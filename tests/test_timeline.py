@@ -39,13 +39,17 @@ STORY = {
         "Heavy snow closed the mountain passes of northern Freedonia.",
     ),
     "2024-11-19.md": dated_brief("2024-11-19", REPEATED, "Grain exports through the Black Sea rose in October."),
-    "2024-11-21.md": dated_brief("2024-11-21", "The Freedonia Parliament approved a new drone fund.", section="Politics"),
+    "2024-11-21.md": dated_brief(
+        "2024-11-21", "The Freedonia Parliament approved a new drone fund.", section="Politics"
+    ),
 }
 
 
 @pytest.fixture(scope="module")
 def story_kb(
-    tmp_path_factory: pytest.TempPathFactory, embedder: BriefEmbeddings, store_kind: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: BriefEmbeddings,
+    store_kind: str,
     request: pytest.FixtureRequest,
 ) -> KnowledgeBase:
     root = tmp_path_factory.mktemp("story")

@@ -74,7 +74,12 @@ def test_relative_days_are_read_against_the_briefs_not_the_calendar() -> None:
 
 @pytest.mark.skipif(not NEWS_QUESTIONS.exists(), reason="needs ../shared/news")
 def test_every_news_question_is_read_as_its_kind_and_day() -> None:
-    expected = {"topic_latest": "latest", "topic_on_day": "topic", "day_summary": "day_summary", "no_brief_day": "day_summary"}
+    expected = {
+        "topic_latest": "latest",
+        "topic_on_day": "topic",
+        "day_summary": "day_summary",
+        "no_brief_day": "day_summary",
+    }
     for line in NEWS_QUESTIONS.read_text().splitlines():
         item = json.loads(line)
         understood = understand(item["question"], reference=NEWEST)

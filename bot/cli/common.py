@@ -51,8 +51,11 @@ def progress_bar() -> Iterator[Callable[[ReindexProgress], None]]:
         bar = bars.get(event.stage)
         if bar is None:
             bar = bars[event.stage] = tqdm(
-                total=event.total, desc=event.stage, unit="chunk" if event.stage == "embedding" else "brief",
-                file=sys.stderr, leave=False,
+                total=event.total,
+                desc=event.stage,
+                unit="chunk" if event.stage == "embedding" else "brief",
+                file=sys.stderr,
+                leave=False,
             )
         bar.n = event.done
         bar.refresh()

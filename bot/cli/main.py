@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from bot.cli import evaluation, operator, user
 from bot.cli.common import first_line, knowledge_base_of, settings_of
 from bot.feeds.commands import add_feed_commands
-from index.extras import MissingExtraError
 from index.errors import BriefbotError
+from index.extras import MissingExtraError
 
 
 def folder_options(default: object) -> argparse.ArgumentParser:

@@ -138,7 +138,6 @@ def add_commands(commands: Commands) -> None:
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_status)
 
-
     migrate = commands.add_parser("migrate", help="create or upgrade the PostgreSQL schema (DATABASE_URL)")
     migrate.set_defaults(handler=cmd_migrate)
 

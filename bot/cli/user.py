@@ -132,7 +132,8 @@ def add_commands(commands: Commands) -> None:
     ask = commands.add_parser("ask", help="answer a question from the briefs, with citations")
     ask.add_argument("question", nargs="?")
     ask.add_argument(
-        "--questions", type=Path,
+        "--questions",
+        type=Path,
         help='JSONL file of {"qid", "question"} (optionally "chat": lines of one chat are one '
         "conversation, in order, so follow-ups apply); implies --json",
     )

@@ -26,10 +26,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.records import Hit
+from index.text.language import detect_language
 from index.text.matching import Term, coverage, stems
 from index.text.sentences import split_sentences
-from index.text.language import detect_language
-from index.records import Hit
 
 # How many of the top passages are looked at.
 PASSAGES_CONSIDERED = 5
@@ -71,9 +71,7 @@ class Relevance:
         if self.logit >= 0.0:
             return True
         return (
-            self.cross_lingual
-            and self.dense >= CROSS_LINGUAL_MIN_DENSE
-            and self.coverage >= CROSS_LINGUAL_MIN_COVERAGE
+            self.cross_lingual and self.dense >= CROSS_LINGUAL_MIN_DENSE and self.coverage >= CROSS_LINGUAL_MIN_COVERAGE
         )
 
 

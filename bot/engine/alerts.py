@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.engine.records import Answer, Citation
 from bot.engine.news_points import Point, compose_points, is_about, topic_terms
+from bot.engine.records import Answer, Citation
 from bot.engine.replies import format_day, reply
 from bot.engine.topics import catalogue_for, chosen_labels, is_filed_under
 from bot.state import NewAlert, StateStore, Subscription

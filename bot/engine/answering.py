@@ -16,34 +16,34 @@ from datetime import date
 from langchain_core.language_models import BaseChatModel
 
 from bot.engine.abstention import assess
-from bot.engine.records import Answer, BriefRef, Citation
 from bot.engine.extractive import ExtractiveConfig, candidates, choose, compose, score
 from bot.engine.followups import ChatMemory, ConversationMemory, followup_subject, rewrite
-from index.text.matching import Term, content_terms, coverage, stems, text_key
-from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.intent import default_model
+from bot.engine.llm_answer import LlmAnswerer, LlmDraft, build_chat_model
 from bot.engine.news_points import (
     TOP_SECTION_SEPARATOR,
     about_topic,
-    names_in,
-    story_label,
     compose_points,
     day_points,
+    names_in,
     newest_first,
     said_by,
+    story_label,
     summary_intro,
     topic_intro,
     topic_terms,
 )
+from bot.engine.records import Answer, BriefRef, Citation
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.topics import TopicMatch, catalogue_for, chosen_labels, filed_chunk_ids
 from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
 from bot.settings import Settings
 from bot.state import shared_conversation_memory
 from index.knowledge_base import KnowledgeBase
-from index.text.language import DEFAULT_LANGUAGE, detect_language
-from index.records import Hit
 from index.query_dates import lead_mentions_day
+from index.records import Hit
+from index.text.language import DEFAULT_LANGUAGE, detect_language
+from index.text.matching import Term, content_terms, coverage, stems, text_key
 
 # Passages retrieved per question: the extractive answer reads the first few, the LLM gets all.
 RETRIEVED = 5

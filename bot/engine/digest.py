@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.engine.records import Answer
 from bot.engine.news_points import compose_points, day_points, summary_intro
+from bot.engine.records import Answer
 from bot.engine.replies import format_day, reply
 from bot.engine.understanding import read_day, resolve_days
 from index.knowledge_base import KnowledgeBase

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.engine.records import Citation
-from index.text.matching import Term, coverage, stems
-from index.text.sentences import Sentence, split_sentences
 from index.embeddings import BriefEmbeddings
 from index.records import Hit
+from index.text.matching import Term, coverage, stems
+from index.text.sentences import Sentence, split_sentences
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,7 @@ def score(
 
     Only the `embedded` best by their bonuses are embedded, to bound the cost per question.
     """
+
     def prior(candidate: Candidate) -> float:
         rank = candidate.hit.rank - 1
         return (

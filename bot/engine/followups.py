@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from index.text.stopwords import QUESTION_WORDS, is_topic_stop_word
 from bot.engine.understanding import NEWS_WORDS, SMALL_TALK, day_spans, read_day
+from index.text.stopwords import QUESTION_WORDS, is_topic_stop_word
 
 # How long a chat's last question stays the context of a follow-up.
 MEMORY_TTL_S = 15 * 60
@@ -30,9 +30,24 @@ MAX_BARE_FOLLOWUP_WORDS = 4
 
 # Openings that mark a message as continuing the conversation, longest first.
 _MARKERS = (
-    "bagaimana dengan", "gimana dengan", "bagaimana kalau", "bagaimana soal", "kalau soal",
-    "what about", "how about", "and what about", "dan bagaimana dengan",
-    "dan", "lalu", "terus", "kalau", "sedangkan", "juga", "and", "also", "then",
+    "bagaimana dengan",
+    "gimana dengan",
+    "bagaimana kalau",
+    "bagaimana soal",
+    "kalau soal",
+    "what about",
+    "how about",
+    "and what about",
+    "dan bagaimana dengan",
+    "dan",
+    "lalu",
+    "terus",
+    "kalau",
+    "sedangkan",
+    "juga",
+    "and",
+    "also",
+    "then",
 )
 _MARKER = re.compile(
     r"^\s*(?:" + "|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)) + r")\b\s*",
@@ -122,7 +137,7 @@ def _with_day(previous: str, day: str, *, relative: bool) -> str:
     spans = day_spans(previous)
     if not spans:
         body = previous.rstrip(" ?!.")
-        return f"{body} {day}{previous[len(body):] or '?'}"
+        return f"{body} {day}{previous[len(body) :] or '?'}"
     *others, (start, end) = spans
     head, tail = previous[:start].rstrip(), previous[end:]
     if relative:

@@ -122,8 +122,7 @@ def passages_block(passages: Sequence[Hit]) -> str:
     for n, hit in enumerate(passages, start=1):
         when = hit.date.isoformat() if hit.date else ""
         attributes = (
-            f'n="{n}" title="{html.escape(hit.title)}" date="{when}" '
-            f'section="{html.escape(hit.section or "")}"'
+            f'n="{n}" title="{html.escape(hit.title)}" date="{when}" section="{html.escape(hit.section or "")}"'
         )
         parts.append(f"<passage {attributes}>\n{html.escape(hit.text)}\n</passage>")
     parts.append("</passages>")

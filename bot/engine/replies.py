@@ -104,12 +104,15 @@ _MONTHS = {
     "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split(),
     "en": "January February March April May June July August September October November December".split(),
 }
-_TODAY_WORDS = {"today": {"id": "hari ini", "en": "today"}, "yesterday": {"id": "kemarin", "en": "yesterday"},
-                "last_week": {"id": "minggu lalu", "en": "last week"}}
+_TODAY_WORDS = {
+    "today": {"id": "hari ini", "en": "today"},
+    "yesterday": {"id": "kemarin", "en": "yesterday"},
+    "last_week": {"id": "minggu lalu", "en": "last week"},
+}
 
 
 def format_day(day: date | None, language: str, *, short: bool = False) -> str:
-    """"13 November 2024" in Indonesian, "November 13, 2024" in English ("13 Nov 2024" short)."""
+    """ "13 November 2024" in Indonesian, "November 13, 2024" in English ("13 Nov 2024" short)."""
     if day is None:
         return "?"
     month = _MONTHS.get(language, _MONTHS[ENGLISH])[day.month - 1]

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.engine.records import Citation
 from bot.engine.news_points import filed_under, is_about, topic_sentence, topic_terms
+from bot.engine.records import Citation
 from bot.engine.replies import format_day
 from bot.engine.topics import catalogue_for, chosen_labels, filed_chunk_ids
 from bot.engine.understanding import read_day

@@ -86,7 +86,8 @@ NEWS_WORDS = frozenset(
     """
     berita news ringkasan ringkas ringkaslah rangkum rangkuman rangkumkan ikhtisar summary summarize
     summarise summarised brief briefs isi headline headlines highlight highlights kabar info informasi
-    update updates perkembangan terjadi happened happening kata dikatakan pernyataan say said says happen going stories story top utama
+    update updates perkembangan terjadi happened happening kata dikatakan pernyataan say said says happen
+    going stories story top utama
     penting important key main today's yesterday's hari tanggal date day days edition edisi
     terbaru terkini latest newest recent most terakhir last week minggu pekan lalu sejak since
     baru new what's whats s apa give show me tell please tolong dong ya kasih beri berikan

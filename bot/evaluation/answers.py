@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.engine.abstention import FEATURES, assess
-from bot.engine.records import Answer
 from bot.engine.answering import RETRIEVED, Answerer
-from index.text.matching import content_terms
+from bot.engine.records import Answer
 from index.evaluation import EvalQuestion, GoldSpan
 from index.knowledge_base import KnowledgeBase
 from index.records import JsonRecord, as_json
+from index.text.matching import content_terms
 
 # The share of each eval set's own train questions the fitted decision must answer: the target
 # is 95% on valid, and a little headroom keeps it there on unseen questions.
@@ -113,8 +113,7 @@ class Calibration(JsonRecord):
 def relevance_features(kb: KnowledgeBase, questions: Sequence[EvalQuestion]) -> np.ndarray:
     """`Relevance.features` of each question against `kb`, as `bot.engine.abstention.assess` sees them."""
     rows = [
-        assess(q.question, content_terms(q.question), kb.search(q.question, k=RETRIEVED)).features
-        for q in questions
+        assess(q.question, content_terms(q.question), kb.search(q.question, k=RETRIEVED)).features for q in questions
     ]
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
 

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.records import Answer, Citation
 from bot.engine.answering import Answerer
+from bot.engine.records import Answer, Citation
 from index.knowledge_base import KnowledgeBase
 
 KINDS = ("topic_latest", "topic_on_day", "day_summary", "no_brief_day", "factual", "not_covered")

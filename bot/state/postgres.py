@@ -82,11 +82,15 @@ class SharedConversationMemory:
         self._writes = 0
 
     def last(self, chat_key: str) -> SharedTurn | None:
-        row = self._connections.get().execute(
-            "SELECT question, language, answered FROM conversation_turns "
-            "WHERE chat_key = %s AND asked_at > now() - make_interval(secs => %s)",
-            (chat_key, self._ttl_s),
-        ).fetchone()
+        row = (
+            self._connections.get()
+            .execute(
+                "SELECT question, language, answered FROM conversation_turns "
+                "WHERE chat_key = %s AND asked_at > now() - make_interval(secs => %s)",
+                (chat_key, self._ttl_s),
+            )
+            .fetchone()
+        )
         return SharedTurn(row[0], row[1], bool(row[2])) if row else None
 
     def remember(self, chat_key: str, question: str, language: str, *, answered: bool = True) -> None:
@@ -141,15 +145,17 @@ class PostgresBotState:
         return sorted(row[0] for row in rows)
 
     def following(self, chat_id: int) -> list[str]:
-        rows = self._connections.get().execute(
-            "SELECT topic FROM subscriptions WHERE chat_id = %s ORDER BY topic_key", (chat_id,)
-        ).fetchall()
+        rows = (
+            self._connections.get()
+            .execute("SELECT topic FROM subscriptions WHERE chat_id = %s ORDER BY topic_key", (chat_id,))
+            .fetchall()
+        )
         return [row[0] for row in rows]
 
     def subscriptions(self) -> list[Subscription]:
-        rows = self._connections.get().execute(
-            "SELECT chat_id, topic, language, thread_id FROM subscriptions"
-        ).fetchall()
+        rows = (
+            self._connections.get().execute("SELECT chat_id, topic, language, thread_id FROM subscriptions").fetchall()
+        )
         return [Subscription(*row) for row in rows]
 
     def forget_chat(self, chat_id: int) -> None:
@@ -164,17 +170,23 @@ class PostgresBotState:
     def unchecked(self, briefs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         """The (brief id, content hash) pairs not checked for alerts yet."""
         wanted = [(brief_id, content_hash) for brief_id, content_hash in briefs]
-        rows = self._connections.get().execute(
-            "SELECT brief_id, content_hash FROM checked_briefs WHERE brief_id = ANY(%s)",
-            ([brief_id for brief_id, _ in wanted],),
-        ).fetchall()
+        rows = (
+            self._connections.get()
+            .execute(
+                "SELECT brief_id, content_hash FROM checked_briefs WHERE brief_id = ANY(%s)",
+                ([brief_id for brief_id, _ in wanted],),
+            )
+            .fetchall()
+        )
         checked = {(row[0], row[1]) for row in rows}
         return [pair for pair in wanted if pair not in checked]
 
     def unseen(self, paragraph_keys: Sequence[str]) -> set[str]:
-        rows = self._connections.get().execute(
-            "SELECT paragraph_key FROM seen_paragraphs WHERE paragraph_key = ANY(%s)", (list(paragraph_keys),)
-        ).fetchall()
+        rows = (
+            self._connections.get()
+            .execute("SELECT paragraph_key FROM seen_paragraphs WHERE paragraph_key = ANY(%s)", (list(paragraph_keys),))
+            .fetchall()
+        )
         return set(paragraph_keys) - {row[0] for row in rows}
 
     def checked(
@@ -215,15 +227,19 @@ class PostgresBotState:
     def queued(self) -> list[QueuedAlert]:
         """The next few alerts, claimed for this sender: those nobody holds, those whose lease ran
         out, and those this sender holds already (it stopped before sending them)."""
-        rows = self._connections.get().execute(
-            "UPDATE outbox SET claimed_by = %(me)s, claimed_until = now() + make_interval(secs => %(lease)s) "
-            "WHERE alert_id IN ("
-            "  SELECT alert_id FROM outbox"
-            "  WHERE claimed_until IS NULL OR claimed_until < now() OR claimed_by = %(me)s"
-            "  ORDER BY alert_id LIMIT %(batch)s FOR UPDATE SKIP LOCKED"
-            ") RETURNING alert_id, chat_id, thread_id, brief_id, payload, parts_sent",
-            {"me": self.sender, "lease": self._lease_s, "batch": self._claim_batch},
-        ).fetchall()
+        rows = (
+            self._connections.get()
+            .execute(
+                "UPDATE outbox SET claimed_by = %(me)s, claimed_until = now() + make_interval(secs => %(lease)s) "
+                "WHERE alert_id IN ("
+                "  SELECT alert_id FROM outbox"
+                "  WHERE claimed_until IS NULL OR claimed_until < now() OR claimed_by = %(me)s"
+                "  ORDER BY alert_id LIMIT %(batch)s FOR UPDATE SKIP LOCKED"
+                ") RETURNING alert_id, chat_id, thread_id, brief_id, payload, parts_sent",
+                {"me": self.sender, "lease": self._lease_s, "batch": self._claim_batch},
+            )
+            .fetchall()
+        )
         return [QueuedAlert(a, c, t, b, json.loads(p), s) for a, c, t, b, p, s in sorted(rows)]
 
     def part_sent(self, alert_id: int) -> None:
@@ -249,9 +265,9 @@ class PostgresBotState:
         return key
 
     def topic_of(self, key: str) -> str | None:
-        row = self._connections.get().execute(
-            "SELECT topic FROM timeline_topics WHERE topic_key = %s", (key,)
-        ).fetchone()
+        row = (
+            self._connections.get().execute("SELECT topic FROM timeline_topics WHERE topic_key = %s", (key,)).fetchone()
+        )
         return row[0] if row else None
 
     def close(self) -> None:

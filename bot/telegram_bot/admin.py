@@ -17,14 +17,14 @@ from telegram.constants import FileSizeLimit
 from telegram.error import TelegramError
 
 from bot.log_secrets import redact_secrets
-from bot.telegram_bot.render import render_progress, render_report, render_status
 from bot.telegram_bot.chat import edit_html, user_language
 from bot.telegram_bot.context import BotContext, BotServices
+from bot.telegram_bot.render import render_progress, render_report, render_status
 from bot.telegram_bot.texts import text
+from index.errors import BriefbotError, ReindexAlreadyRunningError
 from index.indexer import IndexReport, ReindexProgress, brief_files
 from index.knowledge_base import UploadRejectedError
 from index.loaders import SUPPORTED_SUFFIXES
-from index.errors import BriefbotError, ReindexAlreadyRunningError
 
 logger = logging.getLogger(__name__)
 
@@ -72,15 +72,11 @@ async def remove_command(update: Update, context: BotContext) -> None:
         except ReindexAlreadyRunningError:
             await message.reply_html(text(language, "reindex_running"))
             return
-        services.folder_signature = await asyncio.to_thread(
-            folder_signature, services.kb.briefs_dir
-        )
+        services.folder_signature = await asyncio.to_thread(folder_signature, services.kb.briefs_dir)
     if removed is None:
         await message.reply_html(text(language, "remove_unknown", brief_id=brief_id))
         return
-    await message.reply_html(
-        text(language, "removed", title=removed.title, brief_id=removed.brief_id)
-    )
+    await message.reply_html(text(language, "removed", title=removed.title, brief_id=removed.brief_id))
 
 
 async def document_received(update: Update, context: BotContext) -> None:
@@ -121,9 +117,7 @@ async def document_received(update: Update, context: BotContext) -> None:
     await run_reindex(message, services, language, full=False, wait=True)
 
 
-async def run_reindex(
-    message: Message, services: BotServices, language: str, *, full: bool, wait: bool
-) -> None:
+async def run_reindex(message: Message, services: BotServices, language: str, *, full: bool, wait: bool) -> None:
     """Reindex with one progress message, edited in place and then into the summary.
 
     With `wait`, a running reindex is waited for; without, the admin is told it is running.
@@ -136,9 +130,7 @@ async def run_reindex(
     if waiting:
         progress = await message.reply_html(text(language, "reindex_waiting"))
     async with lock:
-        started = text(
-            language, "reindex_started", full=text(language, "reindex_full_mark") if full else ""
-        )
+        started = text(language, "reindex_started", full=text(language, "reindex_full_mark") if full else "")
         if waiting:
             await edit_html(progress.edit_text, started)
         else:
@@ -168,9 +160,7 @@ async def _reindex_showing_progress(
         latest["event"] = event
 
     signature = await asyncio.to_thread(folder_signature, services.kb.briefs_dir)
-    work = asyncio.ensure_future(
-        asyncio.to_thread(services.kb.reindex, full=full, progress=on_progress)
-    )
+    work = asyncio.ensure_future(asyncio.to_thread(services.kb.reindex, full=full, progress=on_progress))
     shown: ReindexProgress | None = None
     while not (await asyncio.wait({work}, timeout=PROGRESS_EDIT_INTERVAL_S))[0]:
         current = latest.get("event")

@@ -27,7 +27,6 @@ from telegram.ext import (
 )
 
 from bot.engine.answering import Answerer
-from bot.telegram_bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
 from bot.log_secrets import REDACTED, protect_secrets_in_logs, redact_secrets, secrets_of
 from bot.settings import Settings
 from bot.state import open_state
@@ -41,6 +40,8 @@ from bot.telegram_bot.admin import (
 )
 from bot.telegram_bot.alerts import AlertMessenger
 from bot.telegram_bot.context import SERVICES_KEY, BotApplication, BotContext, BotServices, services_of
+from bot.telegram_bot.feeds import install_feeds, start_feeds, stop_feeds
+from bot.telegram_bot.follow import follow_command, following_command, unfollow_command
 from bot.telegram_bot.handlers import (
     ask_command,
     briefs_command,
@@ -53,8 +54,6 @@ from bot.telegram_bot.handlers import (
     text_message,
     unknown_command,
 )
-from bot.telegram_bot.feeds import install_feeds, start_feeds, stop_feeds
-from bot.telegram_bot.follow import follow_command, following_command, unfollow_command
 from bot.telegram_bot.inline import inline_query
 from bot.telegram_bot.news_commands import (
     DAY_PREFIX,
@@ -64,6 +63,7 @@ from bot.telegram_bot.news_commands import (
     timeline_command,
     today_command,
 )
+from bot.telegram_bot.render import BRIEFS_PAGE_PREFIX, PASSAGE_PREFIX
 from bot.telegram_bot.texts import COMMANDS_ADMINS, COMMANDS_USERS, ENGLISH, INDONESIAN
 from index.knowledge_base import KnowledgeBase
 
@@ -79,10 +79,7 @@ POOL_TIMEOUT_S = 10.0
 RATE_LIMIT_RETRIES = 3
 
 
-
-def build_application(
-    settings: Settings, kb: KnowledgeBase, *, answerer: Answerer | None = None
-) -> BotApplication:
+def build_application(settings: Settings, kb: KnowledgeBase, *, answerer: Answerer | None = None) -> BotApplication:
     """The bot, ready for `run_application` (or for a test to start and stop by hand)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -197,9 +194,7 @@ async def _set_commands(application: BotApplication, admin_ids: list[int]) -> No
             logger.warning("Could not set the bot's commands: %s", error)
         for admin_id in admin_ids:
             try:
-                await bot.set_my_commands(
-                    admins, scope=BotCommandScopeChat(admin_id), language_code=code
-                )
+                await bot.set_my_commands(admins, scope=BotCommandScopeChat(admin_id), language_code=code)
             except TelegramError as error:  # e.g. this admin never opened a chat with the bot
                 logger.warning("Could not set the admin commands for %s: %s", admin_id, error)
 
@@ -229,11 +224,7 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     if not settings.webhook_url:
         raise ValueError("WEBHOOK_URL is not set")
     # Without a secret anyone who guesses the URL could post updates: make one up for this run.
-    secret = (
-        settings.webhook_secret.get_secret_value()
-        if settings.webhook_secret
-        else secrets.token_urlsafe(32)
-    )
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
     protect_secrets_in_logs(secret)
     return {
         "listen": settings.webhook_listen,

@@ -49,9 +49,7 @@ async def typing(bot: Bot, message: Message) -> AsyncIterator[None]:
     async def keep_typing() -> None:
         while True:
             try:
-                await bot.send_chat_action(
-                    message.chat.id, ChatAction.TYPING, message_thread_id=thread_of(message)
-                )
+                await bot.send_chat_action(message.chat.id, ChatAction.TYPING, message_thread_id=thread_of(message))
             except TelegramError as error:
                 logger.debug("typing indicator failed: %s", error)
                 return

@@ -88,5 +88,3 @@ async def _may_change_follows(update: Update, context: BotContext) -> bool:
             return True
     await message.reply_html(text(user_language(update), "group_admins_only"))
     return False
-
-

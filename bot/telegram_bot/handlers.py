@@ -89,9 +89,7 @@ async def briefs_page_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     records = await asyncio.to_thread(context.services.kb.briefs)
-    page, keyboard = briefs_page(
-        records, int(query.data.removeprefix(BRIEFS_PAGE_PREFIX)), user_language(update)
-    )
+    page, keyboard = briefs_page(records, int(query.data.removeprefix(BRIEFS_PAGE_PREFIX)), user_language(update))
     await edit_html(query.edit_message_text, page, reply_markup=keyboard)
 
 
@@ -193,9 +191,7 @@ async def passage_button(update: Update, context: BotContext) -> None:
     await query.answer()
     thread = thread_of(query.message) if isinstance(query.message, Message) else None
     for part in render_passage(passage, language, span):
-        await context.bot.send_message(
-            chat.id, part, parse_mode=ParseMode.HTML, message_thread_id=thread
-        )
+        await context.bot.send_message(chat.id, part, parse_mode=ParseMode.HTML, message_thread_id=thread)
 
 
 async def not_text_hint(update: Update, context: BotContext) -> None:
@@ -260,9 +256,5 @@ def _examples(services: BotServices, language: str) -> list[str]:
         passages = passages[:EXAMPLE_PASSAGES]
         # "Cyclone Senyar" of "Disasters and accidents › ... › Cyclone Senyar": the story asked about.
         sections = [story_label(p.section) for p in passages if p.section]
-        services.examples[key] = example_questions(
-            sections, [p.text for p in passages], newest.date, language
-        )
+        services.examples[key] = example_questions(sections, [p.text for p in passages], newest.date, language)
     return services.examples[key]
-
-

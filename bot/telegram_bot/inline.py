@@ -82,13 +82,10 @@ def inline_message(answer: Answer) -> str:
 def _first_citations(answer: Answer, keep: int) -> Answer:
     if keep == len(answer.citations):
         return answer
-    lines = [
-        line for line in answer.text.splitlines() if all(int(n) <= keep for n in _MARKER.findall(line))
-    ]
+    lines = [line for line in answer.text.splitlines() if all(int(n) <= keep for n in _MARKER.findall(line))]
     return replace(answer, text="\n".join(lines), citations=answer.citations[:keep])
 
 
 def _shorten(value: str, limit: int) -> str:
     value = value.strip() or "…"
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
-

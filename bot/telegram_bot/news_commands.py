@@ -15,8 +15,8 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.engine.records import Answer, Citation
 from bot.engine.digest import Digest, day_digest
+from bot.engine.records import Answer, Citation
 from bot.engine.replies import format_day, reply
 from bot.engine.timeline import Timeline, build_timeline
 from bot.telegram_bot.chat import command_argument, thread_of, typing, user_language
@@ -96,9 +96,7 @@ async def timeline_command(update: Update, context: BotContext) -> None:
     async with typing(context.bot, message):
         timeline = await asyncio.to_thread(build_timeline, services.kb, topic)
         key = await asyncio.to_thread(services.state.remember_topic, timeline.topic)
-    await _send_timeline_page(
-        message, timeline, key, len(timeline.entries), language, links_of=services.citation_links
-    )
+    await _send_timeline_page(message, timeline, key, len(timeline.entries), language, links_of=services.citation_links)
 
 
 async def timeline_button(update: Update, context: BotContext) -> None:

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from bot.engine.records import Answer, Citation
 from bot.engine.plain_text import format_date, paragraph_mark, short_title, source_label
+from bot.engine.records import Answer, Citation
 from bot.telegram_bot.texts import text
 from index.indexer import IndexReport, ReindexProgress
 from index.knowledge_base import Status
-from index.records import Passage
-from index.records import BriefRecord
+from index.records import BriefRecord, Passage
 
 BRIEFS_PER_PAGE = 10
 CITATION_BUTTONS_PER_ROW = 5
@@ -153,13 +152,8 @@ def citation_keyboard(citations: Sequence[Citation]) -> InlineKeyboardMarkup | N
     """One "📄 n" button per citation, opening the cited passage."""
     if not citations:
         return None
-    buttons = [
-        InlineKeyboardButton(f"📄 {c.n}", callback_data=passage_button_data(c)) for c in citations
-    ]
-    rows = [
-        buttons[i : i + CITATION_BUTTONS_PER_ROW]
-        for i in range(0, len(buttons), CITATION_BUTTONS_PER_ROW)
-    ]
+    buttons = [InlineKeyboardButton(f"📄 {c.n}", callback_data=passage_button_data(c)) for c in citations]
+    rows = [buttons[i : i + CITATION_BUTTONS_PER_ROW] for i in range(0, len(buttons), CITATION_BUTTONS_PER_ROW)]
     return InlineKeyboardMarkup(rows)
 
 
@@ -182,10 +176,7 @@ def _quote_digest(quote: str) -> str:
 
 def passage_button_data(citation: Citation) -> str:
     # Three integers and 8 hex digits: about 40 bytes, well inside MAX_CALLBACK_DATA (64).
-    return (
-        f"{PASSAGE_PREFIX}{citation.chunk_id}:{citation.start}:{citation.end}:"
-        f"{_quote_digest(citation.quote)}"
-    )
+    return f"{PASSAGE_PREFIX}{citation.chunk_id}:{citation.start}:{citation.end}:{_quote_digest(citation.quote)}"
 
 
 def parse_passage_data(data: str) -> PassageRef | None:
@@ -209,20 +200,14 @@ def quoted_span(passage: Passage, ref: PassageRef) -> tuple[int, int] | None:
 def render_passage(passage: Passage, language: str, span: tuple[int, int]) -> list[str]:
     """Title, date, section and the passage in a blockquote, the quoted words in bold when the
     answer quoted only part of it."""
-    location = ", ".join(
-        part for part in (passage.section, paragraph_mark(passage.paragraphs)) if part
-    )
+    location = ", ".join(part for part in (passage.section, paragraph_mark(passage.paragraphs)) if part)
     header = f"<b>{html.escape(passage.title)}</b>\n" + html.escape(
         " — ".join(filter(None, [format_date(passage.date, language), location]))
     )
     begin, end = span
     body = passage.text
     if (begin, end) != (0, len(body)) and body[begin:end].strip():
-        quoted = (
-            html.escape(body[:begin])
-            + f"<b>{html.escape(body[begin:end])}</b>"
-            + html.escape(body[end:])
-        )
+        quoted = html.escape(body[:begin]) + f"<b>{html.escape(body[begin:end])}</b>" + html.escape(body[end:])
     else:
         quoted = html.escape(body)
     return split_html(f"{header}\n\n<blockquote>{quoted}</blockquote>")
@@ -231,9 +216,7 @@ def render_passage(passage: Passage, language: str, span: tuple[int, int]) -> li
 # -- brief list, status, reindex ---------------------------------------------------------------
 
 
-def briefs_page(
-    records: Sequence[BriefRecord], page: int, language: str
-) -> tuple[str, InlineKeyboardMarkup | None]:
+def briefs_page(records: Sequence[BriefRecord], page: int, language: str) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the brief list with ◀ ▶ buttons; `page` is clamped to the pages there are."""
     if not records:
         return text(language, "no_briefs_yet"), None
@@ -270,21 +253,18 @@ def render_status(status: Status, language: str, uptime_s: float) -> str:
         text(
             language,
             "status",
-        briefs=status.briefs,
-        chunks=status.chunks,
-        embedder=embedder,
-        last_indexed=status.last_indexed_at or text(language, "never"),
-        latest=format_date(status.latest_brief_date, language),
+            briefs=status.briefs,
+            chunks=status.chunks,
+            embedder=embedder,
+            last_indexed=status.last_indexed_at or text(language, "never"),
+            latest=format_date(status.latest_brief_date, language),
             size=f"{status.size_bytes / 1e6:.1f} MB",
             uptime=format_duration(uptime_s),
         )
     ]
     if status.skipped:
         lines.append(text(language, "status_skipped_header"))
-        lines += [
-            text(language, "reindex_failed", reason=reason)
-            for _, reason in status.skipped[:REPORT_MAX_FAILED]
-        ]
+        lines += [text(language, "reindex_failed", reason=reason) for _, reason in status.skipped[:REPORT_MAX_FAILED]]
         if len(status.skipped) > REPORT_MAX_FAILED:
             lines.append(text(language, "reindex_more", count=len(status.skipped) - REPORT_MAX_FAILED))
     return split_html("\n".join(lines))[0]
@@ -322,10 +302,7 @@ def render_report(report: IndexReport, language: str) -> str:
     ]
     if report.failed:
         lines.append(text(language, "reindex_failed_header"))
-        lines += [
-            text(language, "reindex_failed", reason=reason)
-            for _, reason in report.failed[:REPORT_MAX_FAILED]
-        ]
+        lines += [text(language, "reindex_failed", reason=reason) for _, reason in report.failed[:REPORT_MAX_FAILED]]
         if len(report.failed) > REPORT_MAX_FAILED:
             lines.append(text(language, "reindex_more", count=len(report.failed) - REPORT_MAX_FAILED))
     # Failure reasons can be long; the first part always carries the counts.

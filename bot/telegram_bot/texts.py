@@ -185,10 +185,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, something went wrong. Please try again.",
     },
     "index_damaged": {
-        "id": "⚠️ Indeks ringkasan sedang rusak dan belum bisa dibaca. Admin dapat memperbaikinya "
-        "dengan /reindex.",
-        "en": "⚠️ The briefs index is damaged and can't be read right now. An admin can repair it "
-        "with /reindex.",
+        "id": "⚠️ Indeks ringkasan sedang rusak dan belum bisa dibaca. Admin dapat memperbaikinya dengan /reindex.",
+        "en": "⚠️ The briefs index is damaged and can't be read right now. An admin can repair it with /reindex.",
     },
     "admins_only": {
         "id": "Maaf, hanya admin yang bisa melakukan itu.",

@@ -31,9 +31,7 @@ class BriefLoadError(Exception):
 def check_size(size: int, file_name: str, max_bytes: int) -> None:
     """BriefLoadError for a file larger than `max_bytes`, saying both sizes."""
     if size > max_bytes:
-        raise BriefLoadError(
-            file_name, f"too large ({_size_text(size)}; the limit is {_size_text(max_bytes)})"
-        )
+        raise BriefLoadError(file_name, f"too large ({_size_text(size)}; the limit is {_size_text(max_bytes)})")
 
 
 def _size_text(size: int) -> str:

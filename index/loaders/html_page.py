@@ -35,6 +35,7 @@ _HTML_DATE_META = (  # (attribute, value) of the <meta> tags giving the publicat
     ("name", "dc.date"),
 )
 
+
 def parse_html(data: bytes, file_name: str, today: date | None, _max_bytes: int) -> ParsedBrief:
     soup = BeautifulSoup(decode(data, file_name), "html.parser")
     # Read before the page furniture goes: the headline and its <time> often sit in <header>.
@@ -163,9 +164,7 @@ def _own_text(item: Tag, sublists: list[Tag]) -> str:
     if not sublists:
         return _tag_text(item)
     parts = [
-        child.get_text() if isinstance(child, Tag) else str(child)
-        for child in item.children
-        if child not in sublists
+        child.get_text() if isinstance(child, Tag) else str(child) for child in item.children if child not in sublists
     ]
     return _PUNCTUATION_AFTER_SPACE.sub(r"\1", " ".join(" ".join(parts).split()))
 

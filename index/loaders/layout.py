@@ -31,6 +31,7 @@ _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)(?:\s+#+)?$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•–]|\d{1,3}[.)])\s+")
 _WRAPPED_HYPHEN = re.compile(r"\w-$")
 
+
 @dataclass(frozen=True, slots=True)
 class Line:
     start: int  # offsets of the stripped line in the text
@@ -103,11 +104,7 @@ def layout_of(lines: list[Line], *, has_lead: bool, short_line_headings: bool) -
     blocks: list[Block] = []
     for index, line in enumerate(body):
         previous = blocks[-1] if blocks else None
-        if (
-            previous
-            and previous.heading is None
-            and _continues(previous.lines[-1], line, wrap_widths)
-        ):
+        if previous and previous.heading is None and _continues(previous.lines[-1], line, wrap_widths):
             previous.lines.append(line)
             continue
         following = body[index + 1] if index + 1 < len(body) else None

@@ -48,9 +48,7 @@ def _pdf_text(data: bytes, file_name: str, *, max_chars: int) -> str:
     if not unlocked:
         raise BriefLoadError(file_name, "not a readable PDF (file is encrypted)")
     if length > max_chars:
-        raise BriefLoadError(
-            file_name, f"too much text (over {max_chars:,} characters)"
-        )
+        raise BriefLoadError(file_name, f"too much text (over {max_chars:,} characters)")
     text = "\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise BriefLoadError(file_name, "no text in the PDF (a scan without a text layer?)")

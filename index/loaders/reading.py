@@ -21,9 +21,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 PARSER_VERSION = "3-any-encoding"
 
 
-def load_brief(
-    path: Path, today: date | None = None, *, max_bytes: int = DEFAULT_MAX_BRIEF_BYTES
-) -> ParsedBrief:
+def load_brief(path: Path, today: date | None = None, *, max_bytes: int = DEFAULT_MAX_BRIEF_BYTES) -> ParsedBrief:
     """Reads and parses one brief file; BriefLoadError says why it cannot be used."""
     try:
         size = path.stat().st_size

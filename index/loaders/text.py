@@ -28,8 +28,7 @@ def parse_md(data: bytes, file_name: str, today: date | None, _max_bytes: int) -
     title = _metadata_text(metadata.get("title"))
     # A leading "# Title" is the title; so is a plain first line when the front matter has none.
     has_lead = bool(lines) and (
-        heading_level(lines[0].text) == 1
-        or (title is None and heading_level(lines[0].text) is None)
+        heading_level(lines[0].text) == 1 or (title is None and heading_level(lines[0].text) is None)
     )
     layout = layout_of(lines, has_lead=has_lead, short_line_headings=False)
     return parsed_brief(

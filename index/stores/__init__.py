@@ -19,9 +19,7 @@ def is_postgres_url(url: str | None) -> bool:
     return bool(url) and str(url).split(":", 1)[0] in ("postgresql", "postgres")
 
 
-def open_store(
-    data_dir: Path, database_url: str | None = None, read_url: str | None = None
-) -> KnowledgeStore:
+def open_store(data_dir: Path, database_url: str | None = None, read_url: str | None = None) -> KnowledgeStore:
     """PostgreSQL when `database_url` is a postgresql:// URL, else the data folder's SQLite + FAISS."""
     if is_postgres_url(database_url):
         from index.stores.postgres import PostgresStore  # psycopg only when it is used

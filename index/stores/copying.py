@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import StoreUnavailableError
 from index.faults import crash_point
 from index.records import JsonRecord, as_json
-from index.errors import StoreUnavailableError
 from index.stores.postgres.connection import connect, migrate, redact_url
 from index.stores.postgres.lexical import write_blocks
 from index.stores.postgres.schema import TERM_STATS_FROM_ALL_CHUNKS, VECTOR_DIMENSION
@@ -60,8 +60,7 @@ def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:
                 "LEFT JOIN chunks_fts f ON f.rowid = c.chunk_id ORDER BY c.chunk_id"
             ).fetchall()
             vectors = source.execute(
-                "SELECT embed_hash, vector FROM vector_cache "
-                "WHERE embed_hash IN (SELECT embed_hash FROM chunks)"
+                "SELECT embed_hash, vector FROM vector_cache WHERE embed_hash IN (SELECT embed_hash FROM chunks)"
             ).fetchall()
     finally:
         catalog.close()
@@ -91,12 +90,23 @@ def copy_to_postgres(data_dir: Path, target_url: str) -> CopyReport:
                 for row in chunks:
                     terms = (row["terms"] or "").split()
                     term_total += len(terms)
-                    copy.write_row((
-                        row["chunk_id"], row["brief_id"], row["date"], row["ordinal"], row["section"],
-                        json.loads(row["paragraphs"]), row["start"], row["end"], row["text"],
-                        row["embed_hash"], _vector_text(np.frombuffer(by_hash[row["embed_hash"]], dtype=np.float32)),
-                        tsvector_literal(terms), len(terms),
-                    ))
+                    copy.write_row(
+                        (
+                            row["chunk_id"],
+                            row["brief_id"],
+                            row["date"],
+                            row["ordinal"],
+                            row["section"],
+                            json.loads(row["paragraphs"]),
+                            row["start"],
+                            row["end"],
+                            row["text"],
+                            row["embed_hash"],
+                            _vector_text(np.frombuffer(by_hash[row["embed_hash"]], dtype=np.float32)),
+                            tsvector_literal(terms),
+                            len(terms),
+                        )
+                    )
             conn.execute(TERM_STATS_FROM_ALL_CHUNKS)
             lexical = write_blocks(conn, [], 0, rebuild=True)  # BM25's posting blocks, all anew
             conn.execute(

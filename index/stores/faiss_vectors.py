@@ -71,9 +71,7 @@ def _trained_inverted_file(vectors: np.ndarray, dimension: int) -> faiss.IndexIV
     )
     # A fixed seed: the same vectors give the same lists, so rebuilds are reproducible.
     sample_size = min(len(vectors), lists * TRAINING_PER_LIST)
-    sample = vectors[
-        np.random.default_rng(0).choice(len(vectors), sample_size, replace=False)
-    ]
+    sample = vectors[np.random.default_rng(0).choice(len(vectors), sample_size, replace=False)]
     index.train(np.ascontiguousarray(sample))
     # A hash table from chunk id to list position: `reconstruct` and `remove_ids` by chunk id.
     index.set_direct_map_type(faiss.DirectMap.Hashtable)
@@ -116,20 +114,12 @@ def search(
     if scope is not None and is_inverted_file(index) and len(scope) <= EXACT_SCOPE_MAX:
         return _exact_over(index, query[0], scope, k, exact)
     # The selector is kept in a local: the parameters hold only a pointer to it.
-    selector = (
-        None
-        if scope is None
-        else faiss.IDSelectorBatch(np.asarray(scope, dtype=np.int64))
-    )
+    selector = None if scope is None else faiss.IDSelectorBatch(np.asarray(scope, dtype=np.int64))
     params: faiss.SearchParameters | None
     if is_inverted_file(index):
         # Parameters per call (never `index.nprobe = ...`): searches on other threads are
         # unaffected. A wide scope probes proportionally more lists to find its n best.
-        probes = (
-            NPROBE
-            if scope is None
-            else min(index.nlist, math.ceil(NPROBE * index.ntotal / len(scope)))
-        )
+        probes = NPROBE if scope is None else min(index.nlist, math.ceil(NPROBE * index.ntotal / len(scope)))
         params = (
             faiss.SearchParametersIVF(sel=selector, nprobe=probes)
             if selector

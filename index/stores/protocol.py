@@ -21,8 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from index.embeddings import EmbedderInfo
-from index.records import BriefRecord, Chunk, ParsedBrief, Passage
 from index.errors import EmbedderMismatchError, embedder_mismatch_message
+from index.records import BriefRecord, Chunk, ParsedBrief, Passage
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +99,7 @@ class SearchView(Protocol):
         """The chunks holding every one of `terms` (with `phrase`: one after another)."""
         ...
 
-    def dense_search(
-        self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None
-    ) -> list[tuple[int, float]]:
+    def dense_search(self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None) -> list[tuple[int, float]]:
         """The `n` chunks nearest the question (cosine), among `scope` when given, best first."""
         ...
 
@@ -109,8 +107,7 @@ class SearchView(Protocol):
         """The stored (normalized) vectors of `chunk_ids`, one row each, in that order."""
         ...
 
-    def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, Passage]:
-        ...
+    def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, Passage]: ...
 
 
 @runtime_checkable
@@ -151,8 +148,7 @@ class KnowledgeStore(Protocol):
         """Indexed briefs, newest first."""
         ...
 
-    def brief_text(self, brief_id: str) -> str | None:
-        ...
+    def brief_text(self, brief_id: str) -> str | None: ...
 
     # -- manifest and vector cache ----------------------------------------------------------------
 
@@ -170,8 +166,7 @@ class KnowledgeStore(Protocol):
         full pass that follows); one line each. Called with the reindex lock held."""
         ...
 
-    def cached_hashes(self, hashes: Iterable[str]) -> set[str]:
-        ...
+    def cached_hashes(self, hashes: Iterable[str]) -> set[str]: ...
 
     def cache_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
         """Kept at once, in their own transaction: a killed reindex resumes from them."""
@@ -179,19 +174,16 @@ class KnowledgeStore(Protocol):
 
     # -- reading, locking -----------------------------------------------------------------------
 
-    def search_view(self) -> AbstractContextManager[SearchView]:
-        ...
+    def search_view(self) -> AbstractContextManager[SearchView]: ...
 
     def reindex_lock(self) -> AbstractContextManager[None]:
         """Held by the one reindex allowed at a time (across processes and machines);
         raises ReindexAlreadyRunningError when another holds it."""
         ...
 
-    def size_bytes(self) -> int:
-        ...
+    def size_bytes(self) -> int: ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 # The manifest key listing the files the last reindex skipped, and why (for status).

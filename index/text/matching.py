@@ -16,7 +16,6 @@ from index.text.stemming import fold_accents
 from index.text.stemming import stem as stem_word
 from index.text.stopwords import TOPIC_STOP_WORDS
 
-
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 # A number or a capitalised word inside the question is usually the name the question is about.
@@ -24,7 +23,6 @@ NAME_WEIGHT = 2.0
 # The shortest stem that may match another by a shared beginning, and the most that may differ.
 _FUZZY_MIN_CHARS = 5
 _FUZZY_MAX_TAIL = 2
-
 
 
 @dataclass(frozen=True, slots=True)

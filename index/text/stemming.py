@@ -41,5 +41,5 @@ def stem(word: str) -> str:
 
 
 def fold_accents(word: str) -> str:
-    """"São" -> "Sao": names are spelled both ways across languages and sources."""
+    """ "São" -> "Sao": names are spelled both ways across languages and sources."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))

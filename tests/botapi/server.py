@@ -352,9 +352,7 @@ class _HtmlParser:
         argument, self._pos = self._consume_attributes(name, begin, end_of_name)
         if name == "span" and argument != "spoiler":
             raise _HtmlError(f'Tag "span" must have class "tg-spoiler" at byte offset {self._byte(begin)}')
-        self._open_tags.append(
-            _OpenTag(name, argument, self._byte(begin), self._utf16_offset, len(self._output))
-        )
+        self._open_tags.append(_OpenTag(name, argument, self._byte(begin), self._utf16_offset, len(self._output)))
 
     def _consume_attributes(self, tag: str, begin: int, pos: int) -> tuple[str, int]:
         """Read the attributes up to ``>``: (the tag's argument, position after ``>``)."""
@@ -370,9 +368,7 @@ class _HtmlParser:
             pos = self._scan_name(pos, _HTML_SPACES + "=>")
             attribute = source[name_start:pos].lower()
             if not attribute:
-                raise _HtmlError(
-                    f'Empty attribute name in the tag "{tag}" at byte offset {self._byte(begin)}'
-                )
+                raise _HtmlError(f'Empty attribute name in the tag "{tag}" at byte offset {self._byte(begin)}')
             pos = self._skip_spaces(pos)
             if not source.startswith("=", pos):
                 if tag == "blockquote" and attribute == "expandable":
@@ -393,9 +389,7 @@ class _HtmlParser:
         if source[pos] not in "'\"":
             # An unquoted value is an HTML name token: letters, digits, "." and "-".
             start = pos
-            while (
-                pos < len(source) and source[pos].isascii() and (source[pos].isalnum() or source[pos] in ".-")
-            ):
+            while pos < len(source) and source[pos].isascii() and (source[pos].isalnum() or source[pos] in ".-"):
                 pos += 1
             if pos < len(source) and source[pos] not in _HTML_SPACES + ">":
                 raise _HtmlError(f"Unexpected end of name token at byte offset {self._byte(pos)}")
@@ -426,8 +420,7 @@ class _HtmlParser:
         expected = self._open_tags[-1].name
         if name and name != expected:
             raise _HtmlError(
-                f'Unmatched end tag at byte offset {self._byte(begin)}, expected "</{expected}>", '
-                f'found "</{name}>"'
+                f'Unmatched end tag at byte offset {self._byte(begin)}, expected "</{expected}>", found "</{name}>"'
             )
         self._pos = closing + 1
         self._close(self._open_tags.pop())
@@ -570,9 +563,7 @@ def _message_text(params: JsonDict) -> tuple[str, list[JsonDict]]:
 
 def _caption(params: JsonDict) -> JsonDict:
     """The caption fields of a media message (empty when there is no caption)."""
-    caption, entities = _formatted_text(
-        params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
-    )
+    caption, entities = _formatted_text(params.get("caption"), params.get("parse_mode"), params.get("caption_entities"))
     if utf16_len(caption) > MAX_CAPTION_LENGTH:
         raise _bad_request("message caption is too long")
     return _without_empty({"caption": caption, "caption_entities": entities})
@@ -636,9 +627,7 @@ def _decode_form_value(value: bytes) -> str:
 
 def _request_params(request: tornado.httputil.HTTPServerRequest) -> tuple[JsonDict, dict[str, UploadedFile]]:
     """Parameters from the query string plus a JSON, urlencoded or multipart body."""
-    params: JsonDict = {
-        name: _decode_form_value(values[-1]) for name, values in request.query_arguments.items()
-    }
+    params: JsonDict = {name: _decode_form_value(values[-1]) for name, values in request.query_arguments.items()}
     content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type == "application/json" and request.body:
         try:
@@ -649,9 +638,7 @@ def _request_params(request: tornado.httputil.HTTPServerRequest) -> tuple[JsonDi
             raise _bad_request("JSON request body must be an Object")
         params.update(body)
     else:
-        params.update(
-            {name: _decode_form_value(values[-1]) for name, values in request.body_arguments.items()}
-        )
+        params.update({name: _decode_form_value(values[-1]) for name, values in request.body_arguments.items()})
     files = {
         name: UploadedFile(parts[-1].filename, parts[-1].content_type, parts[-1].body)
         for name, parts in request.files.items()
@@ -719,8 +706,14 @@ def _inline_result(result: Any) -> JsonDict:
     )
     markup = _reply_markup({"reply_markup": result["reply_markup"]}) if "reply_markup" in result else None
     return _without_empty(
-        {"id": result_id, "type": "article", "title": title, "description": result.get("description"),
-         "message": {"text": text, "entities": entities}, "reply_markup": markup}
+        {
+            "id": result_id,
+            "type": "article",
+            "title": title,
+            "description": result.get("description"),
+            "message": {"text": text, "entities": entities},
+            "reply_markup": markup,
+        }
     )
 
 
@@ -806,9 +799,7 @@ def _reply_markup(params: JsonDict) -> JsonDict | None:
 
 def _callback_data_of(message: JsonDict) -> set[str]:
     rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return {
-        button["callback_data"] for button in itertools.chain.from_iterable(rows) if "callback_data" in button
-    }
+    return {button["callback_data"] for button in itertools.chain.from_iterable(rows) if "callback_data" in button}
 
 
 # --------------------------------------------------------------------------------------
@@ -1231,7 +1222,13 @@ class BotApiServer:
         with self._lock:
             query_id = str(next(self._inline_query_ids))
             self._inline_answers[query_id] = None
-            inline_query = {"id": query_id, "from": user.to_api(), "query": query, "offset": offset, "chat_type": "sender"}
+            inline_query = {
+                "id": query_id,
+                "from": user.to_api(),
+                "query": query,
+                "offset": offset,
+                "chat_type": "sender",
+            }
             return self._enqueue("inline_query", inline_query, None)
 
     def inline_answer(self, inline_query_id: str) -> JsonDict | None:
@@ -1356,9 +1353,7 @@ class BotApiServer:
                         self._deliver(copy.deepcopy(update), endpoint, self._webhook_secret_token), self._loop
                     )
             else:
-                _LOGGER.info(
-                    "update %s not delivered to the bot: %s", update["update_id"], undelivered_reason
-                )
+                _LOGGER.info("update %s not delivered to the bot: %s", update["update_id"], undelivered_reason)
                 self._undelivered.append((update, undelivered_reason))
         self._changes.notify()
         return copy.deepcopy(update)
@@ -1466,9 +1461,7 @@ class BotApiServer:
         def find() -> Call | None:
             return next((call for call in self.calls(method)[after:] if where is None or where(call)), None)
 
-        return await self.wait_for(
-            find, timeout, f"a {method} call" + (" matching the predicate" if where else "")
-        )
+        return await self.wait_for(find, timeout, f"a {method} call" + (" matching the predicate" if where else ""))
 
     async def wait_for_bot_message(
         self,
@@ -1485,9 +1478,7 @@ class BotApiServer:
 
         return await self.wait_for(find, timeout, f"a bot message in chat {chat_id}")
 
-    def _timeout_report(
-        self, condition: Callable[[], object], timeout: float, description: str | None
-    ) -> str:
+    def _timeout_report(self, condition: Callable[[], object], timeout: float, description: str | None) -> str:
         what = description or getattr(condition, "__qualname__", repr(condition))
         calls = self.calls()
         polls = sum(call.method == "getUpdates" for call in calls)
@@ -1501,9 +1492,7 @@ class BotApiServer:
             undelivered = list(self._undelivered)
             pending = len(self._updates)
         lines.append(f"Updates not yet confirmed by the bot: {pending}")
-        lines += [
-            f"Update {update['update_id']} was not delivered: {reason}" for update, reason in undelivered
-        ]
+        lines += [f"Update {update['update_id']} was not delivered: {reason}" for update, reason in undelivered]
         return "\n".join(lines)
 
     # ----------------------------------------------------------------- failure injection
@@ -1529,9 +1518,7 @@ class BotApiServer:
                 {"retry_after": retry_after},
             )
         else:
-            error = _ApiError(
-                error_code, description or _DEFAULT_FAILURE_DESCRIPTIONS.get(error_code, "Error")
-            )
+            error = _ApiError(error_code, description or _DEFAULT_FAILURE_DESCRIPTIONS.get(error_code, "Error"))
         with self._lock:
             self._failures.setdefault(method.lower(), deque()).append(_Failure(error, times, chat_id))
 
@@ -1684,10 +1671,7 @@ class BotApiServer:
         try:
             await self._changes.wait_until(
                 lambda: (
-                    self._closing
-                    or request.client_gone()
-                    or self._poll_generation != generation
-                    or bool(self._updates)
+                    self._closing or request.client_gone() or self._poll_generation != generation or bool(self._updates)
                 ),
                 timeout,
             )
@@ -1699,8 +1683,7 @@ class BotApiServer:
         if self._poll_generation != generation and not request.client_gone():
             raise _ApiError(
                 409,
-                "Conflict: terminated by other getUpdates request; "
-                "make sure that only one bot instance is running",
+                "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
             )
         with self._lock:
             return copy.deepcopy(self._updates[:limit])
@@ -1762,9 +1745,7 @@ class BotApiServer:
 
     async def _delete_my_commands(self, request: _MethodRequest) -> bool:
         with self._lock:
-            self._commands.pop(
-                _commands_key(request.params.get("scope"), request.params.get("language_code")), None
-            )
+            self._commands.pop(_commands_key(request.params.get("scope"), request.params.get("language_code")), None)
         return True
 
     async def _set_my_description(self, request: _MethodRequest) -> bool:
@@ -1900,9 +1881,7 @@ class BotApiServer:
             if not upload.body:
                 raise _bad_request("file must be non-empty")
             # A generic content type says nothing; Telegram then goes by the file name.
-            mime_type = (
-                None if upload.content_type in ("", "application/octet-stream") else upload.content_type
-            )
+            mime_type = None if upload.content_type in ("", "application/octet-stream") else upload.content_type
             return self._store_document(upload.filename, upload.body, mime_type).document()
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             # This server never connects anywhere, so it cannot fetch the file.
@@ -2041,7 +2020,12 @@ class BotApiServer:
             user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
             if chat["type"] == "private" or user_id in self._chat_admins.get(chat["id"], set()):
                 status = "creator" if chat["type"] == "private" else "administrator"
-                return {"status": status, "user": user, "is_anonymous": False, **(_ADMIN_RIGHTS if status == "administrator" else {})}
+                return {
+                    "status": status,
+                    "user": user,
+                    "is_anonymous": False,
+                    **(_ADMIN_RIGHTS if status == "administrator" else {}),
+                }
             return {"status": "member", "user": user}
 
     # files
@@ -2139,9 +2123,7 @@ class _ApiHandler(tornado.web.RequestHandler):
         self._client_gone = False
 
     async def get(self, token: str, method: str) -> None:
-        status, body = await self._botapi._serve_method(
-            self.request, token, method, self._client_disconnected
-        )
+        status, body = await self._botapi._serve_method(self.request, token, method, self._client_disconnected)
         if not self._client_disconnected():
             self.set_status(status)
             self.set_header("Content-Type", "application/json")

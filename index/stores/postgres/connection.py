@@ -35,9 +35,7 @@ def connect(url: str, *, vectors: bool = True) -> psycopg.Connection:
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.OperationalError as error:
-        raise StoreUnavailableError(
-            f"Cannot connect to PostgreSQL at {redact_url(url)}: {first_line(error)}"
-        ) from None
+        raise StoreUnavailableError(f"Cannot connect to PostgreSQL at {redact_url(url)}: {first_line(error)}") from None
     if vectors:
         try:
             register_vector(conn)

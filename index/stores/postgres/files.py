@@ -36,9 +36,7 @@ class PostgresBriefFiles:
     def catalog(self) -> dict[str, StoredFile]:
         """Every file the table knows, removed ones included, without their content."""
         with self._lock:
-            rows = self._conn().execute(
-                "SELECT name, content_hash, removed_at IS NOT NULL FROM brief_files"
-            ).fetchall()
+            rows = self._conn().execute("SELECT name, content_hash, removed_at IS NOT NULL FROM brief_files").fetchall()
         return {name: StoredFile(digest, bool(removed)) for name, digest, removed in rows}
 
     def content(self, name: str) -> bytes | None:
@@ -49,10 +47,14 @@ class PostgresBriefFiles:
     def holding(self, content_hash: str) -> str | None:
         """The name of a (not removed) file with this content, if any."""
         with self._lock:
-            row = self._conn().execute(
-                "SELECT name FROM brief_files WHERE content_hash = %s AND removed_at IS NULL ORDER BY name LIMIT 1",
-                (content_hash,),
-            ).fetchone()
+            row = (
+                self._conn()
+                .execute(
+                    "SELECT name FROM brief_files WHERE content_hash = %s AND removed_at IS NULL ORDER BY name LIMIT 1",
+                    (content_hash,),
+                )
+                .fetchone()
+            )
         return str(row[0]) if row else None
 
     def add(self, name: str, data: bytes, content_hash: str) -> bool:

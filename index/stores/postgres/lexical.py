@@ -105,9 +105,9 @@ def write_blocks(
     the manifest values to commit with the generation. Called in the generation's transaction,
     after its rows changed. DELETE, never TRUNCATE: readers of the previous generation keep
     reading its blocks (TRUNCATE would lock them out until commit)."""
-    manifest: dict[str, str] = dict(conn.execute(
-        "SELECT key, value FROM manifest WHERE key IN ('impact_avgdl', 'lexical_garbage')"
-    ).fetchall())
+    manifest: dict[str, str] = dict(
+        conn.execute("SELECT key, value FROM manifest WHERE key IN ('impact_avgdl', 'lexical_garbage')").fetchall()
+    )
     stats = conn.execute("SELECT count(*), coalesce(sum(term_count), 0) FROM chunks").fetchone()
     count, total = (int(stats[0]), int(stats[1])) if stats else (0, 0)
     avgdl = total / count if count else 0.0

@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from datetime import date
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -28,6 +28,8 @@ BM25_B = 0.75
 # PostgresSearchView.lexical_scores). Scoring a candidate unnests its terms, so this bounds a
 # question's lexical cost; 20,000 keeps every eval question's full candidate set.
 LEXICAL_CANDIDATE_POSTINGS = 20_000
+
+
 class PostgresSearchView:
     """One generation as one REPEATABLE READ transaction sees it. A view of an empty generation
     reads no chunk: a first fill holding the chunks table locked never keeps it waiting."""
@@ -73,8 +75,7 @@ class PostgresSearchView:
 
     def briefs_whose_lead_has(self, needle: str, lead_chars: int) -> list[tuple[str, str]]:
         rows = self._conn.execute(
-            "SELECT brief_id, substr(text, 1, %s) FROM briefs "
-            "WHERE strpos(lower(substr(text, 1, %s)), lower(%s)) > 0",
+            "SELECT brief_id, substr(text, 1, %s) FROM briefs WHERE strpos(lower(substr(text, 1, %s)), lower(%s)) > 0",
             (lead_chars, lead_chars, needle),
         ).fetchall()
         return [(row[0], row[1]) for row in rows]
@@ -143,9 +144,7 @@ class PostgresSearchView:
     def _term_counts(self, terms: Sequence[str]) -> dict[str, int]:
         missing = [t for t in terms if t not in self._document_counts]
         if missing:
-            rows = self._conn.execute(
-                "SELECT lexeme, df FROM term_stats WHERE lexeme = ANY(%s)", (missing,)
-            ).fetchall()
+            rows = self._conn.execute("SELECT lexeme, df FROM term_stats WHERE lexeme = ANY(%s)", (missing,)).fetchall()
             found = {lexeme: int(df) for lexeme, df in rows}
             for term in missing:
                 self._document_counts[term] = found.get(term, 0)
@@ -170,9 +169,7 @@ class PostgresSearchView:
         ).fetchall()
         return [int(row[0]) for row in rows]
 
-    def dense_search(
-        self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None
-    ) -> list[tuple[int, float]]:
+    def dense_search(self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None) -> list[tuple[int, float]]:
         vector = np.asarray(query_vector, dtype=np.float32).reshape(-1)
         if not self._chunk_count:
             return []
@@ -229,8 +226,16 @@ PASSAGE_SELECT = (
 def passage_of_row(row: tuple[Any, ...]) -> Passage:
     chunk_id, brief_id, source, title, brief_date, section, paragraphs, start, end, text = row
     return Passage(
-        chunk_id=int(chunk_id), brief_id=brief_id, source=source, title=title, date=brief_date,
-        section=section, paragraphs=tuple(paragraphs), start=start, end=end, text=text,
+        chunk_id=int(chunk_id),
+        brief_id=brief_id,
+        source=source,
+        title=title,
+        date=brief_date,
+        section=section,
+        paragraphs=tuple(paragraphs),
+        start=start,
+        end=end,
+        text=text,
     )
 
 

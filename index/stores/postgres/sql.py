@@ -19,6 +19,8 @@ MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses longer lexemes (2047)
 # Memory for that build: pgvector's HNSW build is fastest when its graph fits (about 2.5 GB per
 # million 384-dimension vectors); with less it still completes, more slowly.
 BULK_BUILD_MEMORY = "3GB"
+
+
 def quote_lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
@@ -58,8 +60,7 @@ def has_chunks(conn: psycopg.Connection) -> bool:
 def set_manifest(conn: psycopg.Connection, values: dict[str, str]) -> None:
     with conn.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO manifest (key, value) VALUES (%s, %s) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO manifest (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             list(values.items()),
         )
 

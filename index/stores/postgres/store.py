@@ -1,5 +1,4 @@
-"""`PostgresStore`: the `KnowledgeStore` in PostgreSQL (see the package docstring).
-"""
+"""`PostgresStore`: the `KnowledgeStore` in PostgreSQL (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -14,9 +13,9 @@ import psycopg
 import psycopg.sql
 
 from index.embeddings import EmbedderInfo
+from index.errors import ReindexAlreadyRunningError, StoreUnavailableError
 from index.faults import crash_point
 from index.records import BriefRecord, Passage
-from index.errors import ReindexAlreadyRunningError, StoreUnavailableError
 from index.stores.postgres.connection import REINDEX_LOCK_KEY, connect, migrate, redact_url, schema_version
 from index.stores.postgres.lexical import removed_postings, write_blocks
 from index.stores.postgres.schema import LATEST_VERSION, VECTOR_DIMENSION
@@ -36,6 +35,8 @@ from index.stores.protocol import SKIPPED_FILES_KEY, NextGeneration, skipped_jso
 # HNSW and GIN indexes once over all rows instead of updating them row by row: the HNSW index
 # costs about 4 to 7 ms a row that way here, hours at a million chunks (bench_scale.py).
 BULK_BUILD_MIN_CHUNKS = 20_000
+
+
 class PostgresStore:
     """The knowledge store in PostgreSQL; safe to share between threads (a connection each)."""
 
@@ -91,11 +92,15 @@ class PostgresStore:
     ) -> list[Passage]:
         if not self.count_documents():
             return []
-        rows = self._primary().execute(
-            PASSAGE_SELECT + " WHERE c.chunk_id = ANY(%s) OR c.brief_date = ANY(%s) OR c.brief_id = ANY(%s) "
-            "ORDER BY c.brief_date DESC NULLS LAST, c.brief_id, c.start_offset",
-            (list(chunk_ids), list(dates), list(brief_ids)),
-        ).fetchall()
+        rows = (
+            self._primary()
+            .execute(
+                PASSAGE_SELECT + " WHERE c.chunk_id = ANY(%s) OR c.brief_date = ANY(%s) OR c.brief_id = ANY(%s) "
+                "ORDER BY c.brief_date DESC NULLS LAST, c.brief_id, c.start_offset",
+                (list(chunk_ids), list(dates), list(brief_ids)),
+            )
+            .fetchall()
+        )
         return [passage_of_row(row) for row in rows]
 
     def write_documents(self, generation: NextGeneration) -> int:
@@ -127,27 +132,27 @@ class PostgresStore:
         next_generation = generation + 1
         now = now_text()
         crash_point("vectors-written")
-        set_manifest(conn, {
-            "generation": str(next_generation),
-            "embedder": json.dumps(change.embedder.to_json()),
-            "schema_version": str(LATEST_VERSION),
-            "lexicon": change.lexicon,
-            "parser": change.parser,
-            "last_indexed_at": now,
-            SKIPPED_FILES_KEY: skipped_json(change.skipped),
-            "chunk_count": str(stats[0] if stats else 0),
-            "term_total": str(stats[1] if stats else 0),
-            **lexical,
-        })
+        set_manifest(
+            conn,
+            {
+                "generation": str(next_generation),
+                "embedder": json.dumps(change.embedder.to_json()),
+                "schema_version": str(LATEST_VERSION),
+                "lexicon": change.lexicon,
+                "parser": change.parser,
+                "last_indexed_at": now,
+                SKIPPED_FILES_KEY: skipped_json(change.skipped),
+                "chunk_count": str(stats[0] if stats else 0),
+                "term_total": str(stats[1] if stats else 0),
+                **lexical,
+            },
+        )
         conn.execute(
-            "DELETE FROM vector_cache v WHERE NOT EXISTS "
-            "(SELECT 1 FROM chunks c WHERE c.embed_hash = v.embed_hash)"
+            "DELETE FROM vector_cache v WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.embed_hash = v.embed_hash)"
         )
         return next_generation
 
-    def _write_rows(
-        self, conn: psycopg.Connection, change: NextGeneration, replaced: list[str], expected: int
-    ) -> None:
+    def _write_rows(self, conn: psycopg.Connection, change: NextGeneration, replaced: list[str], expected: int) -> None:
         # Document frequencies follow the chunks: minus those leaving, plus those coming.
         conn.execute(
             "UPDATE term_stats t SET df = t.df - gone.n FROM (SELECT u.lexeme, count(*) AS n FROM chunks c "
@@ -164,8 +169,16 @@ class PostgresStore:
                 "chunk_count, indexed_at, text) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
                     (
-                        b.brief_id, b.source, b.parsed.title, b.parsed.date, b.parsed.language,
-                        b.parsed.url, b.content_hash, len(b.chunks), now, b.parsed.text,
+                        b.brief_id,
+                        b.source,
+                        b.parsed.title,
+                        b.parsed.date,
+                        b.parsed.language,
+                        b.parsed.url,
+                        b.content_hash,
+                        len(b.chunks),
+                        now,
+                        b.parsed.text,
                     )
                     for b in change.briefs
                 ],
@@ -184,11 +197,21 @@ class PostgresStore:
             for brief in change.briefs:
                 for written in brief.chunks:
                     chunk = written.chunk
-                    copy.write_row((
-                        brief.brief_id, brief.parsed.date, chunk.ordinal, chunk.section,
-                        list(chunk.paragraphs), chunk.start, chunk.end, chunk.text, written.embed_hash,
-                        tsvector_literal(written.terms), len(written.terms),
-                    ))
+                    copy.write_row(
+                        (
+                            brief.brief_id,
+                            brief.parsed.date,
+                            chunk.ordinal,
+                            chunk.section,
+                            list(chunk.paragraphs),
+                            chunk.start,
+                            chunk.end,
+                            chunk.text,
+                            written.embed_hash,
+                            tsvector_literal(written.terms),
+                            len(written.terms),
+                        )
+                    )
         inserted = conn.execute(
             "INSERT INTO chunks (brief_id, brief_date, ordinal, section, paragraphs, start_offset, "
             "end_offset, text, embed_hash, embedding, terms, term_count) "
@@ -208,10 +231,14 @@ class PostgresStore:
         return self.write_documents(NextGeneration(tuple(brief_ids), (), embedder, lexicon))
 
     def briefs(self) -> list[BriefRecord]:
-        rows = self._primary().execute(
-            "SELECT brief_id, source, title, date, content_hash, chunk_count, indexed_at, language "
-            "FROM briefs ORDER BY date DESC NULLS LAST, indexed_at DESC, brief_id"
-        ).fetchall()
+        rows = (
+            self._primary()
+            .execute(
+                "SELECT brief_id, source, title, date, content_hash, chunk_count, indexed_at, language "
+                "FROM briefs ORDER BY date DESC NULLS LAST, indexed_at DESC, brief_id"
+            )
+            .fetchall()
+        )
         return [BriefRecord(*row) for row in rows]  # the columns in the order of its fields
 
     def brief_text(self, brief_id: str) -> str | None:
@@ -237,9 +264,11 @@ class PostgresStore:
         wanted = list(dict.fromkeys(hashes))
         if not wanted:
             return set()
-        rows = self._primary().execute(
-            "SELECT embed_hash FROM vector_cache WHERE embed_hash = ANY(%s)", (wanted,)
-        ).fetchall()
+        rows = (
+            self._primary()
+            .execute("SELECT embed_hash FROM vector_cache WHERE embed_hash = ANY(%s)", (wanted,))
+            .fetchall()
+        )
         return {row[0] for row in rows}
 
     def cache_vectors(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
@@ -249,9 +278,7 @@ class PostgresStore:
         # Binary COPY into a staging table, then one upsert: a million vectors in minutes, not
         # an INSERT round trip each.
         with conn.transaction(), conn.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE staged_vectors (embed_hash text, embedding vector) ON COMMIT DROP"
-            )
+            cursor.execute("CREATE TEMP TABLE staged_vectors (embed_hash text, embedding vector) ON COMMIT DROP")
             with cursor.copy("COPY staged_vectors (embed_hash, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
                 copy.set_types(["text", "vector"])
                 for embed_hash, vector in zip(hashes, vectors, strict=True):

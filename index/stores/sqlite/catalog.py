@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from index.embeddings import EmbedderInfo
-from index.records import BriefRecord, Passage
 from index.errors import EmbedderMismatchError, embedder_mismatch_message
+from index.records import BriefRecord, Passage
 from index.stores.protocol import SKIPPED_FILES_KEY
 from index.stores.sqlite.schema import CATALOG_FILE, CATALOG_SCHEMA, VECTORS_DIR, connect, damage_reported
 
@@ -125,36 +125,40 @@ class Catalog:
     # -- reads ----------------------------------------------------------------------------------
 
     def briefs(self, conn: sqlite3.Connection | None = None) -> list[BriefRecord]:
-        rows = (conn or self._conn).execute(
-            "SELECT brief_id, source, title, date, content_hash, chunk_count, indexed_at, "
-            "language FROM briefs ORDER BY date DESC, indexed_at DESC, brief_id"
-        ).fetchall()
+        rows = (
+            (conn or self._conn)
+            .execute(
+                "SELECT brief_id, source, title, date, content_hash, chunk_count, indexed_at, "
+                "language FROM briefs ORDER BY date DESC, indexed_at DESC, brief_id"
+            )
+            .fetchall()
+        )
         return [_brief_record(row) for row in rows]
 
     def brief_text(self, brief_id: str) -> str | None:
-        row = self._conn.execute(
-            "SELECT text FROM briefs WHERE brief_id = ?", (brief_id,)
-        ).fetchone()
+        row = self._conn.execute("SELECT text FROM briefs WHERE brief_id = ?", (brief_id,)).fetchone()
         return row["text"] if row else None
 
     def chunk_rows(self, chunk_ids: Sequence[int], conn: sqlite3.Connection | None = None) -> dict[int, Passage]:
         if not chunk_ids:
             return {}
         marks = ",".join("?" * len(chunk_ids))
-        rows = (conn or self._conn).execute(
-            "SELECT c.chunk_id, c.brief_id, b.source, b.title, b.date, c.section, c.paragraphs, "
-            f'c.start, c."end", c.text FROM chunks c JOIN briefs b USING (brief_id) '
-            f"WHERE c.chunk_id IN ({marks})",
-            list(chunk_ids),
-        ).fetchall()
+        rows = (
+            (conn or self._conn)
+            .execute(
+                "SELECT c.chunk_id, c.brief_id, b.source, b.title, b.date, c.section, c.paragraphs, "
+                f'c.start, c."end", c.text FROM chunks c JOIN briefs b USING (brief_id) '
+                f"WHERE c.chunk_id IN ({marks})",
+                list(chunk_ids),
+            )
+            .fetchall()
+        )
         return {row["chunk_id"]: _chunk_row(row) for row in rows}
 
     def chunk_count(self, conn: sqlite3.Connection | None = None) -> int:
         return int((conn or self._conn).execute("SELECT count(*) FROM chunks").fetchone()[0])
 
-    def lexical_scores(
-        self, match_query: str, conn: sqlite3.Connection | None = None
-    ) -> dict[int, float]:
+    def lexical_scores(self, match_query: str, conn: sqlite3.Connection | None = None) -> dict[int, float]:
         """The BM25 score (higher is better) of every chunk that matches `match_query`.
 
         One pass gives the hybrid retriever both the lexical top-N and the BM25 of the chunks
@@ -163,10 +167,14 @@ class Catalog:
         """
         if not match_query:
             return {}
-        rows = (conn or self._conn).execute(
-            "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?",
-            (match_query,),
-        ).fetchall()
+        rows = (
+            (conn or self._conn)
+            .execute(
+                "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                (match_query,),
+            )
+            .fetchall()
+        )
         return {int(row[0]): -float(row[1]) for row in rows}
 
     def term_document_counts(
@@ -178,27 +186,31 @@ class Catalog:
         marks = ",".join("?" * len(terms))
         db = conn or self._conn
         total = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
-        rows = db.execute(
-            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(terms)
-        ).fetchall()
+        rows = db.execute(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", list(terms)).fetchall()
         return total, {row[0]: int(row[1]) for row in rows}
 
     def brief_dates(self, conn: sqlite3.Connection | None = None) -> list[date]:
         """The distinct dates of the indexed briefs, newest first."""
-        rows = (conn or self._conn).execute(
-            "SELECT DISTINCT date FROM briefs WHERE date IS NOT NULL ORDER BY date DESC"
-        ).fetchall()
+        rows = (
+            (conn or self._conn)
+            .execute("SELECT DISTINCT date FROM briefs WHERE date IS NOT NULL ORDER BY date DESC")
+            .fetchall()
+        )
         return [date.fromisoformat(row[0]) for row in rows]
 
     def briefs_whose_lead_has(
         self, needle: str, lead_chars: int, conn: sqlite3.Connection | None = None
     ) -> list[tuple[str, str]]:
         """(brief id, lead) of the briefs whose first `lead_chars` characters contain `needle`."""
-        rows = (conn or self._conn).execute(
-            "SELECT brief_id, substr(text, 1, ?) AS lead FROM briefs "
-            "WHERE instr(lower(substr(text, 1, ?)), lower(?)) > 0",
-            (lead_chars, lead_chars, needle),
-        ).fetchall()
+        rows = (
+            (conn or self._conn)
+            .execute(
+                "SELECT brief_id, substr(text, 1, ?) AS lead FROM briefs "
+                "WHERE instr(lower(substr(text, 1, ?)), lower(?)) > 0",
+                (lead_chars, lead_chars, needle),
+            )
+            .fetchall()
+        )
         return [(row[0], row[1]) for row in rows]
 
     def chunk_ids_of(
@@ -213,11 +225,15 @@ class Catalog:
         if not keys and not brief_ids:
             return []
         date_marks, id_marks = ",".join("?" * len(keys)), ",".join("?" * len(brief_ids))
-        rows = (conn or self._conn).execute(
-            "SELECT c.chunk_id FROM chunks c JOIN briefs b USING (brief_id) "
-            f"WHERE b.date IN ({date_marks}) OR b.brief_id IN ({id_marks})",
-            [*keys, *brief_ids],
-        ).fetchall()
+        rows = (
+            (conn or self._conn)
+            .execute(
+                "SELECT c.chunk_id FROM chunks c JOIN briefs b USING (brief_id) "
+                f"WHERE b.date IN ({date_marks}) OR b.brief_id IN ({id_marks})",
+                [*keys, *brief_ids],
+            )
+            .fetchall()
+        )
         return [int(row[0]) for row in rows]
 
     def cached_hashes(self, hashes: Iterable[str]) -> set[str]:
@@ -241,20 +257,27 @@ class Catalog:
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))
-            rows = (conn or self._conn).execute(
-                f"SELECT c.chunk_id, v.vector FROM chunks c JOIN vector_cache v USING (embed_hash) "
-                f"WHERE c.chunk_id IN ({marks})",
-                part,
-            ).fetchall()
+            rows = (
+                (conn or self._conn)
+                .execute(
+                    f"SELECT c.chunk_id, v.vector FROM chunks c JOIN vector_cache v USING (embed_hash) "
+                    f"WHERE c.chunk_id IN ({marks})",
+                    part,
+                )
+                .fetchall()
+            )
             found.update((int(row[0]), np.frombuffer(row[1], dtype=np.float32)) for row in rows)
         return found
 
     def vectors_for_chunks(self, conn: sqlite3.Connection | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every current chunk's id and cached vector: what a FAISS index is rebuilt from."""
-        rows = (conn or self._conn).execute(
-            "SELECT c.chunk_id, v.vector FROM chunks c JOIN vector_cache v USING (embed_hash) "
-            "ORDER BY c.chunk_id"
-        ).fetchall()
+        rows = (
+            (conn or self._conn)
+            .execute(
+                "SELECT c.chunk_id, v.vector FROM chunks c JOIN vector_cache v USING (embed_hash) ORDER BY c.chunk_id"
+            )
+            .fetchall()
+        )
         ids = np.array([row[0] for row in rows], dtype=np.int64)
         vectors = (
             np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
@@ -290,9 +313,7 @@ class Catalog:
         for start in range(0, len(hashes), 500):
             part = list(hashes[start : start + 500])
             marks = ",".join("?" * len(part))
-            for row in conn.execute(
-                f"SELECT embed_hash, vector FROM vector_cache WHERE embed_hash IN ({marks})", part
-            ):
+            for row in conn.execute(f"SELECT embed_hash, vector FROM vector_cache WHERE embed_hash IN ({marks})", part):
                 found[row[0]] = np.frombuffer(row[1], dtype=np.float32)
         return found
 

@@ -60,8 +60,14 @@ def write_generation(catalog: Catalog, data_dir: Path, change: NextGeneration) -
         write_faiss_atomically(index, vector_file(data_dir, next_generation))
         crash_point("vectors-written")
         write_lexical(
-            conn, data_dir, current=generation, current_count=old_count, next_generation=next_generation,
-            replaced=replaced, removed=removed, added_brief_ids=[b.brief_id for b in change.briefs],
+            conn,
+            data_dir,
+            current=generation,
+            current_count=old_count,
+            next_generation=next_generation,
+            replaced=replaced,
+            removed=removed,
+            added_brief_ids=[b.brief_id for b in change.briefs],
             rebuild=change.rebuild,
         )
         crash_point("lexical-written")
@@ -130,9 +136,7 @@ def _insert_briefs(conn: sqlite3.Connection, briefs: Sequence[BriefToWrite]) -> 
                 ),
             )
             chunk_id = int(cursor.lastrowid or 0)
-            conn.execute(
-                "INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)", (chunk_id, " ".join(written.terms))
-            )
+            conn.execute("INSERT INTO chunks_fts (rowid, terms) VALUES (?, ?)", (chunk_id, " ".join(written.terms)))
             new_ids.append(chunk_id)
             new_hashes.append(written.embed_hash)
     return new_ids, new_hashes
@@ -141,9 +145,7 @@ def _insert_briefs(conn: sqlite3.Connection, briefs: Sequence[BriefToWrite]) -> 
 def _chunk_ids_of(conn: sqlite3.Connection, brief_ids: list[str]) -> list[int]:
     ids: list[int] = []
     for brief_id in brief_ids:
-        ids.extend(
-            int(row[0]) for row in conn.execute("SELECT chunk_id FROM chunks WHERE brief_id = ?", (brief_id,))
-        )
+        ids.extend(int(row[0]) for row in conn.execute("SELECT chunk_id FROM chunks WHERE brief_id = ?", (brief_id,)))
     return ids
 
 

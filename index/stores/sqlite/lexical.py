@@ -83,8 +83,13 @@ def write_lexical(
     inside the catalog's write transaction, after its rows changed."""
     if not rebuild and current > 0 and folder_problem(data_dir, current, current_count) is None:
         return write_generation(
-            data_dir, next_generation, previous=current, removed_brief_ids=replaced,
-            removed_docs=removed[0], removed_tokens=removed[1], added=lexical_docs(conn, added_brief_ids),
+            data_dir,
+            next_generation,
+            previous=current,
+            removed_brief_ids=replaced,
+            removed_docs=removed[0],
+            removed_tokens=removed[1],
+            added=lexical_docs(conn, added_brief_ids),
         )
     return write_generation(data_dir, next_generation, previous=None, added=lexical_docs(conn))
 

@@ -92,9 +92,7 @@ def reindex_lock(data_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ReindexAlreadyRunningError(
-                "A reindex is already running; wait for it to finish."
-            ) from None
+            raise ReindexAlreadyRunningError("A reindex is already running; wait for it to finish.") from None
         yield
     finally:
         handle.close()

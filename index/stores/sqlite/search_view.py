@@ -61,9 +61,7 @@ class SqliteSearchView:
         expression = f'"{" ".join(terms)}"' if phrase else " AND ".join(f'"{term}"' for term in terms)
         return list(self._catalog.lexical_scores(expression, self._conn))
 
-    def dense_search(
-        self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None
-    ) -> list[tuple[int, float]]:
+    def dense_search(self, query_vector: np.ndarray, n: int, scope: Sequence[int] | None) -> list[tuple[int, float]]:
         return search_vectors(self._index, query_vector, n, scope, self.vectors)
 
     def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:

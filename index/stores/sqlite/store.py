@@ -1,5 +1,4 @@
-"""`SqliteFaissStore`: the default `KnowledgeStore`, one data folder (see the package docstring).
-"""
+"""`SqliteFaissStore`: the default `KnowledgeStore`, one data folder (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -16,8 +15,8 @@ import faiss
 import numpy as np
 
 from index.embeddings import EmbedderInfo
-from index.records import BriefRecord, Passage
 from index.errors import IndexDamagedError
+from index.records import BriefRecord, Passage
 from index.stores.faiss_vectors import build_faiss, read_faiss
 from index.stores.protocol import SKIPPED_FILES_KEY, NextGeneration, skipped_json
 from index.stores.sqlite.catalog import Catalog
