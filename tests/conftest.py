@@ -22,10 +22,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine.answering import Answerer
+from bot.engine.topics import catalogue_for
 from index.embeddings import BriefEmbeddings, load_embedder
 from index.knowledge_base import KnowledgeBase
 from scripts.local_postgres import LocalPostgres
 from tests.botapi.fixtures import botapi_server  # noqa: F401 (a fixture, used by name)
+
+NEWS_DATA = Path(__file__).resolve().parent / "data" / "news"  # three days of Wikipedia's Current events
 
 STORES = ("sqlite-faiss", "postgres")
 
@@ -131,4 +135,19 @@ def knowledge_base(
         url = request.getfixturevalue("new_database")(database_name(indexed_sample.database_url))
     kb = KnowledgeBase(briefs_dir, data_dir, embedder=embedder, database_url=url)
     yield kb
+    kb.close()
+
+
+@pytest.fixture(scope="module")
+def news(
+    tmp_path_factory: pytest.TempPathFactory, store_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Answerer]:
+    """An answerer over three real days of Wikipedia's Current events (tests/data/news), on each
+    store, with its topic labels embedded before the first question (the same answers every run)."""
+    root = tmp_path_factory.mktemp("news")
+    kb = KnowledgeBase(NEWS_DATA, root / "data", database_url=new_store_url(store_kind, request))
+    kb.reindex()
+    answerer = Answerer(kb)
+    catalogue_for(kb).wait_for_vectors()
+    yield answerer
     kb.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,25 +13,11 @@ import pytest
 
 from bot.cli import main
 from bot.engine.answering import Answerer
-from index.knowledge_base import KnowledgeBase
 from index.loaders import load_brief
-from tests.conftest import new_store_url
 
 DATA = Path(__file__).resolve().parent / "data"
 NEWS = DATA / "news"
 SAMPLE = Path(__file__).resolve().parents[1] / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
-
-
-@pytest.fixture(scope="module")
-def news(
-    tmp_path_factory: pytest.TempPathFactory, store_kind: str, request: pytest.FixtureRequest
-) -> Iterator[Answerer]:
-    root = tmp_path_factory.mktemp("news")
-    kb = KnowledgeBase(NEWS, root / "data", database_url=new_store_url(store_kind, request))
-    kb.reindex()
-    answerer = Answerer(kb)
-    yield answerer
-    kb.close()
 
 
 def test_wikipedia_items_keep_their_topic_path_and_sources_and_lose_the_page_chrome() -> None:

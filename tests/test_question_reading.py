@@ -18,26 +18,12 @@ from bot.engine.timeline import build_timeline
 from bot.engine.topics import catalogue_for
 from bot.engine.understanding import read_day
 from index.knowledge_base import KnowledgeBase
-from tests.conftest import new_store_url
 
 DATA = Path(__file__).resolve().parent / "data"
 NEWS = DATA / "news"
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "briefs"
 DEC_5, DEC_6, DEC_7 = date(2025, 12, 5), date(2025, 12, 6), date(2025, 12, 7)
 NOV_13 = date(2024, 11, 13)
-
-
-@pytest.fixture(scope="module")
-def news(
-    tmp_path_factory: pytest.TempPathFactory, store_kind: str, request: pytest.FixtureRequest
-) -> Iterator[Answerer]:
-    root = tmp_path_factory.mktemp("reading")
-    kb = KnowledgeBase(NEWS, root / "data", database_url=new_store_url(store_kind, request))
-    kb.reindex()
-    answerer = Answerer(kb)
-    catalogue_for(kb).wait_for_vectors()  # the same answers on every run
-    yield answerer
-    kb.close()
 
 
 @pytest.fixture(scope="module")
