@@ -304,9 +304,6 @@ TOPIC_SEARCHED = 10
 STATEMENT_MENTIONS = 60
 # "What did X say about Y?": passages holding this share of Y's words are X's words on Y.
 STATEMENT_SUBJECT_MIN_COVERAGE = 0.5
-# A topic none of whose passages holds this share of its words is not looked up as a question
-# either ("Apa yang terjadi di Atlantis?"); "North Korean troops" of Indonesian briefs holds 0.4.
-CROSS_LINGUAL_TOPIC_MIN_COVERAGE = 0.3
 # A date this many years before the oldest brief names an event, not a day of the briefs.
 EVENT_YEARS_BEFORE = 2
 

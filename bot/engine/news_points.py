@@ -76,11 +76,6 @@ def is_about(terms: Sequence[Term], passage: Passage, dense: float | None = None
     return shared == 0.0 and dense is not None and dense >= TOPIC_MIN_DENSE
 
 
-def best_coverage(terms: Sequence[Term], passages: Sequence[Passage]) -> float:
-    """The largest share of the topic's words any one passage (with its section path) holds."""
-    return max((coverage(terms, stems(f"{p.section or ''} {p.text}")) for p in passages), default=0.0)
-
-
 def newest_first(passages: Sequence[P]) -> list[P]:
     return sorted(passages, key=lambda p: (p.date or date.min, -p.start), reverse=True)
 

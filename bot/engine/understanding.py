@@ -58,11 +58,6 @@ _LATEST = re.compile(
     re.IGNORECASE,
 )
 # "since yesterday" is a request for what is new in the newest brief.
-_WHATS_NEW = re.compile(
-    r"\b(?:what'?s\s+new|what\s+is\s+new|apa\s+yang\s+baru|ada\s+(?:berita\s+)?apa\s+(?:hari\s+ini|saja))\b",
-    re.IGNORECASE,
-)
-
 _SINCE_YESTERDAY = re.compile(r"\b(?:since|sejak)\s+(?:yesterday|kemarin)\b", re.IGNORECASE)
 
 # Someone's words: "apa kata Rutte", "what did Shoigu say", "menurut Blinken", "pernyataan X".
@@ -96,18 +91,6 @@ NEWS_WORDS = frozenset(
     morning pagi siang sore malam ini this that
     """.split()
 )
-# Topic requests that are not factoid questions: "apa yang terjadi di X", "what happened in X".
-_TOPIC_REQUEST = re.compile(
-    r"\b(?:apa\s+yang\s+terjadi|ada\s+apa|bagaimana\s+(?:perkembangan|kabar|situasi|keadaan)|"
-    r"perkembangan|situasi|what\s+happened|what'?s\s+happening|what\s+is\s+happening|"
-    r"what'?s\s+going\s+on|tell\s+me\s+about|ceritakan|jelaskan\s+tentang|news\s+(?:on|about)|"
-    r"berita\s+(?:tentang|soal|mengenai|seputar)|update\s+(?:on|about|mengenai|tentang)|"
-    r"how\s+is|how\s+are|situation|developments?|what\s+(?:did|does|has|is)\s+.+?\s+(?:do|doing|done)|"
-    r"apa\s+yang\s+(?:dilakukan|terjadi)|apa\s+isi|isi\s+ringkasan|say\s+about|said\s+about|"
-    r"what\s+(?:did|does|do)\s+the\s+briefs?|in\s+the\s+briefs?\s+(?:of|on|about))\b",
-    re.IGNORECASE,
-)
-
 SMALL_TALK = frozenset(
     """
     ok oke okay okey k sip siap baik baiklah mantap mantul noted clear got it thanks thank thx ty
@@ -400,28 +383,6 @@ def without_days(text: str) -> str:
         cursor = end
     kept.append(text[cursor:])
     return " ".join("".join(kept).split())
-
-
-def topic_words(text: str) -> str:
-    """The words of `text` that name what it is about, in order: no time words, question
-    words, function words or news-request words ("berita", "latest", "tell me")."""
-    kept: list[str] = []
-    cursor = 0
-    for start, end in [*day_spans(text), (len(text), len(text))]:
-        kept.extend(_topic_tokens(text[cursor:start]))
-        cursor = end
-    return " ".join(kept)
-
-
-def _topic_tokens(piece: str) -> list[str]:
-    tokens = []
-    for match in _WORD.finditer(piece):
-        word = match.group().strip("'’-")
-        lowered = word.lower()
-        if not word or lowered in TOPIC_STOP_WORDS or lowered in NEWS_WORDS or lowered in SMALL_TALK - _KEEP_IN_TOPIC:
-            continue
-        tokens.append(word)
-    return tokens
 
 
 # Small-talk words that are also names or topics when they come with other words.
