@@ -234,7 +234,7 @@ class Answerer:
         newest days those labels have, newest first."""
         if not matches:
             return []
-        chosen = chosen_labels(matches)
+        chosen = chosen_labels(matches, days)
         if days is None:
             newest = sorted({d for m in chosen for d in m.label.days}, reverse=True)[:FILED_DAYS]
             ids = filed_chunk_ids(chosen, newest)

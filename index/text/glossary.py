@@ -1,0 +1,121 @@
+"""Indonesian ⇄ English words of the news, for a question asked in the other language than the briefs.
+
+The embedder carries a question's meaning across the two languages, but word-level evidence does
+not: "sandera" shares no letter with "hostage", "pilpres kamerun" none with "Cameroonian
+presidential election", so the topic's label is not matched by its words and the relevance
+decision finds none of the question's words in the passage that answers it. This word list
+bridges them: each entry pairs a word or phrase of news Indonesian with its English renderings
+(`data/glossary_id_en.tsv`: general news vocabulary, states with their demonyms, places whose
+names differ). It is a dictionary, not a translator, and knows nothing of any question list.
+
+Looked up by Sastrawi stem ("penembakan" and "menembak" are "tembak"), phrases first (longest
+match), in both directions: an English word finds its Indonesian renderings too, for English
+questions on Indonesian briefs. An entry written in capitals that is also a function word ("AS")
+matches only a word written so: "as" is an English function word, "AS" the United States.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from index.text.matching import Term, stem
+from index.text.stopwords import TOPIC_STOP_WORDS
+
+# The longest phrase in the list, in words ("mahkamah pidana internasional").
+_MAX_PHRASE_WORDS = 4
+_WORD = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Gloss:
+    """Words `start` to `end` (word indexes, end excluded) of a text, and how the other language
+    says them: each rendering a phrase, as written and as stems."""
+
+    start: int
+    end: int
+    renderings: tuple[str, ...]
+
+    @property
+    def rendering_stems(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(phrase_stems(r) for r in self.renderings)
+
+
+def phrase_stems(phrase: str) -> tuple[str, ...]:
+    return tuple(stem(w.lower()) for w in _WORD.findall(phrase))
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    renderings: tuple[str, ...]
+    capitals_only: bool
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[tuple[str, ...], _Entry]:
+    """Phrase stems -> renderings, both directions."""
+    table: dict[tuple[str, ...], list[str]] = {}
+    capitals: set[tuple[str, ...]] = set()
+    text = resources.files("index.text").joinpath("data/glossary_id_en.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        indonesian, english = line.split("\t")
+        id_phrases = [p.strip() for p in indonesian.split("|") if p.strip()]
+        en_phrases = [p.strip() for p in english.split("|") if p.strip()]
+        for source, targets in ((id_phrases, en_phrases), (en_phrases, id_phrases)):
+            for phrase in source:
+                key = phrase_stems(phrase)
+                if not key:
+                    continue
+                if phrase.isupper() and phrase.lower() in TOPIC_STOP_WORDS:
+                    capitals.add(key)
+                renderings = table.setdefault(key, [])
+                renderings.extend(t for t in targets if t.lower() != phrase.lower() and t not in renderings)
+    return {key: _Entry(tuple(renderings), key in capitals) for key, renderings in table.items() if renderings}
+
+
+def glosses(words: Sequence[str]) -> list[Gloss]:
+    """The words of `words` (as written) that the list renders in the other language, phrases
+    before the words inside them, left to right, not overlapping."""
+    table = _table()
+    stems = [stem(w.lower()) for w in words]
+    found: list[Gloss] = []
+    i = 0
+    while i < len(words):
+        for length in range(min(_MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+            entry = table.get(tuple(stems[i : i + length]))
+            if entry is not None and (not entry.capitals_only or all(w.isupper() for w in words[i : i + length])):
+                found.append(Gloss(i, i + length, entry.renderings))
+                i += length
+                break
+        else:
+            i += 1
+    return found
+
+
+def other_language_stems(text: str) -> dict[str, frozenset[str]]:
+    """For each word of `text` (by its stem) that the list renders, the stems of its renderings:
+    a word of a phrase gets the phrase's ("senjata" of "gencatan senjata": "ceasefire")."""
+    words = _WORD.findall(text)
+    out: dict[str, set[str]] = {}
+    for gloss in glosses(words):
+        rendered = {s for phrase in gloss.rendering_stems for s in phrase}
+        for word in words[gloss.start : gloss.end]:
+            out.setdefault(stem(word.lower()), set()).update(rendered)
+    return {key: frozenset(value) for key, value in out.items()}
+
+
+def glossed(terms: Sequence[Term], text: str) -> tuple[Term, ...]:
+    """`terms` (of `text`) with their renderings in the other language, for matching passages
+    written in it; new terms, the given ones untouched."""
+    renderings = other_language_stems(text)
+    return tuple(Term(t.stem, t.weight, t.also | renderings[t.stem]) if t.stem in renderings else t for t in terms)
+
+
+def words_of(text: str) -> list[str]:
+    """The words of `text` as the glossary counts them ("Rusia-Ukraina" is one, "gencatan senjata" two)."""
+    return _WORD.findall(text)
