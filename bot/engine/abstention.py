@@ -97,7 +97,8 @@ def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -
         # Its words as the passages' language says them ("pilpres kamerun": "presidential
         # election", "Cameroon"), so that the coverage below means what it means within one.
         question_terms = glossed(question_terms, question)
-        names = [t for t in question_terms if t.weight > 1 and not t.stem.isdigit()]
+        # Numbers are written alike in both languages: "Piala Dunia 2022" is not the 2025 final.
+        names = [t for t in question_terms if t.weight > 1]
         if language == INDONESIAN:
             # A word of an Indonesian question that Indonesian doesn't have and the glossary
             # can't render is a name ("lewotobi", "spacex"), however it is written.
