@@ -27,15 +27,13 @@ from datetime import date
 
 import numpy as np
 
+from bot.engine.label_words import FUZZY_MIN_CHARS, label_parts, same_word, word_stems
 from index.knowledge_base import KnowledgeBase
 from index.records import Passage
 from index.text.glossary import glosses, words_of
 from index.text.matching import stem
 from index.text.stopwords import TOPIC_STOP_WORDS
 
-PATH_SEPARATOR = " › "
-# "Kyiv strikes, Odesa strikes", "Israel–Hamas war; Gaza": one label per part.
-_LABEL_PARTS = re.compile(r"\s*[,;]\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 # A label is meant when the reader's words are all in it (this weighted share), typos and
@@ -65,8 +63,6 @@ SAME_MEANING_MARGIN = 0.015
 MAX_LABELS = 8
 # The shortest word that may be a typo of another.
 _TYPO_MIN_CHARS = 5
-# The shortest word that may match another by a shared beginning or one typo.
-_FUZZY_MIN_CHARS = 4
 
 
 @dataclass(slots=True)
@@ -96,58 +92,6 @@ class TopicMatch:
     @property
     def name(self) -> str:
         return self.label.label
-
-
-def label_parts(section: str | None) -> list[tuple[str, int]]:
-    """The labels of a section path, each part of a combined label on its own, with depths."""
-    parts: list[tuple[str, int]] = []
-    for depth, part in enumerate((section or "").split(PATH_SEPARATOR)):
-        for piece in _LABEL_PARTS.split(part.strip()):
-            if piece and any(ch.isalpha() for ch in piece):
-                parts.append((piece, depth))
-    return parts
-
-
-def word_stems(text: str) -> list[str]:
-    """The content words of `text`, stemmed, in order."""
-    return [stem(w) for w in (m.group().lower() for m in _WORD.finditer(text)) if w not in TOPIC_STOP_WORDS]
-
-
-def same_word(a: str, b: str) -> bool:
-    """Two stems that are one word: equal, one the other's beginning ("sudan"/"sudanese",
-    "ukrain"/"ukraina"), or one typo apart ("ukrane"/"ukraine")."""
-    if a == b:
-        return True
-    if a.isdigit() or b.isdigit():
-        return False  # 2025 is not 2026
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) < _FUZZY_MIN_CHARS:
-        return False
-    if long_.startswith(short) and len(long_) - len(short) <= 4:
-        return True
-    shared = 0
-    for x, y in zip(a, b, strict=False):  # up to the shorter's end
-        if x != y:
-            break
-        shared += 1
-    if shared >= 5 and shared >= len(short) - 2 and len(long_) - shared <= 3:
-        return True  # "ukraine"/"ukrainian", "israel"/"israeli"
-    return len(short) >= _FUZZY_MIN_CHARS and _one_edit_apart(a, b)
-
-
-def _one_edit_apart(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diffs) == 1:
-            return True
-        # two neighbours swapped: "gaaz" / "gaza"
-        return (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 class TopicCatalogue:
@@ -245,7 +189,7 @@ class TopicCatalogue:
         """The label words that are `word_stem` (itself, or a typo or an ending apart)."""
         found = self._similar.get(word_stem)
         if found is None:
-            if len(word_stem) < _FUZZY_MIN_CHARS:
+            if len(word_stem) < FUZZY_MIN_CHARS:
                 found = frozenset({word_stem} & self._vocabulary)
             else:
                 found = frozenset(v for v in self._vocabulary if same_word(word_stem, v))
@@ -318,9 +262,9 @@ class TopicCatalogue:
             for alternative in unit:
                 similar = [self._similar_stems(s) for s in word_stems(alternative)]
                 holding = [{k for s in stems_of_word for k in self._by_stem.get(s, ())} for stems_of_word in similar]
-                found = set.intersection(*holding) if holding else set()
-                if found:
-                    keys |= found
+                holding_all = set.intersection(*holding) if holding else set()
+                if holding_all:
+                    keys |= holding_all
                     matched_stems.update(*similar)
             for key in keys:
                 found_in[key] = found_in.get(key, 0) + 1
