@@ -166,3 +166,38 @@ def test_a_followed_topic_is_alerted_with_the_items_filed_under_the_label_it_mea
     assert len(alerts) == 1
     cited = {c["chunk_id"] for c in alerts[0][2]["citations"]}  # type: ignore[index, union-attr]
     assert {p.chunk_id for p in filed} <= cited
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("kabar terbaru percobaan kudeta di Benin", "2025 Beninese coup attempt"),
+        ("gimana penculikan di papiri sekarang", "Papiri kidnapping"),
+        ("wajib militer di Jerman", "Conscription in Germany"),
+    ],
+)
+def test_a_topic_asked_in_indonesian_of_english_briefs_is_read_through_the_glossary(
+    news: Answerer, question: str, label: str
+) -> None:
+    answer = news.answer(question)
+    assert not answer.abstained and answer.citations, answer.text
+    assert label in (answer.citations[0].section or ""), answer.citations[0].section
+
+
+def test_a_question_in_indonesian_gets_the_english_passage_that_answers_it(news: Answerer) -> None:
+    answer = news.answer("Berapa orang tewas dalam kebakaran kelab malam di Arpora?")
+    assert not answer.abstained, answer.text
+    assert any("Twenty-five people are killed" in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Siapa yang menang pemilu di Jerman?",  # Germany is there, an election of its own is not
+        "Siapa juara Piala Dunia 2022?",  # a World Cup is there, not that one
+        "apakah gunung lewotobi meletus lagi?",  # a name neither the briefs nor Indonesian have
+    ],
+)
+def test_an_indonesian_question_the_english_briefs_dont_answer_is_declined(news: Answerer, question: str) -> None:
+    answer = news.answer(question)
+    assert answer.abstained and not answer.citations, answer.text
