@@ -308,7 +308,8 @@ _STRONG_LABEL = 0.9
 
 def _mask(text: str, day_spans_: list[tuple[int, int]], topic_spans: list[tuple[int, int]]) -> str:
     """The question with DATE for its days and TOPIC for its topic words (a run of topic words,
-    and the function words between them, one TOPIC)."""
+    and the function words between them, one TOPIC; but a question word between them stays:
+    "Energi apa yang dihasilkan limbah susu?" asks a question, "TOPIC apa yang TOPIC?")."""
     marks = sorted([(s, e, DAY_MARK) for s, e in day_spans_] + [(s, e, TOPIC_MARK) for s, e in topic_spans])
     pieces: list[str] = []
     cursor = 0
@@ -316,7 +317,13 @@ def _mask(text: str, day_spans_: list[tuple[int, int]], topic_spans: list[tuple[
         if start < cursor:
             continue
         between = text[cursor:start]
-        if pieces and pieces[-1] == mark and all(w.lower() in TOPIC_STOP_WORDS for w in _WORD.findall(between)):
+        between_words = [w.lower() for w in _WORD.findall(between)]
+        if (
+            pieces
+            and pieces[-1] == mark
+            and all(w in TOPIC_STOP_WORDS for w in between_words)
+            and not _asks_a_question(between_words)
+        ):
             between = ""  # "flood control projects in the Philippines": one topic
             pieces.pop()
         pieces += [between, mark]
