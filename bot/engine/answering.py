@@ -36,7 +36,14 @@ from bot.engine.news_points import (
 from bot.engine.records import Answer, BriefRef, Citation
 from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
 from bot.engine.topics import TopicMatch, catalogue_for, chosen_labels, filed_chunk_ids
-from bot.engine.understanding import DayReference, Understanding, resolve_days, understand, without_days
+from bot.engine.understanding import (
+    DayReference,
+    Understanding,
+    asks_a_question,
+    resolve_days,
+    understand,
+    without_days,
+)
 from bot.settings import Settings
 from bot.state import shared_conversation_memory
 from index.knowledge_base import KnowledgeBase
@@ -193,7 +200,7 @@ class Answerer:
             # shares few words with them ("partai komeito keluar dari koalisi?"). "The latest on
             # X" in the briefs' own language asks for reports on X, nothing else.
             cross_lingual = bool(hits) and detect_language(understood.question) != detect_language(hits[0].text)
-            if understood.kind == "topic" or cross_lingual:
+            if understood.kind == "topic" or cross_lingual or asks_a_question(understood.question):
                 answered = self._fact(base, understood.question, days)
                 if not answered.abstained:
                     return answered

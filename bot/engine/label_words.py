@@ -55,10 +55,10 @@ def same_word(a: str, b: str) -> bool:
         shared += 1
     if shared >= 5 and shared >= len(short) - 2 and len(long_) - shared <= 3:
         return True  # "ukraine"/"ukrainian", "israel"/"israeli"
-    return len(short) >= FUZZY_MIN_CHARS and _one_edit_apart(a, b)
+    return len(short) >= FUZZY_MIN_CHARS and one_edit_apart(a, b)
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
+def one_edit_apart(a: str, b: str) -> bool:
     if abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):

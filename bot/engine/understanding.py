@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from typing import Literal, Protocol
 
 from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
+from bot.engine.label_words import one_edit_apart
 from bot.engine.topics import TopicMatch
 from index.dates import WEEKDAY_NUMBERS, find_date
 from index.query_dates import time_spans
@@ -288,6 +289,8 @@ def _looks_like_a_name(word: str, start: int, text: str, language: str, same_lan
     inside an English sentence ("Mount Fuji"). Indonesian capitalises its own words for places
     ("Tepi Barat", "Jerman") that the English briefs write otherwise, so there only the first,
     and a word Indonesian doesn't have."""
+    if word[:1].isdigit():
+        return False  # "232SM", "2025": a number, whatever follows it
     if (word.isupper() and len(word) >= _MIN_ACRONYM) or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
         return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
     if language == "id" and not same_language and not any(ch.isdigit() for ch in word):
@@ -427,9 +430,24 @@ def _asks_for_news(words: list[str]) -> bool:
 
 
 def _asks_a_question(words: list[str]) -> bool:
-    """A question word anywhere ("siapa", "what", "Penghargaan apakah ..."), or an Indonesian
-    word asking with "-kah" ("darimanakah", "keberapakah")."""
-    return any(w in QUESTION_WORDS or (w.endswith("kah") and len(w) > 4) for w in words)
+    """A question word anywhere ("siapa", "what", "Penghargaan apakah ..."), a long one a typo
+    away ("bagaiaman", "dimankah"), or an Indonesian word asking with "-kah" ("keberapakah")."""
+    return any(
+        w in QUESTION_WORDS
+        or (w.endswith("kah") and len(w) > 4)
+        or (len(w) >= _TYPO_QUESTION_WORD and any(one_edit_apart(w, q) for q in _LONG_QUESTION_WORDS))
+        for w in words
+    )
+
+
+def asks_a_question(text: str) -> bool:
+    """Whether `text` holds a question word (see `_asks_a_question`)."""
+    return _asks_a_question([w.lower() for w in _WORD.findall(text)])
+
+
+# Question words this long are still read with a typo in them.
+_TYPO_QUESTION_WORD = 6
+_LONG_QUESTION_WORDS = tuple(q for q in QUESTION_WORDS if len(q) >= _TYPO_QUESTION_WORD)
 
 
 def _is_bare_topic(words: list[str]) -> bool:
