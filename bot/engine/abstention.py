@@ -24,14 +24,13 @@ not (0.72-0.77); the eval sets have no English questions to fit it on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from index.records import Hit
 from index.text.glossary import glossed
-from index.text.language import INDONESIAN, detect_language
+from index.text.language import detect_language
 from index.text.matching import Term, coverage, stems
 from index.text.sentences import split_sentences
-from index.text.stemming import is_indonesian_word
 
 # How many of the top passages are looked at.
 PASSAGES_CONSIDERED = 5
@@ -47,12 +46,11 @@ WEIGHTS = (69.23, 1.09, 5.05)
 BIAS = -61.57
 # The cosine that answers a question asked in another language than the briefs (see above).
 CROSS_LINGUAL_MIN_DENSE = 0.79
-# ... and half of its words must be in one passage that holds all its names, read through the
-# glossary (`index.text.glossary`: "pilpres kamerun" is "presidential election", "Cameroon"):
-# a question whose names are not there ("hasil pemilu Jerman" of briefs on the Dutch election)
-# is about something else. Set on the tune half of benchmarks/news_heldout: Indonesian questions
-# the English briefs answer reach 0.5 with the glossary (all but 1 of 21), those they don't
-# cover stay below (all but 2 of 15).
+# ... and one passage must hold all its names and numbers and most of the words that can be
+# looked for across the languages (`_readable_share`, through the glossary: "pilpres kamerun"
+# is "presidential election", "Cameroon"). A question whose names are not there ("Piala Dunia
+# 2022" of briefs on the 2025 final), or whose rendered words are mostly missing ("hasil pemilu
+# Jerman" of a passage naming Germany), is about something else.
 CROSS_LINGUAL_MIN_COVERAGE = 0.5
 
 
@@ -62,8 +60,8 @@ class Relevance:
     coverage: float  # best weighted share of the question's topic words in one top passage
     sentence_coverage: float  # the same within one sentence of a top passage
     cross_lingual: bool  # the question is not in the language of the closest passage
-    # the best share of the question's words (each counted once) in one top passage that holds
-    # every name of the question (with the glossary's renderings); 0 when none holds them all
+    # the best `_readable_share` of the question's words in one top passage that holds every
+    # name and number of the question (with the glossary's renderings); 0 when none does
     named_coverage: float = 0.0
 
     @property
@@ -90,8 +88,7 @@ def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -
     if not top:
         return Relevance(dense=0.0, coverage=0.0, sentence_coverage=0.0, cross_lingual=False)
     sentences = [hit.text[s.start : s.end] for hit in top for s in split_sentences(hit.text)]
-    language = detect_language(question)
-    cross_lingual = language != detect_language(top[0].text)
+    cross_lingual = detect_language(question) != detect_language(top[0].text)
     names = [t for t in question_terms if t.weight > 1 and not t.stem.isdigit()]
     if cross_lingual:
         # Its words as the passages' language says them ("pilpres kamerun": "presidential
@@ -99,16 +96,6 @@ def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -
         question_terms = glossed(question_terms, question)
         # Numbers are written alike in both languages: "Piala Dunia 2022" is not the 2025 final.
         names = [t for t in question_terms if t.weight > 1]
-        if language == INDONESIAN:
-            # A word of an Indonesian question that Indonesian doesn't have and the glossary
-            # can't render is a name ("lewotobi", "spacex"), however it is written.
-            names += [
-                t
-                for t in question_terms
-                if t.weight <= 1 and not t.also and not t.stem.isdigit() and not is_indonesian_word(t.stem)
-            ]
-    # Each word once: a name found is already required, it should not also make up the half.
-    unweighted = [replace(t, weight=1.0) for t in question_terms]
     passage_stems = [stems(hit.text) for hit in top]
     return Relevance(
         dense=max(hit.scores.get("dense", 0.0) for hit in top),
@@ -116,7 +103,21 @@ def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -
         sentence_coverage=max((coverage(question_terms, stems(text)) for text in sentences), default=0.0),
         cross_lingual=cross_lingual,
         named_coverage=max(
-            (coverage(unweighted, found) for found in passage_stems if coverage(names, found) == 1.0 or not names),
+            (
+                _readable_share(question_terms, found)
+                for found in passage_stems
+                if not names or coverage(names, found) == 1.0
+            ),
             default=0.0,
         ),
     )
+
+
+def _readable_share(terms: Sequence[Term], text_stems: frozenset[str]) -> float:
+    """The share of the words a reader of both languages could look for that the text holds,
+    each word once: a word counts when the text has it, or when the glossary renders it (then
+    its absence is telling); a word neither found nor rendered ("pendaki", "longsoran" outside
+    the glossary) may be there in other words, and is not counted either way."""
+    found = sum(coverage([term], text_stems) == 1.0 for term in terms)
+    missed = sum(coverage([term], text_stems) < 1.0 and bool(term.also) for term in terms)
+    return found / (found + missed) if found + missed else 0.0

@@ -33,7 +33,6 @@ from bot.engine.topics import TopicMatch
 from index.dates import WEEKDAY_NUMBERS, find_date
 from index.query_dates import time_spans
 from index.text.language import detect_language
-from index.text.stemming import is_indonesian_word
 from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
 
 Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk", "unknown_name"]
@@ -287,16 +286,13 @@ _MIN_ACRONYM = 4
 def _looks_like_a_name(word: str, start: int, text: str, language: str, same_language: bool) -> bool:
     """A word written as names are: "iPhone", "BLACKPINK", "IKN" in any language; capitalised
     inside an English sentence ("Mount Fuji"). Indonesian capitalises its own words for places
-    ("Tepi Barat", "Jerman") that the English briefs write otherwise, so there only the first,
-    and a word Indonesian doesn't have."""
+    ("Tepi Barat", "Jerman") that the English briefs write otherwise, so there only the first.
+    (A word that Sastrawi's Indonesian dictionary lacks is no sign of a name: news Indonesian
+    spells many foreign words its own way, "Pasifik", "Madinah", "nugini".)"""
     if word[:1].isdigit():
         return False  # "232SM", "2025": a number, whatever follows it
     if (word.isupper() and len(word) >= _MIN_ACRONYM) or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
         return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
-    if language == "id" and not same_language and not any(ch.isdigit() for ch in word):
-        # Asked in Indonesian of briefs in English: a word that neither they, nor the glossary,
-        # nor Indonesian has ("lewotobi", "spacex", "harvey moeis") is a name, however written.
-        return not is_indonesian_word(word.lower())
     sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "?", "!", ":")
     return same_language and language == "en" and word[0].isupper() and not sentence_start
 

@@ -100,7 +100,7 @@ def glosses(words: Sequence[str]) -> list[Gloss]:
 def other_language_stems(text: str) -> dict[str, frozenset[str]]:
     """For each word of `text` (by its stem) that the list renders, the stems of its renderings:
     a word of a phrase gets the phrase's ("senjata" of "gencatan senjata": "ceasefire")."""
-    words = _WORD.findall(text)
+    words = words_of(text)
     out: dict[str, set[str]] = {}
     for gloss in glosses(words):
         rendered = {s for phrase in gloss.rendering_stems for s in phrase}
@@ -117,5 +117,12 @@ def glossed(terms: Sequence[Term], text: str) -> tuple[Term, ...]:
 
 
 def words_of(text: str) -> list[str]:
-    """The words of `text` as the glossary counts them ("Rusia-Ukraina" is one, "gencatan senjata" two)."""
-    return _WORD.findall(text)
+    """The words of `text` as the glossary counts them: a hyphenated word is one when the list
+    has it ("undang-undang"), else its parts are ("Rusia-Ukraina": "Rusia", "Ukraina")."""
+    words: list[str] = []
+    for word in _WORD.findall(text):
+        if "-" in word and phrase_stems(word) not in _table():
+            words += word.split("-")
+        else:
+            words.append(word)
+    return [w for w in words if w]

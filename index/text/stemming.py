@@ -22,8 +22,7 @@ from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 # evict the words questions will use.
 STEM_CACHE_SIZE = 200_000
 
-_root_words = ArrayDictionary(StemmerFactory().get_words())
-_stemmer = Stemmer(_root_words)
+_stemmer = Stemmer(ArrayDictionary(StemmerFactory().get_words()))
 # Sastrawi is not documented as thread-safe: calls into it are serialised.
 _stemmer_lock = threading.Lock()
 
@@ -44,24 +43,3 @@ def stem(word: str) -> str:
 def fold_accents(word: str) -> str:
     """ "São" -> "Sao": names are spelled both ways across languages and sources."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
-
-
-# Jakartan chat forms of standard words: "bebasin" (bebaskan), "nyalon" (mencalonkan), "nyari"
-# (mencari). Tried only on a word whose stem is no root word.
-_CHAT_SUFFIX = "in"
-_CHAT_NASAL_PREFIX = "ny"
-# Bound prefixes that Sastrawi leaves on ("antikorupsi", "pascaperang", "antarnegara").
-_BOUND_PREFIXES = ("anti", "pasca", "pra", "non", "antar", "multi", "swa", "nir")
-
-
-def is_indonesian_word(word: str) -> bool:
-    """Whether a lower-case word is Indonesian: its stem is one of Sastrawi's ~30,000 root
-    words, itself or in a chat form. Names ("Lewotobi", "SpaceX") and English words are not."""
-    if _root_words.contains(stem(word)):
-        return True
-    candidates = [word[len(p) :] for p in _BOUND_PREFIXES if word.startswith(p) and len(word) > len(p) + 2]
-    if word.endswith(_CHAT_SUFFIX) and len(word) > len(_CHAT_SUFFIX) + 2:
-        candidates.append(word[: -len(_CHAT_SUFFIX)])
-    if word.startswith(_CHAT_NASAL_PREFIX) and len(word) > len(_CHAT_NASAL_PREFIX) + 2:
-        candidates += [first + word[len(_CHAT_NASAL_PREFIX) :] for first in ("c", "s")]
-    return any(_root_words.contains(stem(c)) for c in candidates)
