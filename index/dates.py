@@ -102,6 +102,12 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?<!\d){_NUMERIC_YEAR}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_DAY}(?!\d)"),
     # "13/11/2024", "13-11-2024", "13.11.2024": day first, as both languages' readers write it
     re.compile(rf"(?<!\d){_NUMERIC_DAY}{_NUMERIC_SEPARATOR}{_NUMERIC_MONTH}(?P=sep){_NUMERIC_YEAR}(?!\d)"),
+    # "9 bulan 11", "tanggal 9 bulan 11 tahun 2025": the month by its number, as it is said
+    re.compile(
+        rf"(?<!\d){_NUMERIC_DAY}\s+bulan\s+{_NUMERIC_MONTH}(?!\d)(?:\s+(?:tahun\s+)?(?P<year>\d{{4}})(?!\d))?"
+        r"(?!\s+(?:hari|minggu|pekan|jam|bulan)\b)",  # not "3 bulan 5 hari": a length of time
+        re.IGNORECASE,
+    ),
 )
 
 

@@ -42,6 +42,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
     [
         "6 December 2025", "December 6", "Dec 6, 2025", "2025-12-06", "6/12/2025", "Sabtu, 6 Desember 2025",
         "6 Dec", "dec 6", "6th of December", "december 6th", "06.12.2025", "6-dec-2025", "6des",
+        "tanggal 6 bulan 12", "6 bulan 12 tahun 2025",
     ],
 )  # fmt: skip
 def test_a_day_is_read_in_every_form_people_type_it(written: str) -> None:
