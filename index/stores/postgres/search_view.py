@@ -17,9 +17,10 @@ from index.stores.postgres.lexical import Collection, exact_scores, idf, top_k
 from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
 
-# HNSW candidate list per search. At a million chunks (m 16, ef_construction 64) the top 10 of
-# eval questions against the exact search: 200 → recall 0.90, 400 → 0.93, 800 → 0.99 at 11 ms
-# a search (the index in shared_buffers); smaller collections cost less.
+# HNSW candidate list per search (the dense index below `sql.IVF_MIN_CHUNKS` chunks; above, an
+# inverted file probed `sql.IVF_PROBES` lists deep). At 100,000 and 200,000 chunks recall@10
+# 0.998 / 0.996 (bench_scale.py); at a million, where the store no longer uses HNSW, 0.86-0.99
+# depending on how many near-copies the collection holds (see sql.py).
 HNSW_EF_SEARCH = 800
 # FTS5's bm25() constants.
 BM25_K1 = 1.2
@@ -174,7 +175,8 @@ class PostgresSearchView:
         if not self._chunk_count:
             return []
         if scope is None:
-            # The HNSW index: approximate, HNSW_EF_SEARCH candidates deep.
+            # The dense index: approximate (HNSW, HNSW_EF_SEARCH candidates deep, or the inverted
+            # file, IVF_PROBES lists).
             rows = self._conn.execute(
                 "SELECT chunk_id, 1 - (embedding <=> %s::halfvec) FROM chunks "
                 "ORDER BY embedding <=> %s::halfvec LIMIT %s",
