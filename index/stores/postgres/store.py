@@ -19,7 +19,13 @@ from index.records import BriefRecord, Passage
 from index.stores.postgres.connection import REINDEX_LOCK_KEY, connect, migrate, redact_url, schema_version
 from index.stores.postgres.lexical import removed_postings, write_blocks
 from index.stores.postgres.schema import LATEST_VERSION, VECTOR_DIMENSION
-from index.stores.postgres.search_view import HNSW_EF_SEARCH, PASSAGE_SELECT, PostgresSearchView, passage_of_row
+from index.stores.postgres.search_view import (
+    HNSW_EF_SEARCH,
+    PASSAGE_SELECT,
+    DatesMemo,
+    PostgresSearchView,
+    passage_of_row,
+)
 from index.stores.postgres.sql import (
     IVF_PROBES,
     check_dimension,
@@ -51,6 +57,7 @@ class PostgresStore:
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
+        self._dates = DatesMemo()
         probe = connect(url, vectors=False)
         try:
             behind = schema_version(probe) < LATEST_VERSION
@@ -307,15 +314,19 @@ class PostgresStore:
             manifest: dict[str, str] = dict(
                 conn.execute(
                     "SELECT key, value FROM manifest "
-                    "WHERE key IN ('generation', 'chunk_count', 'term_total', 'impact_avgdl')"
+                    "WHERE key IN ('generation', 'chunk_count', 'term_total', 'impact_avgdl', 'last_indexed_at')"
                 ).fetchall()
             )
+            # A generation's dates never change; the key also tells a database refilled from
+            # scratch (same generation number, another indexing time) from the one read before.
+            dates_key = tuple(manifest.get(k, "") for k in ("generation", "chunk_count", "last_indexed_at"))
             yield PostgresSearchView(
                 conn,
                 generation=int(manifest.get("generation", "0")),
                 chunk_count=int(manifest.get("chunk_count", "0")),
                 term_total=int(manifest.get("term_total", "0")),
                 impact_avgdl=float(manifest.get("impact_avgdl", "0")),
+                dates=(self._dates, dates_key),
             )
 
     @contextmanager
