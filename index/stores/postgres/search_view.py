@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -17,9 +18,10 @@ from index.stores.postgres.lexical import Collection, exact_scores, idf, top_k
 from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
 
-# HNSW candidate list per search. At a million chunks (m 16, ef_construction 64) the top 10 of
-# eval questions against the exact search: 200 → recall 0.90, 400 → 0.93, 800 → 0.99 at 11 ms
-# a search (the index in shared_buffers); smaller collections cost less.
+# HNSW candidate list per search (the dense index below `sql.IVF_MIN_CHUNKS` chunks; above, an
+# inverted file probed `sql.IVF_PROBES` lists deep). At 100,000 and 200,000 chunks recall@10
+# 0.998 / 0.996 (bench_scale.py); at a million, where the store no longer uses HNSW, 0.86-0.99
+# depending on how many near-copies the collection holds (see sql.py).
 HNSW_EF_SEARCH = 800
 # FTS5's bm25() constants.
 BM25_K1 = 1.2
@@ -30,14 +32,42 @@ BM25_B = 0.75
 LEXICAL_CANDIDATE_POSTINGS = 20_000
 
 
+class DatesMemo:
+    """The brief dates of the generation read last, shared by a store's views: only a reindex
+    changes them, and every answer asks for them (10,000 dates take ~15 ms to read and convert,
+    bench_scale.py at a million chunks)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, ...] | None = None
+        self._dates: list[date] = []
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...], read: Callable[[], list[date]]) -> list[date]:
+        with self._lock:
+            if key == self._key:
+                return list(self._dates)
+        dates = read()
+        with self._lock:
+            self._key, self._dates = key, list(dates)
+        return dates
+
+
 class PostgresSearchView:
     """One generation as one REPEATABLE READ transaction sees it. A view of an empty generation
     reads no chunk: a first fill holding the chunks table locked never keeps it waiting."""
 
     def __init__(
-        self, conn: psycopg.Connection, *, generation: int, chunk_count: int, term_total: int, impact_avgdl: float = 0.0
+        self,
+        conn: psycopg.Connection,
+        *,
+        generation: int,
+        chunk_count: int,
+        term_total: int,
+        impact_avgdl: float = 0.0,
+        dates: tuple[DatesMemo, tuple[str, ...]] | None = None,
     ) -> None:
         self._conn = conn
+        self._dates = dates  # the store's memo, and this generation's key in it
         self.generation = generation
         self._chunk_count = chunk_count
         self._avg_terms = term_total / chunk_count if chunk_count else 1.0
@@ -68,6 +98,12 @@ class PostgresSearchView:
         return {c: s for c, s in scores.items() if s > 0}
 
     def brief_dates(self) -> list[date]:
+        if self._dates is not None:
+            memo, key = self._dates
+            return memo.get(key, self._read_brief_dates)
+        return self._read_brief_dates()
+
+    def _read_brief_dates(self) -> list[date]:
         rows = self._conn.execute(
             "SELECT DISTINCT date FROM briefs WHERE date IS NOT NULL ORDER BY date DESC"
         ).fetchall()
@@ -174,7 +210,8 @@ class PostgresSearchView:
         if not self._chunk_count:
             return []
         if scope is None:
-            # The HNSW index: approximate, HNSW_EF_SEARCH candidates deep.
+            # The dense index: approximate (HNSW, HNSW_EF_SEARCH candidates deep, or the inverted
+            # file, IVF_PROBES lists).
             rows = self._conn.execute(
                 "SELECT chunk_id, 1 - (embedding <=> %s::halfvec) FROM chunks "
                 "ORDER BY embedding <=> %s::halfvec LIMIT %s",

@@ -19,13 +19,21 @@ from index.records import BriefRecord, Passage
 from index.stores.postgres.connection import REINDEX_LOCK_KEY, connect, migrate, redact_url, schema_version
 from index.stores.postgres.lexical import removed_postings, write_blocks
 from index.stores.postgres.schema import LATEST_VERSION, VECTOR_DIMENSION
-from index.stores.postgres.search_view import HNSW_EF_SEARCH, PASSAGE_SELECT, PostgresSearchView, passage_of_row
+from index.stores.postgres.search_view import (
+    HNSW_EF_SEARCH,
+    PASSAGE_SELECT,
+    DatesMemo,
+    PostgresSearchView,
+    passage_of_row,
+)
 from index.stores.postgres.sql import (
+    IVF_PROBES,
     check_dimension,
     chunk_indexes_built_after,
     dimension_message,
     has_chunks,
     now_text,
+    rebuild_dense_index_if_needed,
     set_manifest,
     tsvector_literal,
 )
@@ -49,6 +57,7 @@ class PostgresStore:
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
+        self._dates = DatesMemo()
         probe = connect(url, vectors=False)
         try:
             behind = schema_version(probe) < LATEST_VERSION
@@ -124,11 +133,14 @@ class PostgresStore:
         removed = removed_postings(conn, replaced)
         # Only into an empty table: dropping an index locks the table until commit, which readers
         # of an empty knowledge base never notice (a view of generation 0 reads no chunk).
-        with chunk_indexes_built_after(conn, bulk=expected >= BULK_BUILD_MIN_CHUNKS and not has_chunks(conn)):
+        bulk = expected >= BULK_BUILD_MIN_CHUNKS and not has_chunks(conn)
+        with chunk_indexes_built_after(conn, bulk=bulk, total=expected):
             self._write_rows(conn, change, replaced, expected)
         lexical = write_blocks(conn, [b.brief_id for b in change.briefs], removed, rebuild=change.rebuild)
         crash_point("before-vectors-written")
         stats = conn.execute("SELECT count(*), coalesce(sum(term_count), 0) FROM chunks").fetchone()
+        if not bulk:
+            rebuild_dense_index_if_needed(conn, int(stats[0]) if stats else 0)
         next_generation = generation + 1
         now = now_text()
         crash_point("vectors-written")
@@ -298,18 +310,23 @@ class PostgresStore:
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             conn.execute(f"SET LOCAL hnsw.ef_search = {int(HNSW_EF_SEARCH)}")
+            conn.execute(f"SET LOCAL ivfflat.probes = {int(IVF_PROBES)}")
             manifest: dict[str, str] = dict(
                 conn.execute(
                     "SELECT key, value FROM manifest "
-                    "WHERE key IN ('generation', 'chunk_count', 'term_total', 'impact_avgdl')"
+                    "WHERE key IN ('generation', 'chunk_count', 'term_total', 'impact_avgdl', 'last_indexed_at')"
                 ).fetchall()
             )
+            # A generation's dates never change; the key also tells a database refilled from
+            # scratch (same generation number, another indexing time) from the one read before.
+            dates_key = tuple(manifest.get(k, "") for k in ("generation", "chunk_count", "last_indexed_at"))
             yield PostgresSearchView(
                 conn,
                 generation=int(manifest.get("generation", "0")),
                 chunk_count=int(manifest.get("chunk_count", "0")),
                 term_total=int(manifest.get("term_total", "0")),
                 impact_avgdl=float(manifest.get("impact_avgdl", "0")),
+                dates=(self._dates, dates_key),
             )
 
     @contextmanager
