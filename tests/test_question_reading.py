@@ -201,3 +201,12 @@ def test_a_question_in_indonesian_gets_the_english_passage_that_answers_it(news:
 def test_an_indonesian_question_the_english_briefs_dont_answer_is_declined(news: Answerer, question: str) -> None:
     answer = news.answer(question)
     assert answer.abstained and not answer.citations, answer.text
+
+
+def test_a_number_matches_however_its_thousands_are_written() -> None:
+    from index.text.matching import content_terms, coverage, stems
+
+    typed = [t for t in content_terms("emas tembus 4000 dolar?") if t.stem == "4000"]
+    assert typed and coverage(typed, stems("Gold passes US$4,000 an ounce for the first time.")) == 1.0
+    assert coverage(typed, stems("Harga emas menembus 4.000 dolar AS per ons.")) == 1.0
+    assert coverage(typed, stems("Gold rises 4.5 percent.")) == 0.0

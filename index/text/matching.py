@@ -17,6 +17,8 @@ from index.text.stemming import stem as stem_word
 from index.text.stopwords import TOPIC_STOP_WORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A thousands separator: "4,000" (English) and "4.000" (Indonesian) are the "4000" a reader types.
+_THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}(?!\d))")
 
 # A number or a capitalised word inside the question is usually the name the question is about.
 NAME_WEIGHT = 2.0
@@ -42,7 +44,7 @@ def stem(word: str) -> str:
 def content_terms(question: str) -> tuple[Term, ...]:
     """The question's topic words, once each, names and numbers weighted up."""
     terms: dict[str, float] = {}
-    for index, match in enumerate(_WORD.finditer(question)):
+    for index, match in enumerate(_WORD.finditer(_THOUSANDS.sub("", question))):
         surface = match.group()
         lowered = surface.lower()
         if lowered in TOPIC_STOP_WORDS or (len(lowered) < 2 and not lowered.isdigit()):
@@ -56,7 +58,7 @@ def content_terms(question: str) -> tuple[Term, ...]:
 
 def stems(text: str) -> frozenset[str]:
     """Every word of `text`, stemmed."""
-    return frozenset(stem(word.lower()) for word in _WORD.findall(text))
+    return frozenset(stem(word.lower()) for word in _WORD.findall(_THOUSANDS.sub("", text)))
 
 
 def coverage(terms: Iterable[Term], text_stems: frozenset[str]) -> float:
