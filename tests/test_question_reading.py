@@ -210,3 +210,9 @@ def test_a_number_matches_however_its_thousands_are_written() -> None:
     assert typed and coverage(typed, stems("Gold passes US$4,000 an ounce for the first time.")) == 1.0
     assert coverage(typed, stems("Harga emas menembus 4.000 dolar AS per ons.")) == 1.0
     assert coverage(typed, stems("Gold rises 4.5 percent.")) == 0.0
+
+
+def test_a_name_with_an_apostrophe_the_briefs_use_is_no_stranger(news: Answerer) -> None:
+    answer = news.answer("What happened with Hay'at Tahrir al-Sham?")
+    assert answer.kind != "unknown_name" and not answer.abstained, answer.text
+    assert any("Tahrir al-Sham" in c.quote for c in answer.citations)

@@ -227,6 +227,10 @@ class TopicCatalogue:
         self.refresh()
         if word in self._words:
             return True
+        parts = _WORD.findall(word)
+        if len(parts) > 1:
+            # "d'or", "o'brien": the briefs' words are kept without their apostrophes
+            return all(self._knows_as_written(part) for part in parts if len(part) > 1)
         # One letter off, but never the first: a typo seldom starts a word, while "iphone" is
         # not "phone".
         typos = (
