@@ -1,6 +1,6 @@
 import json, re, sys, datetime
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent / "tools"))
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "news_heldout" / "tools"))
 from lib import ITEMS, topic_index, day_items, DATES
 from spec import Q
 

@@ -1,7 +1,7 @@
 import json
 from collections import defaultdict
 
-ITEMS = json.load(open("/work/heldout/tools/items.json"))
+ITEMS = json.load(open(__import__("pathlib").Path(__file__).resolve().parent / "items.json"))
 
 
 def parts(label):

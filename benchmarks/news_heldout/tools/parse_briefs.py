@@ -1,12 +1,12 @@
 """Parse Wikipedia Portal:Current events daily briefs into items with topic paths.
-Output: /work/heldout/tools/items.json = [{"date","section","path":[labels],"text"}]
+Output: tools/items.json (beside this file) = [{"date","section","path":[labels],"text"}]
 Leaf <li> (no nested <ul>) = item; <li> with nested <ul> = topic label (its own text)."""
 
 import json
 import os
 from html.parser import HTMLParser
 
-BRIEFS = "/work/shared/news/briefs"
+BRIEFS = str(__import__("pathlib").Path(__file__).resolve().parents[4] / "shared" / "news" / "briefs")
 
 
 class Node:
@@ -122,7 +122,12 @@ def main():
     for f in sorted(os.listdir(BRIEFS)):
         if f.endswith(".html"):
             allitems += parse_file(os.path.join(BRIEFS, f), f[:-5])
-    json.dump(allitems, open("/work/heldout/tools/items.json", "w"), ensure_ascii=False, indent=0)
+    json.dump(
+        allitems,
+        open(__import__("pathlib").Path(__file__).resolve().parent / "items.json", "w"),
+        ensure_ascii=False,
+        indent=0,
+    )
     print(len(allitems), "items")
 
 
