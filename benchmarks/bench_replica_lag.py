@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 
 import psycopg
 
+from index.dates import INDONESIAN_MONTHS
 from index.embeddings import load_embedder
 from index.knowledge_base import KnowledgeBase
 from scripts.local_postgres import LocalPostgres
@@ -33,28 +34,12 @@ SAMPLE = REPO / "briefs" / "2024-11-13-perang-ukraina-hari-992.txt"
 POLL_S = 0.005
 
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-
-
 def brief(n: int) -> str:
     """A brief of its own, newer day each round: the newest copy of a repeated paragraph is the
     one search shows."""
     day = date(2025, 1, 1) + timedelta(days=n)
     return (
-        f"Ringkasan harian, {day.day} {MONTHS[day.month - 1]} {day.year}:\nEkonomi\n"
+        f"Ringkasan harian, {day.day} {INDONESIAN_MONTHS[day.month - 1]} {day.year}:\nEkonomi\n"
         f"Harga kopi robusta kode-{n:04d} di Lampung naik {n} persen pekan ini menurut pedagang.\n"
     )
 

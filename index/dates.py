@@ -51,6 +51,12 @@ _WEEKDAYS: dict[str, int] = {
 
 WEEKDAY_NUMBERS = _WEEKDAYS  # public: question readers skip weekday names ("Kamis 13/11")
 
+# How Indonesian writes them out, Monday and January first (datelines, replies, test briefs).
+INDONESIAN_WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+INDONESIAN_MONTHS = tuple(
+    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split()
+)
+
 _MONTHS: dict[str, int] = {
     "januari": 1, "january": 1, "jan": 1,
     "februari": 2, "pebruari": 2, "february": 2, "feb": 2,

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from index.dates import INDONESIAN_MONTHS, INDONESIAN_WEEKDAYS
 from index.knowledge_base import KnowledgeBase
 from index.records import Hit, JsonRecord, Passage, as_json
 
@@ -29,22 +30,6 @@ PASSAGES_PER_BRIEF = 6
 PASSAGES_PER_SECTION = 3
 FIRST_BRIEF_DATE = date(2023, 1, 2)
 PLACEMENT_FILE = "placement.json"
-
-_WEEKDAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +75,8 @@ def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
 
 
 def lead_line(day: date) -> str:
-    weekday = _WEEKDAYS_ID[day.weekday()]
-    return f"Ringkasan berita pada hari {weekday}, {day.day} {_MONTHS_ID[day.month - 1]} {day.year}:"
+    weekday = INDONESIAN_WEEKDAYS[day.weekday()]
+    return f"Ringkasan berita pada hari {weekday}, {day.day} {INDONESIAN_MONTHS[day.month - 1]} {day.year}:"
 
 
 def write_eval_briefs(passages: Sequence[EvalPassage], briefs_dir: Path) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from index.dates import INDONESIAN_MONTHS
 from index.text.language import detect_language
 
 INDONESIAN = "id"
@@ -101,8 +102,8 @@ _LANGUAGE_NAMES: dict[str, dict[str, str]] = {
 
 
 _MONTHS = {
-    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split(),
-    "en": "January February March April May June July August September October November December".split(),
+    "id": INDONESIAN_MONTHS,
+    "en": tuple("January February March April May June July August September October November December".split()),
 }
 _TODAY_WORDS = {
     "today": {"id": "hari ini", "en": "today"},
