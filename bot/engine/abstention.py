@@ -60,8 +60,9 @@ class Relevance:
     coverage: float  # best weighted share of the question's topic words in one top passage
     sentence_coverage: float  # the same within one sentence of a top passage
     cross_lingual: bool  # the question is not in the language of the closest passage
-    # the best `_readable_share` of the question's words in one top passage that holds every
-    # name and number of the question (with the glossary's renderings); 0 when none does
+    # asked in the other language: the best `_readable_share` of the question's words in one top
+    # passage that holds every name and number of the question (with the glossary's
+    # renderings); 0 when none does, or when the question is in the passages' language
     named_coverage: float = 0.0
 
     @property
@@ -89,27 +90,29 @@ def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -
         return Relevance(dense=0.0, coverage=0.0, sentence_coverage=0.0, cross_lingual=False)
     sentences = [hit.text[s.start : s.end] for hit in top for s in split_sentences(hit.text)]
     cross_lingual = detect_language(question) != detect_language(top[0].text)
-    names = [t for t in question_terms if t.weight > 1 and not t.stem.isdigit()]
+    passage_stems = [stems(hit.text) for hit in top]
+    named_coverage = 0.0
     if cross_lingual:
         # Its words as the passages' language says them ("pilpres kamerun": "presidential
         # election", "Cameroon"), so that the coverage below means what it means within one.
         question_terms = glossed(question_terms, question)
-        # Numbers are written alike in both languages: "Piala Dunia 2022" is not the 2025 final.
+        # Names, and numbers too: they are written alike in both languages ("Piala Dunia 2022"
+        # is not the 2025 final).
         names = [t for t in question_terms if t.weight > 1]
-    passage_stems = [stems(hit.text) for hit in top]
+        named_coverage = max(
+            (
+                _readable_share(question_terms, found)
+                for found in passage_stems
+                if coverage(names, found) == 1.0 or not names
+            ),
+            default=0.0,
+        )
     return Relevance(
         dense=max(hit.scores.get("dense", 0.0) for hit in top),
         coverage=max(coverage(question_terms, found) for found in passage_stems),
         sentence_coverage=max((coverage(question_terms, stems(text)) for text in sentences), default=0.0),
         cross_lingual=cross_lingual,
-        named_coverage=max(
-            (
-                _readable_share(question_terms, found)
-                for found in passage_stems
-                if not names or coverage(names, found) == 1.0
-            ),
-            default=0.0,
-        ),
+        named_coverage=named_coverage,
     )
 
 
@@ -118,6 +121,7 @@ def _readable_share(terms: Sequence[Term], text_stems: frozenset[str]) -> float:
     each word once: a word counts when the text has it, or when the glossary renders it (then
     its absence is telling); a word neither found nor rendered ("pendaki", "longsoran" outside
     the glossary) may be there in other words, and is not counted either way."""
-    found = sum(coverage([term], text_stems) == 1.0 for term in terms)
-    missed = sum(coverage([term], text_stems) < 1.0 and bool(term.also) for term in terms)
+    held = [coverage([term], text_stems) == 1.0 for term in terms]
+    found = sum(held)
+    missed = sum(not has and bool(term.also) for has, term in zip(held, terms, strict=True))
     return found / (found + missed) if found + missed else 0.0
