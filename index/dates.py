@@ -82,6 +82,10 @@ _APOSTROPHES = "'’"
 _DATELINE_TRIM = " \t()[]-–—|.,:;"
 
 
+def _full_month_names() -> dict[str, int]:
+    return {name: number for name, number in _MONTHS.items() if len(name) > 3 or name in ("mei", "may")}
+
+
 def _alternation(words: dict[str, int]) -> str:
     # Longest first, so that "Wednesday" is tried before "Wed".
     ordered = sorted(words, key=len, reverse=True)
@@ -97,6 +101,11 @@ _DAY_MONTH_GAP = r"(?:\s+of\s+|\s*-\s*|\s*)"
 _NUMERIC_DAY = r"(?P<day>\d{1,2})"
 _NUMERIC_MONTH = r"(?P<month>\d{1,2})"
 _NUMERIC_YEAR = r"(?P<year>\d{4})"
+_MONTH_SCOPE = re.compile(
+    rf"\b(?:(?P<lead>bulan|in|during|last|sepanjang|selama)\s+)?(?P<month>{_alternation(_full_month_names())})\b"
+    r"(?:\s+(?P<year>\d{4})(?!\d))?(?:\s+(?P<tail>lalu|kemarin|kemaren))?",
+    re.IGNORECASE,
+)
 _NUMERIC_SEPARATOR = r"(?P<sep>[-/.])"  # the second separator must repeat the first: (?P=sep)
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -141,6 +150,36 @@ def find_date(text: str, today: date | None = None, *, question: bool = False) -
         match = _first_date(region, reference, question)
         if match:
             return match
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class MonthMatch:
+    """A whole month a question names ("bulan November kemarin", "in October 2025")."""
+
+    first: date  # its first day
+    year_given: bool
+    span: tuple[int, int]
+
+
+def find_month(text: str, today: date | None = None) -> MonthMatch | None:
+    """The month `text` names as a span of time, not inside a date: after "bulan", "in",
+    "during", "last", or followed by its year or "lalu" / "kemarin" ("November" alone may be
+    anything). Without a year, the latest such month up to `today`."""
+    reference = today or date.today()
+    taken = date_spans(text, question=True)
+    for match in _MONTH_SCOPE.finditer(text):
+        lead, name, year, tail = (match.group(g) for g in ("lead", "month", "year", "tail"))
+        if not (lead or year or tail) or any(s < match.end() and match.start() < e for s, e in taken):
+            continue
+        if name.islower() and name in _LOWERCASE_NOT_A_MONTH and not year and (lead or "").lower() != "bulan":
+            continue  # "in may" is often the verb
+        month = _MONTHS[name.lower()]
+        if year:
+            first = date(int(year), month, 1)
+        else:
+            first = date(reference.year if month <= reference.month else reference.year - 1, month, 1)
+        return MonthMatch(first, bool(year), match.span())
     return None
 
 

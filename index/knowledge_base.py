@@ -171,11 +171,18 @@ class KnowledgeBase:
     # -- reading --------------------------------------------------------------------------------
 
     def search(
-        self, query: str, k: int = 5, *, dates: Sequence[date] | None = None, recent: bool | None = None
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        dates: Sequence[date] | None = None,
+        recent: bool | None = None,
+        also_words: Sequence[str] = (),
     ) -> list[Hit]:
         """The `k` best passages; `dates` limits them to those days' briefs, `recent` prefers
-        newer briefs (both read from the question's own words when not given)."""
-        return self._retriever().run(query, k, dates=dates, recent=recent)
+        newer briefs (both read from the question's own words when not given); `also_words`
+        are looked for beside the query's own (see `Retriever.run`)."""
+        return self._retriever().run(query, k, dates=dates, recent=recent, also_words=also_words)
 
     def mentions(self, query: str, limit: int = 20, *, phrase: bool = False) -> list[Hit]:
         """Passages holding every topic word of `query` (with `phrase`: in a row), newest first

@@ -93,18 +93,26 @@ class Retriever:
         self.config = config or RetrievalConfig()
 
     def run(
-        self, query: str, k: int = 5, *, dates: Sequence[date] | None = None, recent: bool | None = None
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        dates: Sequence[date] | None = None,
+        recent: bool | None = None,
+        also_words: Sequence[str] = (),
     ) -> list[Hit]:
         """The `k` best passages for `query`.
 
         By default the question's own time words choose its day and whether newer briefs are
         preferred (see `index/query_dates.py`). A caller that has already read the question
         passes `dates` (only briefs of those days; none found: no hits) and `recent`.
+        `also_words` join the lexical side only: the question's words as the briefs' other
+        language says them (the dense side reads meaning across languages already).
         """
         intent = read_date_intent(query) if dates is None or recent is None else DateIntent()
         latest = intent.latest if recent is None else recent
         query_vector = self.embedder.encode_query(query)
-        terms = list(dict.fromkeys(lexical_terms(query)))
+        terms = list(dict.fromkeys([*lexical_terms(query), *(t for w in also_words for t in lexical_terms(w))]))
         with self.store.search_view() as view:
             brief_dates = view.brief_dates() if intent.scoped or latest else []
             if dates is not None:

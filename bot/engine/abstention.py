@@ -84,13 +84,20 @@ class Relevance:
         )
 
 
-def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -> Relevance:
+def assess(
+    question: str, question_terms: Sequence[Term], hits: Sequence[Hit], *, names: frozenset[str] = frozenset()
+) -> Relevance:
+    """How relevant `hits` are to the question. `names`: stems of its words that are names though
+    not written as names ("indonesia" typed in lower case); asked in the other language, a
+    passage must hold them as it must hold the capitalised ones."""
     top = hits[:PASSAGES_CONSIDERED]
     if not top:
         return Relevance(dense=0.0, coverage=0.0, sentence_coverage=0.0, cross_lingual=False)
     sentences = [hit.text[s.start : s.end] for hit in top for s in split_sentences(hit.text)]
     cross_lingual = detect_language(question) != detect_language(top[0].text)
-    passage_stems = [stems(hit.text) for hit in top]
+    # A passage's brief is dated: "Piala Dunia U-20 2025" of a 2025 brief that says "U-20 World
+    # Cup" names its year without writing it.
+    passage_stems = [stems(hit.text) | ({str(hit.date.year)} if hit.date else set()) for hit in top]
     named_coverage = 0.0
     if cross_lingual:
         # Its words as the passages' language says them ("pilpres kamerun": "presidential
@@ -98,12 +105,12 @@ def assess(question: str, question_terms: Sequence[Term], hits: Sequence[Hit]) -
         question_terms = glossed(question_terms, question)
         # Names, and numbers too: they are written alike in both languages ("Piala Dunia 2022"
         # is not the 2025 final).
-        names = [t for t in question_terms if t.weight > 1]
+        required = [t for t in question_terms if t.weight > 1 or t.stem in names]
         named_coverage = max(
             (
                 _readable_share(question_terms, found)
                 for found in passage_stems
-                if coverage(names, found) == 1.0 or not names
+                if coverage(required, found) == 1.0 or not required
             ),
             default=0.0,
         )

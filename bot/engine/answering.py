@@ -9,6 +9,7 @@ be so, never answered from another day."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -34,7 +35,7 @@ from bot.engine.news_points import (
     topic_terms,
 )
 from bot.engine.records import Answer, BriefRef, Citation
-from bot.engine.replies import format_day, language_name, relative_day, reply, reply_language
+from bot.engine.replies import format_day, format_month, language_name, relative_day, reply, reply_language
 from bot.engine.topics import TopicMatch, catalogue_for, chosen_labels, filed_chunk_ids
 from bot.engine.understanding import (
     DayReference,
@@ -49,10 +50,12 @@ from bot.state import shared_conversation_memory
 from index.knowledge_base import KnowledgeBase
 from index.query_dates import lead_mentions_day
 from index.records import Hit
-from index.text.language import DEFAULT_LANGUAGE, detect_language
-from index.text.matching import Term, content_terms, coverage, stems, text_key
+from index.text.glossary import renderings_of
+from index.text.language import DEFAULT_LANGUAGE, ENGLISH, INDONESIAN, detect_language
+from index.text.matching import Term, content_terms, coverage, stem, stems, text_key
 
 # Passages retrieved per question: the extractive answer reads the first few, the LLM gets all.
+_WORD = re.compile(r"\w+", re.UNICODE)
 RETRIEVED = 5
 # Briefs named when the briefs don't cover a question.
 CLOSEST_BRIEFS = 3
@@ -161,6 +164,17 @@ class Answerer:
             if day.day in brief_dates:
                 return [day.day], None
             return None, _no_brief(understood.language, day.day, brief_dates)
+        if day.kind == "month" and day.day is not None:
+            if _names_an_event(day, brief_dates):
+                return None, None  # "the floods of March 1998": a time in the question, not its days
+            if not days:
+                label = format_month(day.day, understood.language)
+                return None, reply(
+                    understood.language,
+                    "no_brief_relative",
+                    day=label,
+                    newest=format_day(brief_dates[0], understood.language),
+                )
         if not days:
             return None, _no_brief(understood.language, None, brief_dates, relative=day.kind)
         return days, None
@@ -191,7 +205,7 @@ class Answerer:
             matches = self.topics.labels_of(searched[-TOPIC_SEARCHED:], topic, prefer=matches) or matches
         filed = self._filed_hits(matches, days)
         hits = [*filed, *searched]
-        points = about_topic(topic, hits, filed={hit.chunk_id for hit in filed})
+        points = about_topic(topic, hits, filed={hit.chunk_id for hit in filed}, names=self._lowercase_names(topic))
         if not points:
             # No passage is about it as a topic. Read as a question, with the question's own
             # relevance decision, it may still be answered: a question in disguise ("Bagaiaman
@@ -263,16 +277,33 @@ class Answerer:
         return [*naming, *self.kb.search(topic, k=TOPIC_SEARCHED, dates=days, recent=recent)]
 
     def _fact(self, base: Answer, asked: str, days: Sequence[date] | None) -> Answer:
-        hits = self.kb.search(asked, k=RETRIEVED, dates=days) if days else self.kb.search(asked, k=RETRIEVED)
+        also = self._in_other_language(asked)
+        hits = (
+            self.kb.search(asked, k=RETRIEVED, dates=days, also_words=also)
+            if days
+            else self.kb.search(asked, k=RETRIEVED, also_words=also)
+        )
         # Its day is settled by now: "today" is not a word the passage has to contain.
         terms = content_terms(without_days(asked))
-        if not assess(asked, terms, hits).answerable:
+        if not assess(asked, terms, hits, names=self._lowercase_names(asked)).answerable:
             return _abstention(base, hits)
         if self._llm is not None:
             draft = self._llm.draft(asked, hits, base.language)
             if draft is not None:
                 return _llm_answer(base, hits, draft)
         return self._extractive_answer(base, asked, terms, hits)
+
+    def _lowercase_names(self, asked: str) -> frozenset[str]:
+        """The stems of the question's words that the briefs write only as names ("indonesia" of
+        "timnas indonesia", typed in lower case)."""
+        return frozenset(stem(w) for w in _WORD.findall(asked.lower()) if self.topics.is_name(w))
+
+    def _in_other_language(self, asked: str) -> tuple[str, ...]:
+        """The question's words as the glossary renders them, when some briefs are written in the
+        other language ("pahlawan nasional" finds "National Hero" in English briefs); none when
+        every brief is in the question's own."""
+        other = ENGLISH if detect_language(asked) == INDONESIAN else INDONESIAN
+        return renderings_of(asked) if self.topics.writes_in(other) else ()
 
     def _extractive_answer(self, base: Answer, asked: str, terms: Sequence[Term], hits: Sequence[Hit]) -> Answer:
         embedder = self.kb.embedder

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 
@@ -19,7 +19,7 @@ from bot.engine.records import Citation
 from bot.engine.replies import format_day, reply
 from index.records import Hit, Passage
 from index.text.glossary import glossed
-from index.text.matching import Term, content_terms, coverage, stems, text_key
+from index.text.matching import NAME_WEIGHT, Term, content_terms, coverage, stems, text_key
 from index.text.sentences import split_sentences, split_sources
 from index.text.stopwords import TOPIC_STOP_WORDS
 
@@ -84,13 +84,22 @@ def newest_first(passages: Sequence[P]) -> list[P]:
 
 
 def about_topic(
-    topic: str, hits: Sequence[Hit], limit: int = TOPIC_MAX_POINTS, *, filed: Collection[int] = ()
+    topic: str,
+    hits: Sequence[Hit],
+    limit: int = TOPIC_MAX_POINTS,
+    *,
+    filed: Collection[int] = (),
+    names: Collection[str] = (),
 ) -> list[Point]:
     """The hits about the topic, newest first, one point each: those the briefs file under the
     topic (`filed`: chunk ids) and those whose words are about it. When the briefs file items under
     the topic's very name ("Russian invasion of Ukraine" as a topic label), the newest such item
-    is among them, even when newer items on the wider story fill the list."""
-    terms = topic_terms(topic)
+    is among them, even when newer items on the wider story fill the list. `names`: stems of
+    topic words that are names though typed in lower case ("timnas indonesia"), required as the
+    capitalised ones are."""
+    terms = tuple(
+        replace(t, weight=NAME_WEIGHT) if t.stem in names and t.weight < NAME_WEIGHT else t for t in topic_terms(topic)
+    )
     relevant = [
         hit
         for hit in _unique(newest_first(hits))

@@ -124,6 +124,11 @@ def format_day(day: date | None, language: str, *, short: bool = False) -> str:
     return f"{month} {day.day}, {day.year}"
 
 
+def format_month(first: date, language: str) -> str:
+    """ "November 2025" (the same words in both languages but for the month's name)."""
+    return f"{_MONTHS.get(language, _MONTHS[ENGLISH])[first.month - 1]} {first.year}"
+
+
 def relative_day(kind: str, language: str) -> str:
     """How the reply names "today", "yesterday", "last week" in `language`."""
     names = _TODAY_WORDS.get(kind, {})

@@ -31,7 +31,7 @@ from bot.engine.label_words import FUZZY_MIN_CHARS, label_parts, same_word, word
 from index.knowledge_base import KnowledgeBase
 from index.records import Passage
 from index.text.glossary import glosses, words_of
-from index.text.matching import stem
+from index.text.matching import spelling_key, spelling_skeleton, stem
 from index.text.stopwords import TOPIC_STOP_WORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -63,6 +63,7 @@ SAME_MEANING_MARGIN = 0.015
 MAX_LABELS = 8
 # The shortest word that may be a typo of another.
 _TYPO_MIN_CHARS = 5
+_SKELETON_MIN_CHARS = 6
 
 
 @dataclass(slots=True)
@@ -102,9 +103,16 @@ class TopicCatalogue:
         self._lock = threading.Lock()
         self._vector_lock = threading.Lock()
         # brief id -> (its content hash, its (label, depth, day, chunk id) entries, its words)
-        self._seen: dict[str, tuple[str, tuple[tuple[str, int, date | None, int], ...], frozenset[str]]] = {}
+        # brief id -> (content hash, (label, depth, day, chunk id) entries, its words in lower case,
+        # those of them it also writes in lower case)
+        self._seen: dict[
+            str, tuple[str, tuple[tuple[str, int, date | None, int], ...], frozenset[str], frozenset[str]]
+        ] = {}
         self._words: set[str] = set()  # every word of the briefs, lower case
         self._deletions: dict[str, str] = {}  # a word with one letter dropped -> the word
+        self._spellings: frozenset[str] = frozenset()  # every word's `spelling_key`
+        self._skeletons: frozenset[str] = frozenset()  # ... and `spelling_skeleton`, if long
+        self._names: frozenset[str] = frozenset()  # the words the briefs never write in lower case
         self._labels: dict[str, TopicLabel] = {}
         self._vocabulary: set[str] = set()  # every label's stems
         self._by_stem: dict[str, list[str]] = {}  # stem -> keys of the labels holding it
@@ -148,14 +156,15 @@ class TopicCatalogue:
                     entries = tuple(
                         (label, depth, p.date, p.chunk_id) for p in passages for label, depth in label_parts(p.section)
                     )
-                    words = frozenset(w.lower() for p in passages for w in _WORD.findall(f"{p.section or ''} {p.text}"))
-                    self._seen[brief_id] = (content_hash, entries, words)
+                    written = {w for p in passages for w in _WORD.findall(f"{p.section or ''} {p.text}")}
+                    words = frozenset(w.lower() for w in written)
+                    self._seen[brief_id] = (content_hash, entries, words, frozenset(w for w in written if w.islower()))
             self._rebuild()
             self._generation = generation
 
     def _rebuild(self) -> None:
         labels: dict[str, TopicLabel] = {}
-        for _hash, entries, _words in self._seen.values():
+        for _hash, entries, _words, _lower in self._seen.values():
             for label, depth, day, chunk_id in entries:
                 key = " ".join(word_stems(label))
                 if not key:
@@ -169,13 +178,16 @@ class TopicCatalogue:
         for key, topic_label in labels.items():
             for word in topic_label.stems:
                 by_stem.setdefault(word, []).append(key)
-        words = {w for _h, _e, brief_words in self._seen.values() for w in brief_words}
+        words = {w for _h, _e, brief_words, _l in self._seen.values() for w in brief_words}
+        self._names = frozenset(words - {w for _h, _e, _w, lower in self._seen.values() for w in lower})
         deletions: dict[str, str] = {}
         for word in words:
             if len(word) >= _TYPO_MIN_CHARS:
                 for i in range(len(word)):
                     deletions.setdefault(word[:i] + word[i + 1 :], word)
         self._words, self._deletions = words, deletions
+        self._spellings = frozenset(spelling_key(w) for w in words if len(w) >= _TYPO_MIN_CHARS)
+        self._skeletons = frozenset(spelling_skeleton(w) for w in words if len(w) >= _SKELETON_MIN_CHARS)
         self._labels = labels
         self._by_stem = by_stem
         self._vocabulary = set(by_stem)
@@ -222,6 +234,21 @@ class TopicCatalogue:
         if self._knows_as_written(word):
             return True
         return any(self._knows_phrase(r) for g in glosses([word]) for r in g.renderings)
+
+    def is_name(self, word: str) -> bool:
+        """Whether the briefs write `word` (lower case) only capitalised, as a name: "indonesia",
+        "prabowo" typed in lower case are still the names they are."""
+        self.refresh()
+        return word in self._names
+
+    def knows_spelt_otherwise(self, word: str) -> bool:
+        """Whether the briefs have `word` (lower case) spelt the other language's way: "pasifik"
+        of "Pacific", "madinah" of "Medina". Loose (by consonants, for long words): it only tells
+        a name the briefs write otherwise from one they don't have, never a topic's word."""
+        self.refresh()
+        if len(word) >= _TYPO_MIN_CHARS and spelling_key(word) in self._spellings:
+            return True
+        return len(word) >= _SKELETON_MIN_CHARS and spelling_skeleton(word) in self._skeletons
 
     def _knows_as_written(self, word: str) -> bool:
         self.refresh()

@@ -30,13 +30,15 @@ from typing import Literal, Protocol
 from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
 from bot.engine.label_words import one_edit_apart
 from bot.engine.topics import TopicMatch
-from index.dates import WEEKDAY_NUMBERS, find_date
+from index.dates import WEEKDAY_NUMBERS, find_date, find_month
 from index.query_dates import time_spans
+from index.text.glossary import glosses, language_of_word, words_of
 from index.text.language import detect_language
+from index.text.stemming import is_indonesian_word
 from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
 
 Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk", "unknown_name"]
-DayKind = Literal["date", "today", "yesterday", "last_week", "day_number"]
+DayKind = Literal["date", "month", "today", "yesterday", "last_week", "day_number"]
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
@@ -110,7 +112,7 @@ class DayReference:
 
     kind: DayKind
     text: str  # the words that name it: "13 November", "kemarin"
-    day: date | None = None  # kind "date": the date, its year inferred when not written
+    day: date | None = None  # kind "date": the date, its year inferred when not written; "month": its first day
     year_given: bool = False
     day_number: int | None = None  # kind "day_number": "hari ke-992" -> 992
 
@@ -146,6 +148,10 @@ class TopicIndex(Protocol):
 
     def writes_in(self, language: str) -> bool:
         """Whether some brief is written in `language`."""
+        ...
+
+    def knows_spelt_otherwise(self, word: str) -> bool:
+        """Whether the briefs have this word spelt the other language's way ("pasifik")."""
         ...
 
 
@@ -276,7 +282,16 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicRe
     masked = _mask(text, spans, [(s, e) for s, e, _ in core])
     # A name the briefs spell otherwise in their own language ("Russian" / "Rusia") is no stranger.
     same_language = topics is not None and topics.writes_in(language)
-    strangers = tuple(w for start, _e, w in unknown if _looks_like_a_name(w, start, text, language, same_language))
+    # A word of a phrase the glossary renders ("nugini" of "Papua Nugini") is no stranger either.
+    tokens = words_of(text)
+    rendered = {t.lower() for gloss in glosses(tokens) for t in tokens[gloss.start : gloss.end]}
+    strangers = tuple(
+        w
+        for start, _e, w in unknown
+        if w.lower() not in rendered
+        and _looks_like_a_name(w, start, text, language, same_language)
+        and not (topics is not None and topics.knows_spelt_otherwise(w.lower()))
+    )
     return _TopicReading(topic, tuple(matches), masked, bool(known) or bool(matches), strangers)
 
 
@@ -284,17 +299,32 @@ _MIN_ACRONYM = 4
 
 
 def _looks_like_a_name(word: str, start: int, text: str, language: str, same_language: bool) -> bool:
-    """A word written as names are: "iPhone", "BLACKPINK", "IKN" in any language; capitalised
-    inside an English sentence ("Mount Fuji"). Indonesian capitalises its own words for places
-    ("Tepi Barat", "Jerman") that the English briefs write otherwise, so there only the first.
-    (A word that Sastrawi's Indonesian dictionary lacks is no sign of a name: news Indonesian
-    spells many foreign words its own way, "Pasifik", "Madinah", "nugini".)"""
+    """A word the briefs never use, written as names are: "iPhone", "BLACKPINK", "IKN" in any
+    language; capitalised inside an English sentence ("Mount Fuji"). Indonesian capitalises its
+    own words for places ("Tepi Barat", "Jerman") that the English briefs write otherwise, so
+    there only the first; but an Indonesian question's word that is no Indonesian word, nor in
+    the glossary, is a name however it is typed ("erupsi gunung lewotobi", "kasus ijazah
+    jokowi"): the briefs already failed to know it as written, one letter off, or spelt the other
+    language's way ("pasifik" of "Pacific")."""
     if word[:1].isdigit():
         return False  # "232SM", "2025": a number, whatever follows it
     if (word.isupper() and len(word) >= _MIN_ACRONYM) or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
         return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
+    if language == "id":
+        lowered = word.lower()
+        return (
+            lowered.isalpha()
+            and len(lowered) >= _MIN_UNKNOWN_WORD
+            and any(ch in "aeiou" for ch in lowered)  # "kmrn", "tgl", "skrg": chat shorthand
+            and not is_indonesian_word(lowered)
+            and language_of_word(lowered) is None
+        )
     sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "?", "!", ":")
     return same_language and language == "en" and word[0].isupper() and not sentence_start
+
+
+# Shorter words the briefs don't use are mostly chat shorthand ("yg", "gmn", "bgt").
+_MIN_UNKNOWN_WORD = 4
 
 
 _TOPIC_WORD = re.compile(r"[\w'’]+", re.UNICODE)  # "Rusia-Ukraina": two words
@@ -345,6 +375,10 @@ def read_day(text: str, reference: date | None = None) -> DayReference | None:
         when = _most_recent(day_of_month, month, anchor)
         if when is not None:
             return DayReference("date", short.group(0), when, False)
+    month = find_month(text, anchor)
+    if month is not None:
+        # "bulan November kemarin", "in October": every brief of that month
+        return DayReference("month", text[month.span[0] : month.span[1]], month.first, month.year_given)
     if match := _DAY_NUMBER.search(text):
         return DayReference("day_number", match.group(0), day_number=int(match.group(1)))
     if match := _YESTERDAY.search(text):
@@ -370,6 +404,8 @@ def resolve_days(day: DayReference, brief_dates: list[date]) -> list[date]:
         return brief_dates[1:2]
     if day.kind == "last_week":
         return [d for d in brief_dates if d > newest - timedelta(days=7)]
+    if day.kind == "month" and day.day is not None:
+        return [d for d in brief_dates if (d.year, d.month) == (day.day.year, day.day.month)]
     return []
 
 
@@ -378,6 +414,9 @@ def day_spans(text: str) -> list[tuple[int, int]]:
     spans = list(time_spans(text))
     for pattern in (_LAST_WEEK, _SHORT_DATE, _TODAY):
         spans.extend(match.span() for match in pattern.finditer(text))
+    month = find_month(text)
+    if month is not None:
+        spans.append(month.span)
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

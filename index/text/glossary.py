@@ -78,6 +78,28 @@ def _table() -> dict[tuple[str, ...], _Entry]:
     return {key: _Entry(tuple(renderings), key in capitals) for key, renderings in table.items() if renderings}
 
 
+@lru_cache(maxsize=1)
+def _sides() -> tuple[frozenset[str], frozenset[str]]:
+    """The single words of the list's Indonesian side and of its English side, by stem; a word
+    written alike in both ("drone", "malaysia") on neither."""
+    indonesian: set[str] = set()
+    english: set[str] = set()
+    text = resources.files("index.text").joinpath("data/glossary_id_en.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        for side, phrases in zip((indonesian, english), line.split("\t"), strict=True):
+            side.update(key[0] for p in phrases.split("|") if len(key := phrase_stems(p.strip())) == 1)
+    return frozenset(indonesian - english), frozenset(english - indonesian)
+
+
+def language_of_word(word: str) -> str | None:
+    """ "id" or "en" when the list has `word` (lower case) on one side only, else None."""
+    indonesian, english = _sides()
+    key = stem(word)
+    return "id" if key in indonesian else "en" if key in english else None
+
+
 def glosses(words: Sequence[str]) -> list[Gloss]:
     """The words of `words` (as written) that the list renders in the other language, phrases
     before the words inside them, left to right, not overlapping."""
@@ -95,6 +117,12 @@ def glosses(words: Sequence[str]) -> list[Gloss]:
         else:
             i += 1
     return found
+
+
+def renderings_of(text: str) -> tuple[str, ...]:
+    """How the other language says the words of `text` that the list knows, each phrase once:
+    "sandera gaza" -> ("hostage", "hostages")."""
+    return tuple(dict.fromkeys(r for gloss in glosses(words_of(text)) for r in gloss.renderings))
 
 
 def other_language_stems(text: str) -> dict[str, frozenset[str]]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from index.text.glossary import language_of_word
+from index.text.stemming import is_indonesian_word
 from index.text.stopwords import ENGLISH_FUNCTION_WORDS, INDONESIAN_FUNCTION_WORDS, QUESTION_WORDS
 
 INDONESIAN = "id"
@@ -78,8 +80,39 @@ def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
     if indonesian == english:
         indonesian, english = indonesian_cues, english_cues
     if indonesian == english:
+        indonesian, english = _dictionary_votes(text)
+    if indonesian == english:
         return default
     return INDONESIAN if indonesian > english else ENGLISH
+
+
+def _dictionary_votes(text: str) -> tuple[int, int]:
+    """(Indonesian, other) words of `text` by the glossary's two sides, else Sastrawi's
+    dictionary: the last tie-break, for a question of bare content words ("titan submersible
+    investigation findings", "erupsi gunung semeru"). A word the dictionary lacks is mostly
+    English here; names vote for neither, when capitalised."""
+    indonesian = other = 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if len(word) < _MIN_VOTING_CHARS or word[0].isupper():
+            continue
+        lowered = word.lower()
+        said_in = language_of_word(lowered)
+        if said_in == INDONESIAN:
+            indonesian += _GLOSSARY_VOTE
+        elif said_in == ENGLISH:
+            other += _GLOSSARY_VOTE
+        elif is_indonesian_word(lowered):
+            indonesian += 1
+        else:
+            other += 1
+    return indonesian, other
+
+
+_MIN_VOTING_CHARS = 3
+# A word of the glossary is a news word of its language; the dictionary also holds names
+# ("hamas") and loanwords.
+_GLOSSARY_VOTE = 2
 
 
 def _follows_sentence_end(text: str, position: int) -> bool:

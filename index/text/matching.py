@@ -20,6 +20,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # A thousands separator: "4,000" (English) and "4.000" (Indonesian) are the "4000" a reader types.
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}(?!\d))")
 
+# Chat Indonesian writes a doubled word with a 2: "tiba2" for "tiba-tiba", "orang2" for "orang-orang".
+_REDUPLICATED = re.compile(r"[a-z]{3,}2")
 # A number or a capitalised word inside the question is usually the name the question is about.
 NAME_WEIGHT = 2.0
 # The shortest stem that may match another by a shared beginning, and the most that may differ.
@@ -47,6 +49,8 @@ def content_terms(question: str) -> tuple[Term, ...]:
     for index, match in enumerate(_WORD.finditer(_THOUSANDS.sub("", question))):
         surface = match.group()
         lowered = surface.lower()
+        if _REDUPLICATED.fullmatch(lowered):
+            surface, lowered = surface[:-1], lowered[:-1]  # "tiba2" is "tiba-tiba", not a number
         if lowered in TOPIC_STOP_WORDS or (len(lowered) < 2 and not lowered.isdigit()):
             continue
         is_name = any(ch.isdigit() for ch in surface) or (index > 0 and surface[0].isupper())
@@ -54,6 +58,40 @@ def content_terms(question: str) -> tuple[Term, ...]:
         key = stem(lowered)
         terms[key] = max(weight, terms.get(key, 0.0))
     return tuple(Term(key, weight) for key, weight in terms.items())
+
+
+# How the two languages spell the same foreign name differently ("Pasifik" / "Pacific",
+# "Kolombia" / "Colombia", "Filipina" / "Philippines" is beyond it): each pair is mapped to one
+# spelling, in order.
+_SPELLINGS = (
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"ck"), "k"),
+    (re.compile(r"c(?=[eiy])"), "s"),
+    (re.compile(r"[cq]"), "k"),
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"v"), "f"),
+    (re.compile(r"y"), "i"),
+    (re.compile(r"(.)\1"), r"\1"),
+    (re.compile(r"(?<=.{4})[aeh]$"), ""),
+)
+
+
+def spelling_key(word: str) -> str:
+    """`word` (lower case) with the spellings that differ between Indonesian and English made one:
+    "pasifik" and "pacific" are both "pasifik", "ukraina" and "ukraine" both "ukrain"."""
+    key = fold_accents(word)
+    for pattern, replacement in _SPELLINGS:
+        key = pattern.sub(replacement, key)
+    return key
+
+
+def spelling_skeleton(word: str) -> str:
+    """`spelling_key` with its first letter and its consonants only, a final "h" dropped:
+    "madinah" and "medina" are both "mdn". Loose: for words of six letters or more."""
+    key = spelling_key(word).removesuffix("h")
+    return key[:1] + "".join(ch for ch in key[1:] if ch not in "aeiou")
 
 
 def stems(text: str) -> frozenset[str]:

@@ -22,7 +22,8 @@ from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 # evict the words questions will use.
 STEM_CACHE_SIZE = 200_000
 
-_stemmer = Stemmer(ArrayDictionary(StemmerFactory().get_words()))
+_ROOT_WORDS = frozenset(StemmerFactory().get_words())
+_stemmer = Stemmer(ArrayDictionary(list(_ROOT_WORDS)))
 # Sastrawi is not documented as thread-safe: calls into it are serialised.
 _stemmer_lock = threading.Lock()
 
@@ -43,3 +44,66 @@ def stem(word: str) -> str:
 def fold_accents(word: str) -> str:
     """ "São" -> "Sao": names are spelled both ways across languages and sources."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+
+
+# A word this long, one letter off a root word, is taken for that word misspelt or said the
+# colloquial way ("dapet" for "dapat", "bagaiaman" for "bagaimana").
+_NEAR_ROOT_MIN_CHARS = 5
+
+
+def is_indonesian_word(word: str) -> bool:
+    """Whether a lower-case word is Indonesian as Sastrawi's dictionary knows it: a root word, a
+    root with affixes ("dievakuasi"), from five letters a root one letter off, or any of these
+    written the way chat Indonesian writes it ("naikin", "nyalon", "antikorupsi"). Names
+    ("lewotobi") and English words ("investigation") are not; nor are abbreviations ("pilkada"),
+    which the glossary and the stop words carry."""
+    return any(_in_dictionary(form) for form in (word, *_colloquial_forms(word)))
+
+
+def _in_dictionary(word: str) -> bool:
+    if word in _ROOT_WORDS or stem(word) in _ROOT_WORDS:
+        return True
+    if len(word) < _NEAR_ROOT_MIN_CHARS:
+        return False
+    near = _near_roots()
+    return word in near or any(d in near for d in _deletions(word))
+
+
+# Bound prefixes written onto a word: "antikorupsi", "pascabanjir", "nonaktif".
+_BOUND_PREFIXES = ("anti", "pasca", "pra", "non", "antar", "multi", "eks")
+_VOWELS = frozenset("aeiou")
+
+
+def _colloquial_forms(word: str) -> list[str]:
+    """What a word of chat Indonesian may be in the dictionary's: "-in" for "-kan" ("naikin":
+    "naik"), "ny-" for "c-" / "s-" ("nyalon": "calon"), "ng-" for a vowel or "k-" ("ngambil":
+    "ambil"), "nge-" before a consonant ("ngebom": "bom"), a bound prefix ("antikorupsi":
+    "korupsi")."""
+    forms: list[str] = []
+    bases = [word]
+    if word.startswith("di") and word.endswith("in") and len(word) > 6:
+        bases.append(word[2:-2])  # "dibeliin"
+    if word.endswith("in") and len(word) > 4:
+        bases += [word[:-2], word[:-2] + "kan"]
+    for base in bases:
+        forms.append(base)
+        if base.startswith("nge") and len(base) > 5 and base[3] not in _VOWELS:
+            forms.append(base[3:])
+        elif base.startswith("ny") and len(base) > 4 and base[2] in _VOWELS:
+            forms += ["c" + base[2:], "s" + base[2:]]
+        elif base.startswith("ng") and len(base) > 4 and base[2] in _VOWELS:
+            forms += [base[2:], "k" + base[2:]]
+        forms += [base[len(p) :] for p in _BOUND_PREFIXES if base.startswith(p) and len(base) - len(p) >= 4]
+    return [f for f in dict.fromkeys(forms) if f != word]
+
+
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
+@lru_cache(maxsize=1)
+def _near_roots() -> frozenset[str]:
+    """Every root word, and each with one letter dropped: a word one letter off a root shares one
+    of these with it (SymSpell's trick, no scan of the dictionary per word)."""
+    roots = [r for r in _ROOT_WORDS if len(r) >= _NEAR_ROOT_MIN_CHARS - 1]
+    return frozenset([*roots, *(d for r in roots for d in _deletions(r))])
