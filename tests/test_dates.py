@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from index.dates import extract_date, find_date, is_date_only, parse_date_value
+from index.dates import extract_date, find_date, find_month, is_date_only, parse_date_value
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
@@ -124,3 +124,23 @@ def test_parse_date_value_reads_front_matter_values(value: object, expected: dat
 )
 def test_is_date_only_recognises_datelines(text: str, expected: bool) -> None:
     assert is_date_only(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("siapa dapat gelar pahlawan bulan november kemarin", date(2026, 11, 1)),
+        ("what happened in October?", date(2026, 10, 1)),
+        ("berita Desember lalu", date(2025, 12, 1)),  # no later than the reference month
+        ("gaza in march 2025", date(2025, 3, 1)),
+        ("rekap bulan mei", date(2026, 5, 1)),
+    ],
+)
+def test_a_month_named_as_a_span_of_time_is_read(text: str, first: date) -> None:
+    found = find_month(text, TODAY)
+    assert found is not None and found.first == first
+
+
+@pytest.mark.parametrize("text", ["berita 9 November 2025", "November", "drones may strike again", "in may we"])
+def test_a_month_inside_a_date_or_alone_or_a_verb_is_no_month_scope(text: str) -> None:
+    assert find_month(text, TODAY) is None

@@ -160,3 +160,39 @@ def test_a_passage_sharing_words_but_not_the_name_is_not_about_the_topic_however
     # ... and in words the glossary lacks it shares none: a very close meaning decides.
     assert is_about(topic_terms("gejolak kaum muda"), malagasy, dense=0.90)
     assert not is_about(topic_terms("gejolak kaum muda"), malagasy, dense=0.80)
+
+
+def test_an_indonesian_question_about_a_name_the_briefs_lack_says_so_however_it_is_typed(news: Answerer) -> None:
+    # "lewotobi" is no Indonesian word, no glossary entry, no word of the briefs: a name they
+    # don't have, though typed in lower case.
+    answer = news.answer("erupsi gunung lewotobi terbaru gimana")
+    assert answer.abstained and not answer.citations
+    assert "lewotobi" in answer.text
+    # Chat Indonesian ("naikin", "gimana") and a name the briefs spell the English way
+    # ("Meksiko") are no strangers: the question is answered from the briefs.
+    answered = news.answer("gimana kabar ledakan di meksiko")
+    assert not answered.abstained and any("Mexico" in c.quote for c in answered.citations)
+
+
+def test_a_name_typed_in_lower_case_is_required_as_a_capitalised_one_is(news: Answerer) -> None:
+    # The briefs have Brazil winning the futsal World Cup, not Indonesia: "indonesia" is a name
+    # they only ever write capitalised, so a passage without it does not answer.
+    answer = news.answer("timnas indonesia juara piala dunia futsal?")
+    assert answer.abstained and not answer.citations
+    answered = news.answer("siapa juara piala dunia futsal putri?")
+    assert not answered.abstained and any("Brazil" in c.quote for c in answered.citations)
+
+
+def test_a_bare_english_topic_in_lower_case_is_read_as_english(news: Answerer) -> None:
+    # No function word to tell the language by: the words themselves do ("investigation" is no
+    # Indonesian word), so the English relevance decision applies and declines it.
+    answer = news.answer("titan submersible investigation findings")
+    assert answer.language == "en" and answer.abstained and not answer.citations
+
+
+def test_a_month_scopes_the_question_to_that_months_briefs(news: Answerer) -> None:
+    answer = news.answer("berita bulan Desember 2025 tentang Epstein")
+    assert not answer.abstained and answer.citations
+    assert all(c.date is not None and (c.date.year, c.date.month) == (2025, 12) for c in answer.citations)
+    none = news.answer("berita bulan Maret 2024 tentang Epstein")
+    assert none.abstained and not none.citations and "Maret 2024" in none.text

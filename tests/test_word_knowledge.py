@@ -1,0 +1,53 @@
+"""What the text helpers know of words: Indonesian as Sastrawi's dictionary knows it (chat forms
+included), the language of a question with no function word, spellings that differ between the
+two languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.text.language import detect_language
+from index.text.matching import content_terms, spelling_key, spelling_skeleton
+from index.text.stemming import is_indonesian_word
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["dievakuasi", "pendaki", "bagaiaman", "dapet", "naikin", "turunin", "nyalon", "ngambil", "antikorupsi"],
+)
+def test_indonesian_words_in_any_form_people_type_are_known(word: str) -> None:
+    assert is_indonesian_word(word)
+
+
+@pytest.mark.parametrize("word", ["lewotobi", "jokowi", "danantara", "investigation", "submersible", "starship"])
+def test_names_and_english_words_are_not_indonesian(word: str) -> None:
+    assert not is_indonesian_word(word)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("titan submersible investigation findings", "en"),
+        ("camp mystic flood victims", "en"),
+        ("hamas ceasefire", "en"),
+        ("erupsi gunung semeru", "id"),
+        ("sandera gaza", "id"),
+        ("pilkada jakarta", "id"),
+        ("Kursk", "id"),  # a name alone says nothing: the default
+    ],
+)
+def test_a_question_of_bare_content_words_is_read_in_its_language(question: str, language: str) -> None:
+    assert detect_language(question) == language
+
+
+def test_names_spelt_the_other_languages_way_meet() -> None:
+    assert spelling_key("pasifik") == spelling_key("pacific")
+    assert spelling_key("ukraina") == spelling_key("ukraine")
+    assert spelling_key("meksiko") == spelling_key("mexico")
+    assert spelling_skeleton("madinah") == spelling_skeleton("medina")
+    assert spelling_key("jerman") != spelling_key("germany")
+
+
+def test_a_doubled_word_written_with_a_2_is_a_word_not_a_number() -> None:
+    terms = {t.stem: t.weight for t in content_terms("semeru tiba2 erupsi")}
+    assert "tiba" in terms and terms["tiba"] == 1.0
