@@ -50,7 +50,7 @@ from bot.state import shared_conversation_memory
 from index.knowledge_base import KnowledgeBase
 from index.query_dates import lead_mentions_day
 from index.records import Hit
-from index.text.glossary import renderings_of
+from index.text.glossary import is_place, renderings_of
 from index.text.language import DEFAULT_LANGUAGE, ENGLISH, INDONESIAN, detect_language
 from index.text.matching import Term, content_terms, coverage, stem, stems, text_key
 
@@ -285,7 +285,7 @@ class Answerer:
         )
         # Its day is settled by now: "today" is not a word the passage has to contain.
         terms = content_terms(without_days(asked))
-        if not assess(asked, terms, hits, names=self._lowercase_names(asked)).answerable:
+        if not assess(asked, terms, hits, names=self._lowercase_names(asked, places=True)).answerable:
             return _abstention(base, hits)
         if self._llm is not None:
             draft = self._llm.draft(asked, hits, base.language)
@@ -293,10 +293,15 @@ class Answerer:
                 return _llm_answer(base, hits, draft)
         return self._extractive_answer(base, asked, terms, hits)
 
-    def _lowercase_names(self, asked: str) -> frozenset[str]:
-        """The stems of the question's words that the briefs write only as names ("indonesia" of
-        "timnas indonesia", typed in lower case)."""
-        return frozenset(stem(w) for w in _WORD.findall(asked.lower()) if self.topics.is_name(w))
+    def _lowercase_names(self, asked: str, *, places: bool = False) -> frozenset[str]:
+        """The stems of the question's words that are names however typed: the briefs write them
+        only capitalised ("indonesia" of "timnas indonesia"), or, with `places`, the glossary has
+        them as places ("kalimantan", which the briefs may not have at all). A topic's places are
+        not required of its items: the briefs file "floods in Indonesia" under a story that
+        another item places in Sumatra."""
+        return frozenset(
+            stem(w) for w in _WORD.findall(asked.lower()) if self.topics.is_name(w) or (places and is_place(w))
+        )
 
     def _in_other_language(self, asked: str) -> tuple[str, ...]:
         """The question's words as the glossary renders them, when some briefs are written in the

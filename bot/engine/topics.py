@@ -31,7 +31,7 @@ from bot.engine.label_words import FUZZY_MIN_CHARS, label_parts, same_word, word
 from index.knowledge_base import KnowledgeBase
 from index.records import Passage
 from index.text.glossary import glosses, words_of
-from index.text.matching import spelling_key, spelling_skeleton, stem
+from index.text.matching import spelling_key, stem
 from index.text.stopwords import TOPIC_STOP_WORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -63,7 +63,6 @@ SAME_MEANING_MARGIN = 0.015
 MAX_LABELS = 8
 # The shortest word that may be a typo of another.
 _TYPO_MIN_CHARS = 5
-_SKELETON_MIN_CHARS = 6
 
 
 @dataclass(slots=True)
@@ -111,7 +110,6 @@ class TopicCatalogue:
         self._words: set[str] = set()  # every word of the briefs, lower case
         self._deletions: dict[str, str] = {}  # a word with one letter dropped -> the word
         self._spellings: frozenset[str] = frozenset()  # every word's `spelling_key`
-        self._skeletons: frozenset[str] = frozenset()  # ... and `spelling_skeleton`, if long
         self._names: frozenset[str] = frozenset()  # the words the briefs never write in lower case
         self._labels: dict[str, TopicLabel] = {}
         self._vocabulary: set[str] = set()  # every label's stems
@@ -187,7 +185,6 @@ class TopicCatalogue:
                     deletions.setdefault(word[:i] + word[i + 1 :], word)
         self._words, self._deletions = words, deletions
         self._spellings = frozenset(spelling_key(w) for w in words if len(w) >= _TYPO_MIN_CHARS)
-        self._skeletons = frozenset(spelling_skeleton(w) for w in words if len(w) >= _SKELETON_MIN_CHARS)
         self._labels = labels
         self._by_stem = by_stem
         self._vocabulary = set(by_stem)
@@ -243,12 +240,10 @@ class TopicCatalogue:
 
     def knows_spelt_otherwise(self, word: str) -> bool:
         """Whether the briefs have `word` (lower case) spelt the other language's way: "pasifik"
-        of "Pacific", "madinah" of "Medina". Loose (by consonants, for long words): it only tells
-        a name the briefs write otherwise from one they don't have, never a topic's word."""
+        of "Pacific", "meksiko" of "Mexico". It only tells a name the briefs write otherwise from
+        one they don't have, never a topic's word."""
         self.refresh()
-        if len(word) >= _TYPO_MIN_CHARS and spelling_key(word) in self._spellings:
-            return True
-        return len(word) >= _SKELETON_MIN_CHARS and spelling_skeleton(word) in self._skeletons
+        return len(word) >= _TYPO_MIN_CHARS and spelling_key(word) in self._spellings
 
     def _knows_as_written(self, word: str) -> bool:
         self.refresh()

@@ -93,6 +93,30 @@ def _sides() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(indonesian - english), frozenset(english - indonesian)
 
 
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """The stems of the single words of the list's states, places and demonyms, both sides."""
+    places: set[str] = set()
+    in_places = False
+    text = resources.files("index.text").joinpath("data/glossary_id_en.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.startswith("# --"):
+            in_places = line.startswith(_PLACES_SECTION)
+        elif in_places and line.strip() and not line.startswith("#"):
+            for phrases in line.split("\t"):
+                places.update(key[0] for p in phrases.split("|") if len(key := phrase_stems(p.strip())) == 1)
+    return frozenset(places)
+
+
+_PLACES_SECTION = "# -- states, places"
+
+
+def is_place(word: str) -> bool:
+    """Whether the list has `word` (lower case) as a state, a place or a demonym: a name, however
+    it is typed ("kroasia", "kalimantan")."""
+    return stem(word) in _places()
+
+
 def language_of_word(word: str) -> str | None:
     """ "id" or "en" when the list has `word` (lower case) on one side only, else None."""
     indonesian, english = _sides()

@@ -87,13 +87,6 @@ def spelling_key(word: str) -> str:
     return key
 
 
-def spelling_skeleton(word: str) -> str:
-    """`spelling_key` with its first letter and its consonants only, a final "h" dropped:
-    "madinah" and "medina" are both "mdn". Loose: for words of six letters or more."""
-    key = spelling_key(word).removesuffix("h")
-    return key[:1] + "".join(ch for ch in key[1:] if ch not in "aeiou")
-
-
 def stems(text: str) -> frozenset[str]:
     """Every word of `text`, stemmed."""
     return frozenset(stem(word.lower()) for word in _WORD.findall(_THOUSANDS.sub("", text)))
