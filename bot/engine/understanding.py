@@ -302,15 +302,17 @@ def _looks_like_a_name(word: str, start: int, text: str, language: str, same_lan
     """A word the briefs never use, written as names are: "iPhone", "BLACKPINK", "IKN" in any
     language; capitalised inside an English sentence ("Mount Fuji"). Indonesian capitalises its
     own words for places ("Tepi Barat", "Jerman") that the English briefs write otherwise, so
-    there only the first; but an Indonesian question's word that is no Indonesian word, nor in
-    the glossary, is a name however it is typed ("erupsi gunung lewotobi", "kasus ijazah
-    jokowi"): the briefs already failed to know it as written, one letter off, or spelt the other
-    language's way ("pasifik" of "Pacific")."""
+    there only the first; but an Indonesian question to English briefs, whose words the relevance
+    decision can only partly check, names what they lack with a word that is no Indonesian word,
+    nor in the glossary, however it is typed ("erupsi gunung lewotobi", "kasus ijazah jokowi"):
+    the briefs already failed to know it as written, one letter off, or spelt the other
+    language's way ("pasifik" of "Pacific"). Within one language the relevance decision reads
+    the question's words themselves, names spelt otherwise included ("Robert Bellarmine")."""
     if word[:1].isdigit():
         return False  # "232SM", "2025": a number, whatever follows it
     if (word.isupper() and len(word) >= _MIN_ACRONYM) or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
         return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
-    if language == "id":
+    if language == "id" and not same_language:
         lowered = word.lower()
         return (
             lowered.isalpha()
