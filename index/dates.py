@@ -183,6 +183,45 @@ def find_month(text: str, today: date | None = None) -> MonthMatch | None:
     return None
 
 
+MONTH_NAMES = frozenset(_MONTHS)  # every spelling of a month name the reader knows, lower case
+
+_NUMBER_NEAR = re.compile(r"\d")
+_TYPO_MONTHS = tuple(name for name in _MONTHS if len(name) >= 5)
+
+
+def month_typos_fixed(text: str) -> str:
+    """`text` with a month name mistyped by one letter, beside a number, written right ("24
+    Novmber 2025", "oktobr 3"). Its first three letters must be the month's: "match 3" stays.
+    The text's length may change: read days and spans from the text this returns."""
+    words = list(re.finditer(r"[^\W\d_]+|\d+", text))
+    out, cursor = [], 0
+    for i, match in enumerate(words):
+        word = match.group().lower()
+        if len(word) < 5 or word in _MONTHS or not word.isalpha():
+            continue
+        beside = [words[j].group() for j in (i - 1, i + 1) if 0 <= j < len(words)]
+        if not any(_NUMBER_NEAR.match(b) for b in beside):
+            continue
+        month = next((m for m in _TYPO_MONTHS if m[:3] == word[:3] and _one_edit_apart(word, m)), None)
+        if month is not None:
+            out += [text[cursor : match.start()], month]
+            cursor = match.end()
+    return "".join([*out, text[cursor:]]) if out else text
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One letter changed, dropped, added, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diffs) == 1 or (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
 def date_spans(text: str, *, question: bool = False) -> list[tuple[int, int]]:
     """(start, end) of every written date in `text` ("Rabu, 13 November", "12/11/2024")."""
     reference = date.today()  # any day will do: only whether the words make a date matters

@@ -159,13 +159,13 @@ class Answerer:
             return days or None, None  # a day number no lead line gives: a word of the question
         days = resolve_days(day, brief_dates)
         if day.kind == "date" and day.day is not None:
-            if understood.kind != "day_summary" and _names_an_event(day, brief_dates):
+            if understood.kind != "day_summary" and _names_an_event(day, brief_dates, understood.question):
                 return None, None  # "the treaty of 17 August 1945": a date in the question, not its day
             if day.day in brief_dates:
                 return [day.day], None
             return None, _no_brief(understood.language, day.day, brief_dates)
         if day.kind == "month" and day.day is not None:
-            if _names_an_event(day, brief_dates):
+            if _names_an_event(day, brief_dates, understood.question):
                 return None, None  # "the floods of March 1998": a time in the question, not its days
             if not days:
                 label = format_month(day.day, understood.language)
@@ -351,8 +351,17 @@ STATEMENT_SUBJECT_MIN_COVERAGE = 0.5
 EVENT_YEARS_BEFORE = 2
 
 
-def _names_an_event(day: DayReference, brief_dates: list[date]) -> bool:
+def _names_an_event(day: DayReference, brief_dates: list[date], question: str = "") -> bool:
+    """A date years before the briefs is the question's subject ("the treaty of 17 August 1945"),
+    not its day, unless the question asks for a brief of it ("what did the brief say on 24 Feb
+    2022")."""
+    if any(w in _BRIEF_WORDS for w in _WORD.findall(question.lower())):
+        return False
     return bool(day.year_given and day.day and day.day.year < brief_dates[-1].year - EVENT_YEARS_BEFORE)
+
+
+# Words naming the briefs themselves: a date beside them is a brief's day, however old.
+_BRIEF_WORDS = frozenset({"brief", "briefs", "ringkasan", "rangkuman", "digest", "edition", "edisi"})
 
 
 def _no_brief(language: str, day: date | None, brief_dates: list[date], *, relative: str | None = None) -> str:

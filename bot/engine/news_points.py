@@ -96,7 +96,9 @@ def about_topic(
     the topic's very name ("Russian invasion of Ukraine" as a topic label), the newest such item
     is among them, even when newer items on the wider story fill the list. `names`: stems of
     topic words that are names though typed in lower case ("timnas indonesia"), required as the
-    capitalised ones are."""
+    capitalised ones are. (Items filed under labels chosen by meaning are not asked for the
+    topic's names: "mh370" is "Search for Malaysia Airlines Flight 370", "isis" the Islamic
+    State.)"""
     terms = tuple(
         replace(t, weight=NAME_WEIGHT) if t.stem in names and t.weight < NAME_WEIGHT else t for t in topic_terms(topic)
     )

@@ -238,6 +238,11 @@ class TopicCatalogue:
         self.refresh()
         return word in self._names
 
+    def uses_word(self, word: str) -> bool:
+        """Whether the briefs use `word` (lower case) exactly as typed."""
+        self.refresh()
+        return word in self._words
+
     def knows_spelt_otherwise(self, word: str) -> bool:
         """Whether the briefs have `word` (lower case) spelt the other language's way: "pasifik"
         of "Pacific", "meksiko" of "Mexico". It only tells a name the briefs write otherwise from

@@ -25,12 +25,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
 from bot.engine.label_words import one_edit_apart
 from bot.engine.topics import TopicMatch
-from index.dates import WEEKDAY_NUMBERS, find_date, find_month
+from index.dates import MONTH_NAMES, WEEKDAY_NUMBERS, find_date, find_month, month_typos_fixed
 from index.query_dates import time_spans
 from index.text.glossary import glosses, language_of_word, words_of
 from index.text.language import detect_language
@@ -154,6 +155,10 @@ class TopicIndex(Protocol):
         """Whether the briefs have this word spelt the other language's way ("pasifik")."""
         ...
 
+    def uses_word(self, word: str) -> bool:
+        """Whether the briefs use this word (lower case) exactly as typed."""
+        ...
+
 
 def understand(
     question: str,
@@ -170,7 +175,7 @@ def understand(
     "gimana") are set aside and the words the briefs never use are dropped; the kind from the
     intent model, reading the question with its day and topic masked."""
     # Phone keyboards type curly apostrophes ("What’s"); the patterns below are written with "'".
-    text = " ".join(question.translate(_APOSTROPHES).split())
+    text = month_typos_fixed(" ".join(question.translate(_APOSTROPHES).split()))
     lang = language or detect_language(text)
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
@@ -251,18 +256,24 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicRe
                 or lowered in TOPIC_STOP_WORDS
                 or lowered in SMALL_TALK - _KEEP_IN_TOPIC
                 or lowered in _WEEKDAY_NAMES
+                or lowered in MONTH_NAMES
                 or lowered in NEWS_WORDS
             ):
                 continue
             at = match.start() + match.group().find(word)
+            # A word of how people ask, or one a typo away that the briefs don't use as typed
+            # ("recpa", "happend").
+            asks = lowered in frame or (
+                not (topics is not None and topics.uses_word(lowered)) and _frame_typo(lowered) is not None
+            )
             if topics is None or topics.knows(lowered):
                 # The words of how people ask ("recap", "updates", "gimana") are no topic, unless
                 # the briefs file something under them (see below).
-                if lowered not in frame:
+                if not asks:
                     known.append((at, at + len(word), word))
                 else:
                     asking.append((at, at + len(word), word))
-            elif lowered not in frame:
+            elif not asks:
                 # A word the briefs never use: a name they don't have ("Fuji"), or the topic said
                 # in the other language ("perang" of English briefs); kept, for meaning to decide.
                 unknown.append((at, at + len(word), word))
@@ -296,6 +307,17 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicRe
 
 
 _MIN_ACRONYM = 4
+# The shortest word read as a word of how people ask with a typo in it.
+_FRAME_TYPO_MIN_CHARS = 5
+
+
+@lru_cache(maxsize=4096)
+def _frame_typo(word: str) -> str | None:
+    """The word of the intent examples `word` is a typo of ("recpa": "recap"), if any: never a
+    word Indonesian or the glossary knows."""
+    if len(word) < _FRAME_TYPO_MIN_CHARS or is_indonesian_word(word) or language_of_word(word) is not None:
+        return None  # a word of its own ("utara" is not "utama")
+    return next((f for f in sorted(frame_words()) if len(f) >= _FRAME_TYPO_MIN_CHARS and one_edit_apart(word, f)), None)
 
 
 def _looks_like_a_name(word: str, start: int, text: str, language: str, same_language: bool) -> bool:
@@ -310,8 +332,10 @@ def _looks_like_a_name(word: str, start: int, text: str, language: str, same_lan
     the question's words themselves, names spelt otherwise included ("Robert Bellarmine")."""
     if word[:1].isdigit():
         return False  # "232SM", "2025": a number, whatever follows it
-    if (word.isupper() and len(word) >= _MIN_ACRONYM) or (not word.isupper() and any(ch.isupper() for ch in word[1:])):
-        return True  # "BLACKPINK", "iPhone"; not "PNG" or "AS", which briefs write out in full
+    if word.isupper() and len(word) < _MIN_ACRONYM:
+        return False  # "PNG", "AS", "DOT": briefs write them out in full
+    if word.isupper() or any(ch.isupper() for ch in word[1:]):
+        return True  # "BLACKPINK", "iPhone"
     if language == "id" and not same_language:
         lowered = word.lower()
         return (

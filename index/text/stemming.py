@@ -66,7 +66,46 @@ def _in_dictionary(word: str) -> bool:
     if len(word) < _NEAR_ROOT_MIN_CHARS:
         return False
     near = _near_roots()
-    return word in near or any(d in near for d in _deletions(word))
+    if word in near or any(d in near for d in _deletions(word)):
+        return True
+    # A typo in an affixed word ("dievakusi"): a long root one letter off once the affixes are
+    # off; short roots have too many neighbours ("pertamina" is no "per-" + "stamina").
+    long_near = _near_roots(_AFFIXED_TYPO_ROOT_CHARS)
+    return any(
+        base in long_near or any(d in long_near for d in _deletions(base))
+        for base in _without_affixes(word) - {word}
+        if len(base) >= _AFFIXED_TYPO_ROOT_CHARS - 1
+    )
+
+
+_AFFIXED_TYPO_ROOT_CHARS = 8
+
+
+_PREFIXES = (
+    "di",
+    "ke",
+    "se",
+    "ter",
+    "ber",
+    "be",
+    "me",
+    "mem",
+    "men",
+    "meng",
+    "meny",
+    "pe",
+    "pem",
+    "pen",
+    "peng",
+    "per",
+)
+_SUFFIXES = ("kan", "an", "i", "nya", "lah", "kah")
+
+
+def _without_affixes(word: str) -> set[str]:
+    """`word`, and it with one prefix, one suffix or both taken off (no dictionary check)."""
+    heads = {word} | {word[len(p) :] for p in _PREFIXES if word.startswith(p)}
+    return heads | {h[: -len(s)] for h in heads for s in _SUFFIXES if h.endswith(s)}
 
 
 # Bound prefixes written onto a word: "antikorupsi", "pascabanjir", "nonaktif".
@@ -101,9 +140,9 @@ def _deletions(word: str) -> list[str]:
     return [word[:i] + word[i + 1 :] for i in range(len(word))]
 
 
-@lru_cache(maxsize=1)
-def _near_roots() -> frozenset[str]:
-    """Every root word, and each with one letter dropped: a word one letter off a root shares one
-    of these with it (SymSpell's trick, no scan of the dictionary per word)."""
-    roots = [r for r in _ROOT_WORDS if len(r) >= _NEAR_ROOT_MIN_CHARS - 1]
+@lru_cache(maxsize=2)
+def _near_roots(min_chars: int = _NEAR_ROOT_MIN_CHARS - 1) -> frozenset[str]:
+    """Every root word of `min_chars` or more, and each with one letter dropped: a word one letter
+    off a root shares one of these with it (SymSpell's trick, no scan of the dictionary)."""
+    roots = [r for r in _ROOT_WORDS if len(r) >= min_chars]
     return frozenset([*roots, *(d for r in roots for d in _deletions(r))])

@@ -54,7 +54,7 @@ CHAT_FILLERS = frozenset(
     """
     aja ajah dong sih deh nih tuh kok loh lho ya yah kan ttg tntg sm sama udah udh sdh blm ga gk
     engga enggak nggak ngga gimanakah emang emangnya lagi lg jg dr krn knp gmn brp skrg bgt tgl
-    tanggal gan min kak bang
+    tanggal gan min kak bang trus abis gitu gini kyk
     """.split()
 )
 
