@@ -33,7 +33,7 @@ from bot.engine.label_words import one_edit_apart
 from bot.engine.topics import TopicMatch
 from index.dates import MONTH_NAMES, WEEKDAY_NUMBERS, find_date, find_month, month_typos_fixed
 from index.query_dates import time_spans
-from index.text.glossary import glosses, language_of_word, words_of
+from index.text.glossary import glosses, is_place, language_of_word, words_of
 from index.text.language import detect_language
 from index.text.stemming import is_indonesian_word
 from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
@@ -299,7 +299,7 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicRe
     strangers = tuple(
         w
         for start, _e, w in unknown
-        if w.lower() not in rendered
+        if (w.lower() not in rendered or is_place(w.lower()))
         and _looks_like_a_name(w, start, text, language, same_language)
         and not (topics is not None and topics.knows_spelt_otherwise(w.lower()))
     )
@@ -315,7 +315,7 @@ _FRAME_TYPO_MIN_CHARS = 5
 def _frame_typo(word: str) -> str | None:
     """The word of the intent examples `word` is a typo of ("recpa": "recap"), if any: never a
     word Indonesian or the glossary knows."""
-    if len(word) < _FRAME_TYPO_MIN_CHARS or is_indonesian_word(word) or language_of_word(word) is not None:
+    if len(word) < _FRAME_TYPO_MIN_CHARS or is_indonesian_word(word, typos=False) or language_of_word(word):
         return None  # a word of its own ("utara" is not "utama")
     return next((f for f in sorted(frame_words()) if len(f) >= _FRAME_TYPO_MIN_CHARS and one_edit_apart(word, f)), None)
 
@@ -338,6 +338,8 @@ def _looks_like_a_name(word: str, start: int, text: str, language: str, same_lan
         return True  # "BLACKPINK", "iPhone"
     if language == "id" and not same_language:
         lowered = word.lower()
+        if is_place(lowered):
+            return True  # "kalimantan": a place the briefs name in neither language
         return (
             lowered.isalpha()
             and len(lowered) >= _MIN_UNKNOWN_WORD

@@ -51,19 +51,20 @@ def fold_accents(word: str) -> str:
 _NEAR_ROOT_MIN_CHARS = 5
 
 
-def is_indonesian_word(word: str) -> bool:
+def is_indonesian_word(word: str, *, typos: bool = True) -> bool:
     """Whether a lower-case word is Indonesian as Sastrawi's dictionary knows it: a root word, a
     root with affixes ("dievakuasi"), from five letters a root one letter off, or any of these
     written the way chat Indonesian writes it ("naikin", "nyalon", "antikorupsi"). Names
     ("lewotobi") and English words ("investigation") are not; nor are abbreviations ("pilkada"),
-    which the glossary and the stop words carry."""
-    return any(_in_dictionary(form) for form in (word, *_colloquial_forms(word)))
+    which the glossary and the stop words carry. Without `typos`, as written only (chat forms
+    included)."""
+    return any(_in_dictionary(form, typos) for form in (word, *_colloquial_forms(word)))
 
 
-def _in_dictionary(word: str) -> bool:
+def _in_dictionary(word: str, typos: bool) -> bool:
     if word in _ROOT_WORDS or stem(word) in _ROOT_WORDS:
         return True
-    if len(word) < _NEAR_ROOT_MIN_CHARS:
+    if not typos or len(word) < _NEAR_ROOT_MIN_CHARS:
         return False
     near = _near_roots()
     if word in near or any(d in near for d in _deletions(word)):

@@ -44,7 +44,8 @@ REQUEST_FILLERS = frozenset(
     """
     arti bagaimanapun bilakah ceritakan dapat darimana dimaksud disebut hal jelaskan kah kemana
     ketika lah lalu maksud menjadi merupakan nama pun saat sang sebutkan secara sekarang si
-    terhadap tersebut terus tolong coba cek minta mohon kasih kasi tau
+    terhadap tersebut terus tolong coba cek minta mohon kasih kasi tau ceritain jelasin kasitau
+    tepatnya khususnya terutama misalnya banyak
     brief briefs called describe explain list many me mean meant much name named said say tell
     """.split()
 )
