@@ -248,7 +248,8 @@ class TopicCatalogue:
         of "Pacific", "meksiko" of "Mexico". It only tells a name the briefs write otherwise from
         one they don't have, never a topic's word."""
         self.refresh()
-        return len(word) >= _TYPO_MIN_CHARS and spelling_key(word) in self._spellings
+        key = spelling_key(word)
+        return len(key) >= _TYPO_MIN_CHARS and key in self._spellings  # "whoosh" / "whose": "whos"
 
     def _knows_as_written(self, word: str) -> bool:
         self.refresh()
