@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from index.dates import extract_date, find_date, find_month, is_date_only, parse_date_value
+from index.dates import extract_date, find_date, find_month, is_date_only, month_typos_fixed, parse_date_value
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
@@ -144,3 +144,17 @@ def test_a_month_named_as_a_span_of_time_is_read(text: str, first: date) -> None
 @pytest.mark.parametrize("text", ["berita 9 November 2025", "November", "drones may strike again", "in may we"])
 def test_a_month_inside_a_date_or_alone_or_a_verb_is_no_month_scope(text: str) -> None:
     assert find_month(text, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("Berita dunia 24 Novmber 2025", "Berita dunia 24 november 2025"),
+        ("recap of septmber 26", "recap of september 26"),
+        ("oktobr 3", "oktober 3"),
+        ("the match 3 was close", "the match 3 was close"),  # its first letters are no month's
+        ("novmber news", "novmber news"),  # no number beside it
+    ],
+)
+def test_a_month_name_a_typo_away_beside_a_number_is_read_as_the_month(text: str, fixed: str) -> None:
+    assert month_typos_fixed(text) == fixed

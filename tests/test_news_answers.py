@@ -196,3 +196,17 @@ def test_a_month_scopes_the_question_to_that_months_briefs(news: Answerer) -> No
     assert all(c.date is not None and (c.date.year, c.date.month) == (2025, 12) for c in answer.citations)
     none = news.answer("berita bulan Maret 2024 tentang Epstein")
     assert none.abstained and not none.citations and "Maret 2024" in none.text
+
+
+def test_a_days_summary_asked_with_typos_is_that_days_summary(news: Answerer) -> None:
+    # "recpa" is "recap" a typo away, "Desembr" December: no topic, the day's brief.
+    for question in ("recpa of 6 Desembr 2025", "what happend on December 6, 2025"):
+        answer = news.answer(question)
+        assert not answer.abstained and answer.citations, question
+        assert {str(c.date) for c in answer.citations} == {"2025-12-06"}, question
+
+
+def test_an_old_date_beside_the_word_brief_is_a_briefs_day_not_an_event(news: Answerer) -> None:
+    answer = news.answer("what did the brief say about Ukraine on Feb 24, 2022?")
+    assert answer.abstained and answer.reason == "no_brief_on_date" and not answer.citations
+    assert "February 24, 2022" in answer.text
