@@ -284,7 +284,7 @@ class Answerer:
             else self.kb.search(asked, k=RETRIEVED, also_words=also)
         )
         # Its day is settled by now: "today" is not a word the passage has to contain.
-        terms = content_terms(without_days(asked))
+        terms = content_terms(without_days(asked, months=days is not None))
         if not assess(asked, terms, hits, names=self._lowercase_names(asked, places=True)).answerable:
             return _abstention(base, hits)
         if self._llm is not None:

@@ -437,12 +437,13 @@ def resolve_days(day: DayReference, brief_dates: list[date]) -> list[date]:
     return []
 
 
-def day_spans(text: str) -> list[tuple[int, int]]:
-    """Where `text` names days (dates, relative days, day numbers, "latest"), in order."""
+def day_spans(text: str, *, months: bool = True) -> list[tuple[int, int]]:
+    """Where `text` names days (dates, relative days, day numbers, "latest", and with `months`
+    whole months), in order."""
     spans = list(time_spans(text))
     for pattern in (_LAST_WEEK, _SHORT_DATE, _TODAY):
         spans.extend(match.span() for match in pattern.finditer(text))
-    month = find_month(text)
+    month = find_month(text) if months else None
     if month is not None:
         spans.append(month.span)
     merged: list[tuple[int, int]] = []
@@ -454,10 +455,12 @@ def day_spans(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def without_days(text: str) -> str:
-    """`text` with the words naming days taken out ("... shot down today?" -> "... shot down ?")."""
+def without_days(text: str, *, months: bool = True) -> str:
+    """`text` with the words naming days taken out ("... shot down today?" -> "... shot down ?");
+    without `months`, a month stays (the question's subject, not the briefs it is asked of:
+    "the storm that hit New Orleans in August 2005")."""
     kept, cursor = [], 0
-    for start, end in day_spans(text):
+    for start, end in day_spans(text, months=months):
         kept.append(text[cursor:start])
         cursor = end
     kept.append(text[cursor:])
