@@ -256,6 +256,7 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicRe
                 or lowered in TOPIC_STOP_WORDS
                 or lowered in SMALL_TALK - _KEEP_IN_TOPIC
                 or lowered in _WEEKDAY_NAMES
+                or lowered in _HOLIDAY_WORDS
                 or lowered in MONTH_NAMES
                 or lowered in NEWS_WORDS
             ):
@@ -357,6 +358,10 @@ _MIN_UNKNOWN_WORD = 4
 
 _TOPIC_WORD = re.compile(r"[\w'’]+", re.UNICODE)  # "Rusia-Ukraina": two words
 _WEEKDAY_NAMES = frozenset(WEEKDAY_NUMBERS)
+# Holidays name days, not topics: "thanksgiving 2025 (nov 27) - what was in the news that day?"
+_HOLIDAY_WORDS = frozenset(
+    "thanksgiving christmas xmas natal halloween easter paskah lebaran imlek nyepi waisak eve year's".split()
+)
 
 
 # A label matched this well by the fuller words wins over dropping a frame word.

@@ -88,8 +88,34 @@ def spelling_key(word: str) -> str:
 
 
 def stems(text: str) -> frozenset[str]:
-    """Every word of `text`, stemmed."""
-    return frozenset(stem(word.lower()) for word in _WORD.findall(_THOUSANDS.sub("", text)))
+    """Every word of `text`, stemmed; a number written out counts as its digits too ("a
+    seven-story building" holds the "7" of "gedung 7 lantai")."""
+    found = {stem(word.lower()) for word in _WORD.findall(_THOUSANDS.sub("", text))}
+    return frozenset(found | {_NUMBER_WORDS[w] for w in found if w in _NUMBER_WORDS})
+
+
+# Numbers written out, both languages, as the stemmer leaves them.
+_NUMBER_WORDS = {
+    word: str(n)
+    for n, words in enumerate(
+        (
+            "",
+            "one satu",
+            "two dua",
+            "three tiga",
+            "four empat",
+            "five lima",
+            "six enam",
+            "seven tujuh",
+            "eight delapan",
+            "nine sembilan",
+            "ten sepuluh",
+            "eleven sebelas",
+            "twelve",
+        )
+    )
+    for word in words.split()
+}
 
 
 def coverage(terms: Iterable[Term], text_stems: frozenset[str]) -> float:
