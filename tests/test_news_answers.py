@@ -210,3 +210,13 @@ def test_an_old_date_beside_the_word_brief_is_a_briefs_day_not_an_event(news: An
     answer = news.answer("what did the brief say about Ukraine on Feb 24, 2022?")
     assert answer.abstained and answer.reason == "no_brief_on_date" and not answer.citations
     assert "February 24, 2022" in answer.text
+
+
+def test_a_holiday_beside_a_date_names_the_day_not_a_topic(news: Answerer) -> None:
+    answer = news.answer("berita malam natal (6 Desember 2025) apa aja?")
+    assert not answer.abstained and {str(c.date) for c in answer.citations} == {"2025-12-06"}
+
+
+def test_an_indonesian_city_the_english_briefs_never_name_is_said_to_be_missing(news: Answerer) -> None:
+    answer = news.answer("banjir di bekasi parah ga")
+    assert answer.abstained and not answer.citations and "bekasi" in answer.text.lower()

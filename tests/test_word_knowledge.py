@@ -50,3 +50,10 @@ def test_names_spelt_the_other_languages_way_meet() -> None:
 def test_a_doubled_word_written_with_a_2_is_a_word_not_a_number() -> None:
     terms = {t.stem: t.weight for t in content_terms("semeru tiba2 erupsi")}
     assert "tiba" in terms and terms["tiba"] == 1.0
+
+
+def test_a_number_written_out_holds_its_digits() -> None:
+    from index.text.matching import stems
+
+    assert "7" in stems("a fire in a seven-story building") and "3" in stems("tiga orang tewas")
+    assert "7" not in stems("a fire in a building")
