@@ -3,6 +3,7 @@
 python3 build.py          -> validates, writes questions.jsonl, prints counts
 Exits non-zero (and writes nothing) if any check fails.
 """
+
 import collections
 import datetime as dt
 import json
@@ -29,8 +30,20 @@ ALL_LABELS_RAW = {lab for it in ITEMS for lab in it["path"]}
 HAYSTACK = [it["text"].casefold() for it in ITEMS] + [l.casefold() for l in ALL_LABELS_RAW]
 
 WEEKDAYS = {  # name -> Python weekday()
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "senin": 0,
+    "selasa": 1,
+    "rabu": 2,
+    "kamis": 3,
+    "jumat": 4,
+    "sabtu": 5,
+    "minggu": 6,
 }
 
 
@@ -177,7 +190,9 @@ for k, n in want.items():
 print(f"{'kind':14s} {'en':>4s} {'id':>4s}")
 for k in want:
     print(f"{k:14s} {cnt[(k, 'en')]:4d} {cnt[(k, 'id')]:4d}")
-print(f"{'total':14s} {sum(v for (k, l), v in cnt.items() if l == 'en'):4d} {sum(v for (k, l), v in cnt.items() if l == 'id'):4d}  = {len(out)}")
+print(
+    f"{'total':14s} {sum(v for (k, l), v in cnt.items() if l == 'en'):4d} {sum(v for (k, l), v in cnt.items() if l == 'id'):4d}  = {len(out)}"
+)
 
 if errors:
     print(f"\n{len(errors)} ERROR(S):")

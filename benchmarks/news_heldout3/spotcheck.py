@@ -1,4 +1,5 @@
 """Spot-check gold items against the brief HTML files (text present in that day's page)."""
+
 import html, json, random, re
 
 BRIEFS = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "news" / "briefs"
@@ -23,4 +24,6 @@ for q in picks:
     item = random.choice(q["gold"])
     body = re.sub(r"\s*(\([^()]*\)\s*)+$", "", item)  # drop trailing source links
     ok = norm(body)[:150] in page
-    print(f"{'OK ' if ok else 'MISS'} {q['qid']} {q['kind']:13s} {q['gold_date']} | {q['question'][:50]!r}\n      {item[:110]}")
+    print(
+        f"{'OK ' if ok else 'MISS'} {q['qid']} {q['kind']:13s} {q['gold_date']} | {q['question'][:50]!r}\n      {item[:110]}"
+    )

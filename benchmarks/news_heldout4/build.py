@@ -3,6 +3,7 @@
 
 Usage: python3 build.py   (stdlib only; exits non-zero if any check fails)
 """
+
 import datetime
 import html
 import json
@@ -70,8 +71,7 @@ def main():
         seen_q.add(key)
         if lang not in ("en", "id"):
             err(f"bad lang {lang}: {q}")
-        out.append({"kind": kind, "lang": lang, "question": q,
-                    "gold_date": gold_date, "gold": gold})
+        out.append({"kind": kind, "lang": lang, "question": q, "gold_date": gold_date, "gold": gold})
 
     # topic_latest
     for lang, lab, q in spec.TOPIC_LATEST:
@@ -158,8 +158,14 @@ def main():
         add("not_covered", lang, q, None, [])
 
     # counts
-    want = {"topic_latest": 20, "topic_on_day": 20, "day_summary": 20,
-            "no_brief_day": 10, "factual": 30, "not_covered": 25}
+    want = {
+        "topic_latest": 20,
+        "topic_on_day": 20,
+        "day_summary": 20,
+        "no_brief_day": 10,
+        "factual": 30,
+        "not_covered": 25,
+    }
     cnt = Counter((r["kind"], r["lang"]) for r in out)
     print(f"{'kind':14s} {'en':>4s} {'id':>4s}")
     for k, n in want.items():
@@ -195,8 +201,14 @@ def main():
 
     with open(os.path.join(HERE, "questions.jsonl"), "w", encoding="utf-8") as f:
         for n, r in enumerate(out, 1):
-            rec = {"qid": f"h4-{n:04d}", "kind": r["kind"], "lang": r["lang"],
-                   "question": r["question"], "gold_date": r["gold_date"], "gold": r["gold"]}
+            rec = {
+                "qid": f"h4-{n:04d}",
+                "kind": r["kind"],
+                "lang": r["lang"],
+                "question": r["question"],
+                "gold_date": r["gold_date"],
+                "gold": r["gold"],
+            }
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     print("wrote questions.jsonl; all checks passed")
 

@@ -408,10 +408,11 @@ def read_day(text: str, reference: date | None = None) -> DayReference | None:
         when = _most_recent(day_of_month, month, anchor)
         if when is not None:
             return DayReference("date", short.group(0), when, False)
-    month = find_month(text, anchor)
-    if month is not None:
+    whole_month = find_month(text, anchor)
+    if whole_month is not None:
         # "bulan November kemarin", "in October": every brief of that month
-        return DayReference("month", text[month.span[0] : month.span[1]], month.first, month.year_given)
+        start, end = whole_month.span
+        return DayReference("month", text[start:end], whole_month.first, whole_month.year_given)
     if match := _DAY_NUMBER.search(text):
         return DayReference("day_number", match.group(0), day_number=int(match.group(1)))
     if match := _YESTERDAY.search(text):
