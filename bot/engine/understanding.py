@@ -25,17 +25,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Literal, Protocol
 
 from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
 from bot.engine.label_words import one_edit_apart
+from bot.engine.strangers import frame_typo, names_they_lack
 from bot.engine.topics import TopicMatch
 from index.dates import MONTH_NAMES, WEEKDAY_NUMBERS, find_date, find_month, month_typos_fixed
 from index.query_dates import time_spans
-from index.text.glossary import glosses, is_place, language_of_word, words_of
 from index.text.language import detect_language
-from index.text.stemming import is_indonesian_word
 from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
 
 Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk", "unknown_name"]
@@ -265,7 +263,7 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicRe
             # A word of how people ask, or one a typo away that the briefs don't use as typed
             # ("recpa", "happend").
             asks = lowered in frame or (
-                not (topics is not None and topics.uses_word(lowered)) and _frame_typo(lowered) is not None
+                not (topics is not None and topics.uses_word(lowered)) and frame_typo(lowered) is not None
             )
             if topics is None or topics.knows(lowered):
                 # The words of how people ask ("recap", "updates", "gimana") are no topic, unless
@@ -294,66 +292,9 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicRe
     masked = _mask(text, spans, [(s, e) for s, e, _ in core])
     # A name the briefs spell otherwise in their own language ("Russian" / "Rusia") is no stranger.
     same_language = topics is not None and topics.writes_in(language)
-    # A word of a phrase the glossary renders ("nugini" of "Papua Nugini") is no stranger either.
-    tokens = words_of(text)
-    rendered = {t.lower() for gloss in glosses(tokens) for t in tokens[gloss.start : gloss.end]}
-    strangers = tuple(
-        w
-        for start, _e, w in unknown
-        if (w.lower() not in rendered or is_place(w.lower()))
-        and _looks_like_a_name(w, start, text, language, same_language)
-        and not (topics is not None and topics.knows_spelt_otherwise(w.lower()))
-    )
+    spelt_otherwise = topics.knows_spelt_otherwise if topics is not None else None
+    strangers = names_they_lack(unknown, text, language, same_language=same_language, spelt_otherwise=spelt_otherwise)
     return _TopicReading(topic, tuple(matches), masked, bool(known) or bool(matches), strangers)
-
-
-_MIN_ACRONYM = 4
-# The shortest word read as a word of how people ask with a typo in it.
-_FRAME_TYPO_MIN_CHARS = 5
-
-
-@lru_cache(maxsize=4096)
-def _frame_typo(word: str) -> str | None:
-    """The word of the intent examples `word` is a typo of ("recpa": "recap"), if any: never a
-    word Indonesian or the glossary knows."""
-    if len(word) < _FRAME_TYPO_MIN_CHARS or is_indonesian_word(word, typos=False) or language_of_word(word):
-        return None  # a word of its own ("utara" is not "utama")
-    return next((f for f in sorted(frame_words()) if len(f) >= _FRAME_TYPO_MIN_CHARS and one_edit_apart(word, f)), None)
-
-
-def _looks_like_a_name(word: str, start: int, text: str, language: str, same_language: bool) -> bool:
-    """A word the briefs never use, written as names are: "iPhone", "BLACKPINK", "IKN" in any
-    language; capitalised inside an English sentence ("Mount Fuji"). Indonesian capitalises its
-    own words for places ("Tepi Barat", "Jerman") that the English briefs write otherwise, so
-    there only the first; but an Indonesian question to English briefs, whose words the relevance
-    decision can only partly check, names what they lack with a word that is no Indonesian word,
-    nor in the glossary, however it is typed ("erupsi gunung lewotobi", "kasus ijazah jokowi"):
-    the briefs already failed to know it as written, one letter off, or spelt the other
-    language's way ("pasifik" of "Pacific"). Within one language the relevance decision reads
-    the question's words themselves, names spelt otherwise included ("Robert Bellarmine")."""
-    if word[:1].isdigit():
-        return False  # "232SM", "2025": a number, whatever follows it
-    if word.isupper() and len(word) < _MIN_ACRONYM:
-        return False  # "PNG", "AS", "DOT": briefs write them out in full
-    if word.isupper() or any(ch.isupper() for ch in word[1:]):
-        return True  # "BLACKPINK", "iPhone"
-    if language == "id" and not same_language:
-        lowered = word.lower()
-        if is_place(lowered):
-            return True  # "kalimantan": a place the briefs name in neither language
-        return (
-            lowered.isalpha()
-            and len(lowered) >= _MIN_UNKNOWN_WORD
-            and any(ch in "aeiou" for ch in lowered)  # "kmrn", "tgl", "skrg": chat shorthand
-            and not is_indonesian_word(lowered)
-            and language_of_word(lowered) is None
-        )
-    sentence_start = start == 0 or text[:start].rstrip()[-1:] in ("", ".", "?", "!", ":")
-    return same_language and language == "en" and word[0].isupper() and not sentence_start
-
-
-# Shorter words the briefs don't use are mostly chat shorthand ("yg", "gmn", "bgt").
-_MIN_UNKNOWN_WORD = 4
 
 
 _TOPIC_WORD = re.compile(r"[\w'’]+", re.UNICODE)  # "Rusia-Ukraina": two words
