@@ -42,7 +42,11 @@ B = 0.75
 MAX_LEXEME_BYTES = 2000
 BLOCK = 128  # postings per block
 FIRST_DEPTH = 2  # blocks read per term in the first round
-MAX_DEPTH = 512  # beyond this a term is read no further: the answer is the best found
+MAX_DEPTH = 512  # a term this deep is next read whole
+WHOLE = 1 << 30  # "every block" as a depth
+# A term with at most this many postings is read whole from the first round (its blocks are
+# cheap; it then bounds nothing).
+WHOLE_POSTINGS = 4 * BLOCK
 # Chunks completed from their tsvectors per round; with more open than this it reads deeper
 # instead (blocks are cheap to read, tsvectors are not): 400 measured best at 100k chunks.
 EXACT_MAX = 400
@@ -186,66 +190,139 @@ def top_k(
     if not wanted or k <= 0 or stats.n_docs <= 0:
         return TopK({}, True, 0)
     weights = {t: idf(stats.n_docs, doc_counts[t]) for t in wanted}
+    # A term whose whole list is short is read whole at once: it then bounds nothing.
+    depth = {t: WHOLE if doc_counts[t] <= WHOLE_POSTINGS else FIRST_DEPTH for t in wanted}
+    lists: dict[str, _TermList] = {}
     exact: dict[int, float] = {}
-    depth = FIRST_DEPTH
     while True:
-        read = _read_blocks(conn, wanted, depth, weights, stats)
+        stale = [t for t in wanted if t not in lists or lists[t].depth != depth[t]]
+        lists.update(_read_terms(conn, stale, depth, weights, stats))
+        read = _merge([lists[t] for t in wanted])
         todo = [int(c) for c in read.ids[_best_first(read.partial, 2 * k + 16)] if int(c) not in exact]
         exact.update(exact_scores(conn, todo, weights, stats.avgdl))
         theta = _kth(exact, k)
-        reachable = read.ids[read.partial + read.missing_bound >= theta]
-        open_ = [int(c) for c in reachable if int(c) not in exact]
-        if len(open_) <= EXACT_MAX:
+        unseen = sum(lists[t].tail for t in wanted)
+        bound = read.partial + read.missing_bound
+        open_ = read.ids[bound > theta + _slack(theta)]
+        open_ = [int(c) for c in open_ if int(c) not in exact]
+        if unseen <= theta + _slack(theta) and len(open_) <= EXACT_MAX:
             exact.update(exact_scores(conn, open_, weights, stats.avgdl))
-            theta = _kth(exact, k)
-            if read.unseen_bound <= theta:
-                return TopK(_best(exact, k), True, depth)
-        if depth >= MAX_DEPTH:
-            return TopK(_best(exact, k), False, depth)
-        depth *= 4
+            return TopK(_best(exact, k), True, max(lists[t].depth_read for t in wanted))
+        deeper = _to_deepen(wanted, lists, read, bound, theta, unseen)
+        if not deeper:
+            return TopK(_best(exact, k), False, max(lists[t].depth_read for t in wanted))
+        for t in deeper:
+            depth[t] = WHOLE if depth[t] * 4 >= MAX_DEPTH or doc_counts[t] <= depth[t] * 4 * BLOCK else depth[t] * 4
+
+
+def _slack(theta: float) -> float:
+    """Rounding room: a bound within this of θ can at most tie the k-th best."""
+    return 1e-9 * max(1.0, abs(theta))
+
+
+@dataclass(frozen=True, slots=True)
+class _TermList:
+    depth: int  # blocks asked for (WHOLE: all)
+    depth_read: int  # blocks read
+    tail: float  # the most an unread posting of the term adds (0 when all were read)
+    ids: np.ndarray  # the chunks read under the term (each once)
+    scores: np.ndarray  # their exact partial score for the term
 
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    ids: np.ndarray  # every chunk read, once
+    ids: np.ndarray  # every chunk read, once, ascending
     partial: np.ndarray  # its exact score over the terms it was read under
     missing_bound: np.ndarray  # the most the other terms can add
-    unseen_bound: float  # the most a chunk read under no term can score
 
 
-def _read_blocks(
-    conn: psycopg.Connection, terms: list[str], depth: int, weights: dict[str, float], stats: Collection
-) -> _Read:
+def _read_terms(
+    conn: psycopg.Connection, terms: list[str], depth: dict[str, int], weights: dict[str, float], stats: Collection
+) -> dict[str, _TermList]:
+    """Each term's best `depth[term]` blocks (one statement), scored."""
+    if not terms:
+        return {}
     # depth + 1 blocks: the extra one only tells the bound on what remains unread.
     rows = conn.execute(
-        "SELECT t.lexeme, b.max_impact, b.chunk_ids, b.tfs, b.lengths FROM unnest(%s::text[]) AS t (lexeme) "
+        "SELECT t.lexeme, b.max_impact, b.chunk_ids, b.tfs, b.lengths "
+        "FROM unnest(%s::text[], %s::int8[]) AS t (lexeme, n) "
         "CROSS JOIN LATERAL (SELECT max_impact, chunk_ids, tfs, lengths FROM lexical_blocks l "
-        "WHERE l.lexeme = t.lexeme ORDER BY max_impact DESC LIMIT %s) b",
-        (terms, depth + 1),
+        "WHERE l.lexeme = t.lexeme ORDER BY max_impact DESC LIMIT t.n) b",
+        (terms, [min(depth[t], WHOLE) + 1 for t in terms]),
+        binary=True,  # bytea as bytes, not hex text: half the bytes, no decoding
     ).fetchall()
     per_term: dict[str, list[tuple[float, bytes, bytes, bytes]]] = {t: [] for t in terms}
     for lexeme, max_impact, ids, tfs, lengths in rows:
         per_term[lexeme].append((float(max_impact), ids, tfs, lengths))
-    tails: dict[str, float] = {}
-    id_parts, score_parts, tail_parts = [], [], []
     average = stats.avgdl if stats.avgdl > 0 else 1.0
+    out: dict[str, _TermList] = {}
     for term, blocks in per_term.items():
         blocks.sort(key=lambda block: -block[0])
-        tails[term] = weights[term] * blocks[depth][0] * stats.drift if len(blocks) > depth else 0.0
-        for _, ids, tfs, lengths in blocks[:depth]:
-            chunk_ids = np.frombuffer(ids, dtype=">i8")
-            tf = np.frombuffer(tfs, dtype=">i2").astype(np.float64)
-            length = np.frombuffer(lengths, dtype=">i4").astype(np.float64)
-            id_parts.append(chunk_ids)
-            score_parts.append(weights[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average)))
-            tail_parts.append(np.full(len(chunk_ids), tails[term]))
-    unseen = float(sum(tails.values()))
-    if not id_parts:
-        return _Read(np.empty(0, np.int64), np.empty(0), np.empty(0), unseen)
-    ids, inverse = np.unique(np.concatenate(id_parts), return_inverse=True)
-    partial = np.bincount(inverse, weights=np.concatenate(score_parts), minlength=len(ids))
-    seen_tails = np.bincount(inverse, weights=np.concatenate(tail_parts), minlength=len(ids))
-    return _Read(ids.astype(np.int64), partial, np.maximum(unseen - seen_tails, 0.0), unseen)
+        want = depth[term]
+        tail = weights[term] * blocks[want][0] * stats.drift if len(blocks) > want else 0.0
+        kept = blocks[:want]
+        if not kept:
+            out[term] = _TermList(want, 0, tail, np.empty(0, np.int64), np.empty(0))
+            continue
+        chunk_ids = np.frombuffer(b"".join(b[1] for b in kept), dtype=">i8").astype(np.int64)
+        tf = np.frombuffer(b"".join(b[2] for b in kept), dtype=">i2").astype(np.float64)
+        length = np.frombuffer(b"".join(b[3] for b in kept), dtype=">i4").astype(np.float64)
+        scores = weights[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+        out[term] = _TermList(want, len(kept), tail, chunk_ids, scores)
+    return out
+
+
+def _merge(lists: list[_TermList]) -> _Read:
+    """Every chunk read under any term, its partial score and the bound on the rest."""
+    unseen = sum(t.tail for t in lists)
+    parts = [t for t in lists if len(t.ids)]
+    if not parts:
+        return _Read(np.empty(0, np.int64), np.empty(0), np.empty(0))
+    ids = np.concatenate([t.ids for t in parts])
+    scores = np.concatenate([t.scores for t in parts])
+    tails = np.concatenate([np.full(len(t.ids), t.tail) for t in parts])
+    low, high = int(ids.min()), int(ids.max())
+    if high - low <= 8 * len(ids) + (1 << 20):  # ids dense enough: counting beats sorting
+        shifted = ids - low
+        span = high - low + 1
+        partial = np.bincount(shifted, weights=scores, minlength=span)
+        seen_tails = np.bincount(shifted, weights=tails, minlength=span)
+        union = np.flatnonzero(np.bincount(shifted, minlength=span))
+        return _Read(union + low, partial[union], np.maximum(unseen - seen_tails[union], 0.0))
+    union, inverse = np.unique(ids, return_inverse=True)
+    partial = np.bincount(inverse, weights=scores, minlength=len(union))
+    seen_tails = np.bincount(inverse, weights=tails, minlength=len(union))
+    return _Read(union.astype(np.int64), partial, np.maximum(unseen - seen_tails, 0.0))
+
+
+def _to_deepen(
+    wanted: list[str], lists: dict[str, _TermList], read: _Read, bound: np.ndarray, theta: float, unseen: float
+) -> list[str]:
+    """The terms to read deeper, MaxScore-like: while a chunk read under no term could still
+    reach θ, the terms of the largest unread bounds until the others' sum is below θ; else (too
+    many chunks read could still reach θ) the one term whose unread bound keeps most of them
+    open. Empty when every term is read as deep as MAX_DEPTH allows."""
+    deepenable = [t for t in wanted if lists[t].tail > 0 and lists[t].depth < WHOLE]
+    if not deepenable:
+        return []
+    slack = _slack(theta)
+    if unseen > theta + slack:
+        chosen, rest = [], unseen
+        for term in sorted(deepenable, key=lambda t: -lists[t].tail):
+            if rest <= theta + slack:
+                break
+            chosen.append(term)
+            rest -= lists[term].tail
+        return chosen
+    open_mask = bound > theta + slack
+    candidates = read.ids[open_mask]
+    open_bound = bound[open_mask]
+
+    def still_open(term: str) -> int:
+        unread = ~np.isin(candidates, lists[term].ids, assume_unique=True)
+        return int(np.count_nonzero(open_bound - lists[term].tail * unread > theta + slack))
+
+    return [min(deepenable, key=lambda t: (still_open(t), -lists[t].tail))]
 
 
 def _best_first(values: np.ndarray, m: int) -> np.ndarray:
