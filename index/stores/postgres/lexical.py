@@ -59,15 +59,21 @@ EXACT_MAX = 400
 GARBAGE_SHARE = 0.25
 REBUILD_DRIFT = 1.5
 
+# Migration 8's layout: 8 bytes a posting where migration 6's took 14 (reading and receiving the
+# blocks is most of a question's lexical time). Chunk ids as int32 offsets from `id_base`, the
+# smallest chunk id of the generation that wrote the block (a generation's ids span far less than
+# 2^31); lengths as uint16 (a chunk of more than 65,535 terms is read as 65,535 long).
 BLOCKS_TABLE = """
 CREATE TABLE lexical_blocks (
     lexeme     text NOT NULL,
     max_impact real NOT NULL,   -- the highest impact in the block
-    chunk_ids  bytea NOT NULL,  -- int64 big-endian (int8send), impact order
+    id_base    bigint NOT NULL, -- chunk id = id_base + offset
+    chunk_ids  bytea NOT NULL,  -- int32 big-endian offsets (int4send), impact order
     tfs        bytea NOT NULL,  -- int16 big-endian
-    lengths    bytea NOT NULL   -- int32 big-endian: each chunk's length in terms (BM25's |D|)
+    lengths    bytea NOT NULL   -- uint16 big-endian (stored as int16 of length - 32768): BM25's |D|
 )"""
 BLOCKS_BY_IMPACT = "CREATE INDEX lexical_blocks_by_impact ON lexical_blocks (lexeme, max_impact DESC)"
+MAX_LENGTH = 65535
 
 
 def fill_blocks_sql(where: str, avgdl: str = "%(avgdl)s") -> str:
@@ -75,19 +81,22 @@ def fill_blocks_sql(where: str, avgdl: str = "%(avgdl)s") -> str:
     postings in impact order cut into blocks of BLOCK, impacts at the average length `avgdl`
     (an SQL expression; %(k1)s, %(k1p1)s, %(b)s are parameters, see `fill_parameters`)."""
     return f"""
-        INSERT INTO lexical_blocks (lexeme, max_impact, chunk_ids, tfs, lengths)
-        SELECT lexeme, max(impact),
-               string_agg(int8send(chunk_id), ''::bytea ORDER BY impact DESC, chunk_id),
+        INSERT INTO lexical_blocks (lexeme, max_impact, id_base, chunk_ids, tfs, lengths)
+        SELECT lexeme, max(impact), min(base),
+               string_agg(int4send((chunk_id - base)::int4), ''::bytea ORDER BY impact DESC, chunk_id),
                string_agg(int2send(least(tf, 32767)::int2), ''::bytea ORDER BY impact DESC, chunk_id),
-               string_agg(int4send(term_count), ''::bytea ORDER BY impact DESC, chunk_id)
+               string_agg(int2send((least(term_count, {MAX_LENGTH}) - 32768)::int2), ''::bytea
+                          ORDER BY impact DESC, chunk_id)
         FROM (
-            SELECT u.lexeme, c.chunk_id, c.term_count, cardinality(u.positions) AS tf,
+            SELECT u.lexeme, c.chunk_id, c.term_count, cardinality(u.positions) AS tf, base.id AS base,
                    cardinality(u.positions) * %(k1p1)s / (cardinality(u.positions)
                        + %(k1)s * (1 - %(b)s + %(b)s * c.term_count / {avgdl})) AS impact,
                    (row_number() OVER (PARTITION BY u.lexeme ORDER BY cardinality(u.positions)
                        * %(k1p1)s / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s
                        * c.term_count / {avgdl})) DESC, c.chunk_id) - 1) / {BLOCK} AS block
-            FROM chunks c CROSS JOIN LATERAL unnest(c.terms) AS u WHERE {where}
+            FROM chunks c CROSS JOIN LATERAL unnest(c.terms) AS u
+            CROSS JOIN (SELECT coalesce(min(chunk_id), 0) AS id FROM chunks c WHERE {where}) base
+            WHERE {where}
         ) postings
         GROUP BY lexeme, block"""
 
@@ -296,16 +305,16 @@ def _read_terms(
     # depth + 1 blocks: the extra one only tells the bound on what remains unread. A row a block:
     # the server's concatenation (string_agg) made it slower to receive, not faster.
     rows = conn.execute(
-        "SELECT t.lexeme, b.max_impact, b.chunk_ids, b.tfs, b.lengths "
+        "SELECT t.lexeme, b.max_impact, b.id_base, b.chunk_ids, b.tfs, b.lengths "
         "FROM unnest(%s::text[], %s::int8[]) AS t (lexeme, n) "
-        "CROSS JOIN LATERAL (SELECT max_impact, chunk_ids, tfs, lengths FROM lexical_blocks l "
+        "CROSS JOIN LATERAL (SELECT max_impact, id_base, chunk_ids, tfs, lengths FROM lexical_blocks l "
         "WHERE l.lexeme = t.lexeme ORDER BY max_impact DESC LIMIT t.n) b",
         (terms, [min(depth[t], WHOLE) + 1 for t in terms]),
         binary=True,  # bytea as bytes, not hex text: half the bytes, no decoding
     ).fetchall()
-    per_term: dict[str, list[tuple[float, bytes, bytes, bytes]]] = {t: [] for t in terms}
-    for lexeme, max_impact, ids, tfs, lengths in rows:
-        per_term[lexeme].append((float(max_impact), ids, tfs, lengths))
+    per_term: dict[str, list[tuple[float, int, bytes, bytes, bytes]]] = {t: [] for t in terms}
+    for lexeme, max_impact, base, ids, tfs, lengths in rows:
+        per_term[lexeme].append((float(max_impact), int(base), ids, tfs, lengths))
     average = stats.avgdl if stats.avgdl > 0 else 1.0
     out: dict[str, _TermList] = {}
     for term, blocks in per_term.items():
@@ -317,9 +326,14 @@ def _read_terms(
         if not kept:
             out[term] = _TermList(want, 0, tail, np.empty(0, np.int64), np.empty(0))
             continue
-        chunk_ids = np.frombuffer(b"".join(b[1] for b in kept), dtype=">i8").astype(np.int64)
-        tf = np.frombuffer(b"".join(b[2] for b in kept), dtype=">i2").astype(np.float64)
-        length = np.frombuffer(b"".join(b[3] for b in kept), dtype=">i4").astype(np.float64)
+        offsets = np.frombuffer(b"".join(b[2] for b in kept), dtype=">i4").astype(np.int64)
+        bases = [b[1] for b in kept]
+        if min(bases) == max(bases):  # one generation's blocks: one base
+            chunk_ids = offsets + bases[0]
+        else:
+            chunk_ids = offsets + np.repeat(np.array(bases, dtype=np.int64), [len(b[2]) // 4 for b in kept])
+        tf = np.frombuffer(b"".join(b[3] for b in kept), dtype=">i2").astype(np.float64)
+        length = np.frombuffer(b"".join(b[4] for b in kept), dtype=">i2").astype(np.float64) + 32768
         scores = weights[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
         out[term] = _TermList(want, len(kept), tail, chunk_ids, scores)
     return out

@@ -34,7 +34,7 @@ BULK_BUILD_MEMORY = "3GB"
 # (`index/stores/faiss_vectors.py`): HNSW below IVF_MIN_CHUNKS, an inverted file above, kept
 # until the collection shrinks to half that or its lists are RETRAIN_FACTOR off the size's.
 IVF_MIN_CHUNKS = 100_000
-IVF_PROBES = 20
+IVF_PROBES = 12
 RETRAIN_FACTOR = 4
 
 
