@@ -19,9 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_scale import QUERIES, paragraphs, progress, synthetic_generation  # noqa: E402
-from index.stores import open_store  # noqa: E402
-from scripts.local_postgres import LocalPostgres  # noqa: E402
+from benchmarks.bench_scale import QUERIES, paragraphs, progress, synthetic_generation
+from index.stores import open_store
+from scripts.local_postgres import LocalPostgres
 
 
 def main() -> int:

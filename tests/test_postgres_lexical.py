@@ -66,7 +66,16 @@ def assert_same_top(found: dict[int, float], exact: dict[int, float]) -> None:
         assert chunk_id in exact or score == pytest.approx(min(exact.values()))
 
 
-def test_block_top_k_equals_bm25_over_every_chunk(new_database, monkeypatch: pytest.MonkeyPatch) -> None:
+# Every list read whole (what a question of up to EXHAUSTIVE_POSTINGS postings gets), or the
+# threshold algorithm's rounds (longer ones).
+WHOLE_OR_ROUNDS = pytest.mark.parametrize("exhaustive", [lexical.EXHAUSTIVE_POSTINGS, 0], ids=["whole", "rounds"])
+
+
+@WHOLE_OR_ROUNDS
+def test_block_top_k_equals_bm25_over_every_chunk(
+    new_database, monkeypatch: pytest.MonkeyPatch, exhaustive: int
+) -> None:
+    monkeypatch.setattr(lexical, "EXHAUSTIVE_POSTINGS", exhaustive)
     monkeypatch.setattr(lexical, "BLOCK", 4)  # many blocks a term: rounds must go deeper
     monkeypatch.setattr(lexical, "FIRST_DEPTH", 1)
     store = PostgresStore(new_database())
@@ -147,10 +156,14 @@ def test_the_best_first_candidates_are_a_full_stable_sorts_first_m() -> None:
             assert lexical._best_first(values, m).tolist() == expected.tolist()
 
 
-def test_top_k_among_many_copies_is_proven_and_exact(new_database, monkeypatch: pytest.MonkeyPatch) -> None:
+@WHOLE_OR_ROUNDS
+def test_top_k_among_many_copies_is_proven_and_exact(
+    new_database, monkeypatch: pytest.MonkeyPatch, exhaustive: int
+) -> None:
     """Paragraphs in many copies (bench_scale.py's collection, small): every impact comes in runs
     of equal ones, which a threshold read to the same depth for every term could not get past.
     The terms read deeper one by one still prove the exact top k."""
+    monkeypatch.setattr(lexical, "EXHAUSTIVE_POSTINGS", exhaustive)
     monkeypatch.setattr(lexical, "BLOCK", 4)
     monkeypatch.setattr(lexical, "FIRST_DEPTH", 1)
     store = PostgresStore(new_database())
@@ -167,7 +180,10 @@ def test_top_k_among_many_copies_is_proven_and_exact(new_database, monkeypatch: 
             chunks.append(ChunkToWrite(Chunk(f"b{b}", n, None, (n + 1,), 0, len(text), text, text), key, tuple(terms)))
             terms_of[key] = terms
         parsed = ParsedBrief(
-            " ".join(c.chunk.text for c in chunks), f"b{b}", date(2024, 2, b + 1), tuple(Paragraph(n + 1, None, 0, 1) for n in range(40))
+            " ".join(c.chunk.text for c in chunks),
+            f"b{b}",
+            date(2024, 2, b + 1),
+            tuple(Paragraph(n + 1, None, 0, 1) for n in range(40)),
         )
         written.append(BriefToWrite(f"b{b}", f"b{b}.txt", f"hash-b{b}", parsed, tuple(chunks)))
     vectors = np.random.default_rng(0).normal(size=(len(terms_of), 384)).astype(np.float32)
@@ -176,7 +192,9 @@ def test_top_k_among_many_copies_is_proven_and_exact(new_database, monkeypatch: 
     docs = chunk_terms(store, terms_of)
     counts = {t: sum(t in terms for terms in docs.values()) for t in {t for d in docs.values() for t in d}}
     average = sum(len(t) for t in docs.values()) / len(docs)
-    questions = [[*rng.sample(VOCABULARY[:40], rng.randint(1, 6)), *rng.sample(["salin", "c3-7", "w79"], 1)] for _ in range(25)]
+    questions = [
+        [*rng.sample(VOCABULARY[:40], rng.randint(1, 6)), *rng.sample(["salin", "c3-7", "w79"], 1)] for _ in range(25)
+    ]
     with store.search_view() as view:
         for question in questions:
             for k in (1, 10, 50):

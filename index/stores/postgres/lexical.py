@@ -214,7 +214,9 @@ def top_k(
         stale = [t for t in wanted if t not in lists or lists[t].depth != depth[t]]
         lists.update(_read_terms(conn, stale, depth, weights, stats))
         if all(lists[t].tail == 0 for t in wanted):
-            return TopK(_whole_best(conn, [lists[t] for t in wanted], k), True, max(lists[t].depth_read for t in wanted))
+            return TopK(
+                _whole_best(conn, [lists[t] for t in wanted], k), True, max(lists[t].depth_read for t in wanted)
+            )
         read = _merge([lists[t] for t in wanted])
         todo = [int(c) for c in read.ids[_best_first(read.partial, 2 * k + 16)] if int(c) not in exact]
         exact.update(exact_scores(conn, todo, weights, stats.avgdl))
@@ -246,11 +248,10 @@ def _whole_best(conn: psycopg.Connection, lists: list[_TermList], k: int) -> dic
     low, high = int(ids.min()), int(ids.max())
     if high - low > 8 * len(ids) + (1 << 20):  # sparse ids: sort instead of counting
         union, inverse = np.unique(ids, return_inverse=True)
-        everything = (union.astype(np.int64), np.bincount(inverse, weights=scores, minlength=len(union)))
-        chunk_of, score_of = everything
+        chunk_of, score_of = union.astype(np.int64), np.bincount(inverse, weights=scores, minlength=len(union))
+        complete = True
     else:
         sums = np.bincount(ids - low, weights=scores, minlength=high - low + 1)
-        everything: tuple[np.ndarray, np.ndarray] | None = None  # every chunk, once needed
         # Only chunks scoring at least the m-th best of one list's chunks can be among the m
         # best: a floor that spares sorting every chunk (the shortest list of m or more).
         long_enough = [t for t in parts if len(t.ids) >= m]
@@ -260,18 +261,17 @@ def _whole_best(conn: psycopg.Connection, lists: list[_TermList], k: int) -> dic
             floor = float(-np.partition(-sums[shortest.ids - low], m - 1)[m - 1])
         chosen = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums)
         chunk_of, score_of = chosen + low, sums[chosen]
-        if floor <= 0:
-            everything = (chunk_of, score_of)
+        complete = floor <= 0
     while True:
         best = _best_first(score_of, min(m, len(score_of)))
         ids_best = [int(c) for c in chunk_of[best]]
         rows = conn.execute("SELECT chunk_id FROM chunks WHERE chunk_id = ANY(%s)", (ids_best,)).fetchall()
         live = {int(row[0]) for row in rows}
-        if len(live) >= k or (len(best) == len(score_of) and everything is not None):
+        if len(live) >= k or (len(best) == len(score_of) and complete):
             return _best({c: float(v) for c, v in zip(ids_best, score_of[best], strict=True) if c in live}, k)
         if len(best) == len(score_of):  # removed chunks filled what the floor let through
             chosen = np.flatnonzero(sums)
-            everything = chunk_of, score_of = chosen + low, sums[chosen]
+            chunk_of, score_of, complete = chosen + low, sums[chosen], True
         m *= 4
 
 

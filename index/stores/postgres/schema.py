@@ -72,7 +72,6 @@ def _fill_blocks_v6_sql(where: str, avgdl: str = "%(avgdl)s") -> str:
         GROUP BY lexeme, block"""
 
 
-
 # Migration 8's fill, in its layout (`lexical.fill_blocks_sql`).
 _BLOCKS_FROM_ALL_CHUNKS_V8 = (
     fill_blocks_sql("true", "(SELECT greatest(avg(term_count), 1e-9) FROM chunks)")
