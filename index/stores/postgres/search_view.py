@@ -19,7 +19,7 @@ from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
 
 # HNSW candidate list per search (the dense index below `sql.IVF_MIN_CHUNKS` chunks; above, an
-# inverted file probed `sql.IVF_PROBES` lists deep). At 100,000 and 200,000 chunks recall@10
+# inverted file probed `sql.ivf_probes` lists deep). At 100,000 and 200,000 chunks recall@10
 # 0.998 / 0.996 (bench_scale.py); at a million, where the store no longer uses HNSW, 0.86-0.99
 # depending on how many near-copies the collection holds (see sql.py).
 HNSW_EF_SEARCH = 800
@@ -211,7 +211,7 @@ class PostgresSearchView:
             return []
         if scope is None:
             # The dense index: approximate (HNSW, HNSW_EF_SEARCH candidates deep, or the inverted
-            # file, IVF_PROBES lists).
+            # file, `sql.ivf_probes` lists).
             rows = self._conn.execute(
                 "SELECT chunk_id, 1 - (embedding <=> %s::halfvec) FROM chunks "
                 "ORDER BY embedding <=> %s::halfvec LIMIT %s",

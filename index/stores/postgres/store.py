@@ -27,11 +27,11 @@ from index.stores.postgres.search_view import (
     passage_of_row,
 )
 from index.stores.postgres.sql import (
-    IVF_PROBES,
     check_dimension,
     chunk_indexes_built_after,
     dimension_message,
     has_chunks,
+    ivf_probes,
     now_text,
     rebuild_dense_index_if_needed,
     set_manifest,
@@ -310,7 +310,6 @@ class PostgresStore:
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             conn.execute(f"SET LOCAL hnsw.ef_search = {int(HNSW_EF_SEARCH)}")
-            conn.execute(f"SET LOCAL ivfflat.probes = {int(IVF_PROBES)}")
             manifest: dict[str, str] = dict(
                 conn.execute(
                     "SELECT key, value FROM manifest "
@@ -320,6 +319,7 @@ class PostgresStore:
             # A generation's dates never change; the key also tells a database refilled from
             # scratch (same generation number, another indexing time) from the one read before.
             dates_key = tuple(manifest.get(k, "") for k in ("generation", "chunk_count", "last_indexed_at"))
+            conn.execute(f"SET LOCAL ivfflat.probes = {ivf_probes(int(manifest.get('chunk_count', '0')))}")
             yield PostgresSearchView(
                 conn,
                 generation=int(manifest.get("generation", "0")),
