@@ -1,20 +1,28 @@
-"""BM25's top k inside PostgreSQL without scoring every match: impact-ordered posting blocks
-and a threshold algorithm that proves when the top k is found.
+"""BM25's top k inside PostgreSQL without scoring every match in SQL: impact-ordered posting
+blocks, read whole and scored in numpy for most questions, or by a threshold algorithm that
+proves when the top k is found.
 
-Why: a question matches 116,000 of a million chunks at the median; scoring them all (tsvector
+Why: a question matches 116,000 of a million chunks at the median; scoring them in SQL (tsvector
 unnest, or FTS5) costs hundreds of ms. Here each term's postings are kept in `lexical_blocks`,
-blocks of BLOCK postings (chunk ids, term frequencies, chunk lengths as packed arrays) sorted by
-BM25 *impact* (the tf part of FTS5's formula at the manifest's `impact_avgdl`), each block
-labelled with its highest impact, under an index by (lexeme, max_impact DESC). A block row costs
-about 14 bytes a posting, where a row per posting cost 190 (measured at 100,000 chunks).
+blocks of BLOCK postings (chunk ids as int32 offsets from the block's `id_base`, term frequencies,
+chunk lengths: 8 bytes a posting, migration 8; 14 before) sorted by BM25 *impact* (the tf part of
+FTS5's formula at the manifest's `impact_avgdl`), each block labelled with its highest impact,
+under an index by (lexeme, max_impact DESC).
 
-A question reads the best `depth` blocks of each term (one statement) and scores what it read
-exactly (FTS5's formula, at today's average length, from the blocks' tf and lengths). A chunk can
-score at most its exact partial sum plus, for each term it was not read under, IDF × the highest
-impact of that term's first unread block; a chunk read nowhere at most Σ of those. The k-th best
-exact score θ (the best partial sums completed from the chunks' tsvectors) then proves the top k
-when no unread chunk can reach θ and every read one that could is complete; else `depth`
-quadruples. A term whose blocks were all read bounds nothing: rare terms finish in one round.
+Whole lists: when the question's terms hold at most EXHAUSTIVE_POSTINGS postings together, every
+block of every term is read (one statement, binary) and scored exactly at today's average length
+(FTS5's formula from the blocks' tf and lengths), summed per chunk by counting: exact, nothing to
+prove, ~8 ms at the median and ~25 ms at 600,000 postings (bench_scale.py, a million chunks).
+Only the best are then checked against `chunks` (a block keeps a removed chunk until rebuilt).
+
+Threshold rounds (longer lists): each term's best `depth` blocks are read and what was read is
+scored exactly. A chunk can score at most its exact partial sum plus, for each term it was not
+read under, IDF × the highest impact of that term's first unread block; a chunk read nowhere at
+most Σ of those. The k-th best exact score θ (the best partial sums completed from the chunks'
+tsvectors) proves the top k when no unread chunk can reach θ and every read one that could is
+complete. Else terms are read deeper one by one, MaxScore-like (`_to_deepen`): the largest unread
+bounds until the others' sum is below θ, or the term whose bound keeps most read chunks open. A
+term whose blocks were all read bounds nothing: short lists are read whole from the start.
 
 Impacts were computed at `impact_avgdl`; at today's average length `a` a weight is at most
 max(1, a / impact_avgdl) times the stored impact (FTS5's length norm 1 − b + b·L/a over the
@@ -23,14 +31,16 @@ stored one is at most a / a0 when a ≥ a0), so the unread bounds carry that fac
 Reindexes add blocks for the new chunks (a term's blocks from several generations interleave by
 max_impact, which the bounds allow). Removed chunks stay in their blocks until they are a
 GARBAGE_SHARE of the postings, then every block is rebuilt: a removed chunk read from a block is
-dropped when its exact score is looked up (it is no longer in `chunks`), and only ever loosens
-the bounds, never breaks them. All inside PostgreSQL, in the generation's transaction: replicas
-and REPEATABLE READ views work as before.
+dropped when its liveness or exact score is looked up (it is no longer in `chunks`), and only
+ever loosens the bounds, never breaks them. All inside PostgreSQL, in the generation's
+transaction: replicas and REPEATABLE READ views work as before.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -160,6 +170,10 @@ class Collection:
     n_docs: int
     avgdl: float
     impact_avgdl: float
+    # The store's memory of whole lists, and what tells this generation's blocks from any other
+    # of the same database (generation, chunk count, indexing time, impact length). None: none.
+    memory: WholeLists | None = None
+    key: tuple[str, ...] = ()
 
     @property
     def drift(self) -> float:
@@ -212,7 +226,16 @@ def top_k(
     exact: dict[int, float] = {}
     while True:
         stale = [t for t in wanted if t not in lists or lists[t].depth != depth[t]]
-        lists.update(_read_terms(conn, stale, depth, weights, stats))
+        if stats.memory is not None:
+            remembered = {t: stats.memory.get((stats.key, t)) for t in stale if depth[t] == WHOLE}
+            lists.update({t: found for t, found in remembered.items() if found is not None})
+            stale = [t for t in stale if t not in lists or lists[t].depth != depth[t]]
+        read_now = _read_terms(conn, stale, depth, weights, stats)
+        lists.update(read_now)
+        if stats.memory is not None:
+            for term, term_list in read_now.items():
+                if term_list.depth == WHOLE and term_list.tail == 0:
+                    stats.memory.put((stats.key, term), term_list)
         if all(lists[t].tail == 0 for t in wanted):
             return TopK(
                 _whole_best(conn, [lists[t] for t in wanted], k), True, max(lists[t].depth_read for t in wanted)
@@ -273,6 +296,39 @@ def _whole_best(conn: psycopg.Connection, lists: list[_TermList], k: int) -> dic
             chosen = np.flatnonzero(sums)
             chunk_of, score_of, complete = chosen + low, sums[chosen], True
         m *= 4
+
+
+class WholeLists:
+    """One store's whole posting lists already read and scored, per generation and term, up to
+    `max_bytes` (least recently used first out): common terms recur from question to question
+    ("tahun" holds a third of a million postings at a million chunks), and a generation's blocks
+    and statistics never change, so neither do its lists' scores."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:  # 16 bytes a posting
+        self.max_bytes = max_bytes
+        self._lists: OrderedDict[tuple[tuple[str, ...], str], _TermList] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[tuple[str, ...], str]) -> _TermList | None:
+        with self._lock:
+            found = self._lists.get(key)
+            if found is not None:
+                self._lists.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[tuple[str, ...], str], read: _TermList) -> None:
+        size = read.ids.nbytes + read.scores.nbytes
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._lists:
+                return
+            self._lists[key] = read
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._lists.popitem(last=False)
+                self._bytes -= dropped.ids.nbytes + dropped.scores.nbytes
 
 
 def _slack(theta: float) -> float:

@@ -14,7 +14,7 @@ import psycopg
 import psycopg.sql
 
 from index.records import Passage
-from index.stores.postgres.lexical import Collection, exact_scores, idf, top_k
+from index.stores.postgres.lexical import Collection, WholeLists, exact_scores, idf, top_k
 from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
 
@@ -65,13 +65,16 @@ class PostgresSearchView:
         term_total: int,
         impact_avgdl: float = 0.0,
         dates: tuple[DatesMemo, tuple[str, ...]] | None = None,
+        whole_lists: WholeLists | None = None,
     ) -> None:
         self._conn = conn
         self._dates = dates  # the store's memo, and this generation's key in it
         self.generation = generation
         self._chunk_count = chunk_count
         self._avg_terms = term_total / chunk_count if chunk_count else 1.0
-        self._collection = Collection(chunk_count, self._avg_terms, impact_avgdl or self._avg_terms)
+        # Whole lists are remembered only under a key that tells this generation from others.
+        memory, key = (whole_lists, (*dates[1], repr(impact_avgdl))) if dates is not None else (None, ())
+        self._collection = Collection(chunk_count, self._avg_terms, impact_avgdl or self._avg_terms, memory, key)
         self._document_counts: dict[str, int] = {}
 
     def lexical_top(self, terms: Sequence[str], n: int, scope: Sequence[int] | None) -> dict[int, float]:

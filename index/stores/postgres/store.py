@@ -17,7 +17,7 @@ from index.errors import ReindexAlreadyRunningError, StoreUnavailableError
 from index.faults import crash_point
 from index.records import BriefRecord, Passage
 from index.stores.postgres.connection import REINDEX_LOCK_KEY, connect, migrate, redact_url, schema_version
-from index.stores.postgres.lexical import removed_postings, write_blocks
+from index.stores.postgres.lexical import WholeLists, removed_postings, write_blocks
 from index.stores.postgres.schema import LATEST_VERSION, VECTOR_DIMENSION
 from index.stores.postgres.search_view import (
     HNSW_EF_SEARCH,
@@ -58,6 +58,7 @@ class PostgresStore:
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
         self._dates = DatesMemo()
+        self._whole_lists = WholeLists()  # BM25's whole posting lists read, per generation
         probe = connect(url, vectors=False)
         try:
             behind = schema_version(probe) < LATEST_VERSION
@@ -327,6 +328,7 @@ class PostgresStore:
                 term_total=int(manifest.get("term_total", "0")),
                 impact_avgdl=float(manifest.get("impact_avgdl", "0")),
                 dates=(self._dates, dates_key),
+                whole_lists=self._whole_lists,
             )
 
     @contextmanager
