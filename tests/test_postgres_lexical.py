@@ -115,6 +115,9 @@ def test_block_top_k_equals_bm25_over_every_chunk(
 
     check()
     check([date(2024, 1, 2)])
+    if exhaustive:  # whole lists were read, and remembered for the next questions of this generation
+        assert store._whole_lists._bytes > 0
+        check()  # ... which answer from memory the same
     # A generation that replaces a brief: its old postings become garbage in
     # the blocks, which must never be returned nor break the proof.
     again, terms = brief("b2", date(2024, 1, 2), random.Random(99))
