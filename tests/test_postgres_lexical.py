@@ -66,7 +66,16 @@ def assert_same_top(found: dict[int, float], exact: dict[int, float]) -> None:
         assert chunk_id in exact or score == pytest.approx(min(exact.values()))
 
 
-def test_block_top_k_equals_bm25_over_every_chunk(new_database, monkeypatch: pytest.MonkeyPatch) -> None:
+# Every list read whole (what a question of up to EXHAUSTIVE_POSTINGS postings gets), or the
+# threshold algorithm's rounds (longer ones).
+WHOLE_OR_ROUNDS = pytest.mark.parametrize("exhaustive", [lexical.EXHAUSTIVE_POSTINGS, 0], ids=["whole", "rounds"])
+
+
+@WHOLE_OR_ROUNDS
+def test_block_top_k_equals_bm25_over_every_chunk(
+    new_database, monkeypatch: pytest.MonkeyPatch, exhaustive: int
+) -> None:
+    monkeypatch.setattr(lexical, "EXHAUSTIVE_POSTINGS", exhaustive)
     monkeypatch.setattr(lexical, "BLOCK", 4)  # many blocks a term: rounds must go deeper
     monkeypatch.setattr(lexical, "FIRST_DEPTH", 1)
     store = PostgresStore(new_database())
@@ -106,6 +115,9 @@ def test_block_top_k_equals_bm25_over_every_chunk(new_database, monkeypatch: pyt
 
     check()
     check([date(2024, 1, 2)])
+    if exhaustive:  # whole lists were read, and remembered for the next questions of this generation
+        assert store._whole_lists._bytes > 0
+        check()  # ... which answer from memory the same
     # A generation that replaces a brief: its old postings become garbage in
     # the blocks, which must never be returned nor break the proof.
     again, terms = brief("b2", date(2024, 1, 2), random.Random(99))
@@ -145,3 +157,52 @@ def test_the_best_first_candidates_are_a_full_stable_sorts_first_m() -> None:
             values = rng.integers(0, 20, size=size).astype(np.float64)  # many ties
             expected = np.argsort(-values, kind="stable")[:m]
             assert lexical._best_first(values, m).tolist() == expected.tolist()
+
+
+@WHOLE_OR_ROUNDS
+def test_top_k_among_many_copies_is_proven_and_exact(
+    new_database, monkeypatch: pytest.MonkeyPatch, exhaustive: int
+) -> None:
+    """Paragraphs in many copies (bench_scale.py's collection, small): every impact comes in runs
+    of equal ones, which a threshold read to the same depth for every term could not get past.
+    The terms read deeper one by one still prove the exact top k."""
+    monkeypatch.setattr(lexical, "EXHAUSTIVE_POSTINGS", exhaustive)
+    monkeypatch.setattr(lexical, "BLOCK", 4)
+    monkeypatch.setattr(lexical, "FIRST_DEPTH", 1)
+    store = PostgresStore(new_database())
+    rng = random.Random(3)
+    originals = [rng.choices(VOCABULARY[:80], WEIGHTS[:80], k=rng.randint(4, 25)) for _ in range(30)]
+    terms_of: dict[str, list[str]] = {}
+    written = []
+    for b in range(8):
+        chunks = []
+        for n in range(40):
+            terms = [*originals[(b * 40 + n) % len(originals)], "salin", f"c{b}-{n}"]
+            text = " ".join(terms)
+            key = f"copy-{b}-{n}"
+            chunks.append(ChunkToWrite(Chunk(f"b{b}", n, None, (n + 1,), 0, len(text), text, text), key, tuple(terms)))
+            terms_of[key] = terms
+        parsed = ParsedBrief(
+            " ".join(c.chunk.text for c in chunks),
+            f"b{b}",
+            date(2024, 2, b + 1),
+            tuple(Paragraph(n + 1, None, 0, 1) for n in range(40)),
+        )
+        written.append(BriefToWrite(f"b{b}", f"b{b}.txt", f"hash-b{b}", parsed, tuple(chunks)))
+    vectors = np.random.default_rng(0).normal(size=(len(terms_of), 384)).astype(np.float32)
+    store.cache_vectors(list(terms_of), vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    store.write_documents(NextGeneration((), tuple(written), EMBEDDER, "test"))
+    docs = chunk_terms(store, terms_of)
+    counts = {t: sum(t in terms for terms in docs.values()) for t in {t for d in docs.values() for t in d}}
+    average = sum(len(t) for t in docs.values()) / len(docs)
+    questions = [
+        [*rng.sample(VOCABULARY[:40], rng.randint(1, 6)), *rng.sample(["salin", "c3-7", "w79"], 1)] for _ in range(25)
+    ]
+    with store.search_view() as view:
+        for question in questions:
+            for k in (1, 10, 50):
+                exact = exact_top(question, docs, k)
+                found = lexical.top_k(view._conn, question, k, counts, lexical.Collection(len(docs), average, average))
+                assert found.proven
+                assert_same_top(found.scores, exact)
+    store.close()

@@ -1,20 +1,28 @@
-"""BM25's top k inside PostgreSQL without scoring every match: impact-ordered posting blocks
-and a threshold algorithm that proves when the top k is found.
+"""BM25's top k inside PostgreSQL without scoring every match in SQL: impact-ordered posting
+blocks, read whole and scored in numpy for most questions, or by a threshold algorithm that
+proves when the top k is found.
 
-Why: a question matches 116,000 of a million chunks at the median; scoring them all (tsvector
+Why: a question matches 116,000 of a million chunks at the median; scoring them in SQL (tsvector
 unnest, or FTS5) costs hundreds of ms. Here each term's postings are kept in `lexical_blocks`,
-blocks of BLOCK postings (chunk ids, term frequencies, chunk lengths as packed arrays) sorted by
-BM25 *impact* (the tf part of FTS5's formula at the manifest's `impact_avgdl`), each block
-labelled with its highest impact, under an index by (lexeme, max_impact DESC). A block row costs
-about 14 bytes a posting, where a row per posting cost 190 (measured at 100,000 chunks).
+blocks of BLOCK postings (chunk ids as int32 offsets from the block's `id_base`, term frequencies,
+chunk lengths: 8 bytes a posting, migration 8; 14 before) sorted by BM25 *impact* (the tf part of
+FTS5's formula at the manifest's `impact_avgdl`), each block labelled with its highest impact,
+under an index by (lexeme, max_impact DESC).
 
-A question reads the best `depth` blocks of each term (one statement) and scores what it read
-exactly (FTS5's formula, at today's average length, from the blocks' tf and lengths). A chunk can
-score at most its exact partial sum plus, for each term it was not read under, IDF × the highest
-impact of that term's first unread block; a chunk read nowhere at most Σ of those. The k-th best
-exact score θ (the best partial sums completed from the chunks' tsvectors) then proves the top k
-when no unread chunk can reach θ and every read one that could is complete; else `depth`
-quadruples. A term whose blocks were all read bounds nothing: rare terms finish in one round.
+Whole lists: when the question's terms hold at most EXHAUSTIVE_POSTINGS postings together, every
+block of every term is read (one statement, binary) and scored exactly at today's average length
+(FTS5's formula from the blocks' tf and lengths), summed per chunk by counting: exact, nothing to
+prove, ~8 ms at the median and ~25 ms at 600,000 postings (bench_scale.py, a million chunks).
+Only the best are then checked against `chunks` (a block keeps a removed chunk until rebuilt).
+
+Threshold rounds (longer lists): each term's best `depth` blocks are read and what was read is
+scored exactly. A chunk can score at most its exact partial sum plus, for each term it was not
+read under, IDF × the highest impact of that term's first unread block; a chunk read nowhere at
+most Σ of those. The k-th best exact score θ (the best partial sums completed from the chunks'
+tsvectors) proves the top k when no unread chunk can reach θ and every read one that could is
+complete. Else terms are read deeper one by one, MaxScore-like (`_to_deepen`): the largest unread
+bounds until the others' sum is below θ, or the term whose bound keeps most read chunks open. A
+term whose blocks were all read bounds nothing: short lists are read whole from the start.
 
 Impacts were computed at `impact_avgdl`; at today's average length `a` a weight is at most
 max(1, a / impact_avgdl) times the stored impact (FTS5's length norm 1 − b + b·L/a over the
@@ -23,14 +31,16 @@ stored one is at most a / a0 when a ≥ a0), so the unread bounds carry that fac
 Reindexes add blocks for the new chunks (a term's blocks from several generations interleave by
 max_impact, which the bounds allow). Removed chunks stay in their blocks until they are a
 GARBAGE_SHARE of the postings, then every block is rebuilt: a removed chunk read from a block is
-dropped when its exact score is looked up (it is no longer in `chunks`), and only ever loosens
-the bounds, never breaks them. All inside PostgreSQL, in the generation's transaction: replicas
-and REPEATABLE READ views work as before.
+dropped when its liveness or exact score is looked up (it is no longer in `chunks`), and only
+ever loosens the bounds, never breaks them. All inside PostgreSQL, in the generation's
+transaction: replicas and REPEATABLE READ views work as before.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,7 +52,15 @@ B = 0.75
 MAX_LEXEME_BYTES = 2000
 BLOCK = 128  # postings per block
 FIRST_DEPTH = 2  # blocks read per term in the first round
-MAX_DEPTH = 512  # beyond this a term is read no further: the answer is the best found
+MAX_DEPTH = 512  # a term this deep is next read whole
+WHOLE = 1 << 30  # "every block" as a depth
+# A term with at most this many postings is read whole from the first round (its blocks are
+# cheap; it then bounds nothing).
+WHOLE_POSTINGS = 4 * BLOCK
+# Up to this many postings for all of a question's terms together, every list is read whole and
+# scored in numpy (~25 ms at 1,000,000 postings, bench_scale.py at a million chunks): exact, and
+# faster than proving a top k where many chunks tie (copies).
+EXHAUSTIVE_POSTINGS = 1_500_000
 # Chunks completed from their tsvectors per round; with more open than this it reads deeper
 # instead (blocks are cheap to read, tsvectors are not): 400 measured best at 100k chunks.
 EXACT_MAX = 400
@@ -51,15 +69,21 @@ EXACT_MAX = 400
 GARBAGE_SHARE = 0.25
 REBUILD_DRIFT = 1.5
 
+# Migration 8's layout: 8 bytes a posting where migration 6's took 14 (reading and receiving the
+# blocks is most of a question's lexical time). Chunk ids as int32 offsets from `id_base`, the
+# smallest chunk id of the generation that wrote the block (a generation's ids span far less than
+# 2^31); lengths as uint16 (a chunk of more than 65,535 terms is read as 65,535 long).
 BLOCKS_TABLE = """
 CREATE TABLE lexical_blocks (
     lexeme     text NOT NULL,
     max_impact real NOT NULL,   -- the highest impact in the block
-    chunk_ids  bytea NOT NULL,  -- int64 big-endian (int8send), impact order
+    id_base    bigint NOT NULL, -- chunk id = id_base + offset
+    chunk_ids  bytea NOT NULL,  -- int32 big-endian offsets (int4send), impact order
     tfs        bytea NOT NULL,  -- int16 big-endian
-    lengths    bytea NOT NULL   -- int32 big-endian: each chunk's length in terms (BM25's |D|)
+    lengths    bytea NOT NULL   -- uint16 big-endian (stored as int16 of length - 32768): BM25's |D|
 )"""
 BLOCKS_BY_IMPACT = "CREATE INDEX lexical_blocks_by_impact ON lexical_blocks (lexeme, max_impact DESC)"
+MAX_LENGTH = 65535
 
 
 def fill_blocks_sql(where: str, avgdl: str = "%(avgdl)s") -> str:
@@ -67,19 +91,22 @@ def fill_blocks_sql(where: str, avgdl: str = "%(avgdl)s") -> str:
     postings in impact order cut into blocks of BLOCK, impacts at the average length `avgdl`
     (an SQL expression; %(k1)s, %(k1p1)s, %(b)s are parameters, see `fill_parameters`)."""
     return f"""
-        INSERT INTO lexical_blocks (lexeme, max_impact, chunk_ids, tfs, lengths)
-        SELECT lexeme, max(impact),
-               string_agg(int8send(chunk_id), ''::bytea ORDER BY impact DESC, chunk_id),
+        INSERT INTO lexical_blocks (lexeme, max_impact, id_base, chunk_ids, tfs, lengths)
+        SELECT lexeme, max(impact), min(base),
+               string_agg(int4send((chunk_id - base)::int4), ''::bytea ORDER BY impact DESC, chunk_id),
                string_agg(int2send(least(tf, 32767)::int2), ''::bytea ORDER BY impact DESC, chunk_id),
-               string_agg(int4send(term_count), ''::bytea ORDER BY impact DESC, chunk_id)
+               string_agg(int2send((least(term_count, {MAX_LENGTH}) - 32768)::int2), ''::bytea
+                          ORDER BY impact DESC, chunk_id)
         FROM (
-            SELECT u.lexeme, c.chunk_id, c.term_count, cardinality(u.positions) AS tf,
+            SELECT u.lexeme, c.chunk_id, c.term_count, cardinality(u.positions) AS tf, base.id AS base,
                    cardinality(u.positions) * %(k1p1)s / (cardinality(u.positions)
                        + %(k1)s * (1 - %(b)s + %(b)s * c.term_count / {avgdl})) AS impact,
                    (row_number() OVER (PARTITION BY u.lexeme ORDER BY cardinality(u.positions)
                        * %(k1p1)s / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s
                        * c.term_count / {avgdl})) DESC, c.chunk_id) - 1) / {BLOCK} AS block
-            FROM chunks c CROSS JOIN LATERAL unnest(c.terms) AS u WHERE {where}
+            FROM chunks c CROSS JOIN LATERAL unnest(c.terms) AS u
+            CROSS JOIN (SELECT coalesce(min(chunk_id), 0) AS id FROM chunks c WHERE {where}) base
+            WHERE {where}
         ) postings
         GROUP BY lexeme, block"""
 
@@ -143,6 +170,10 @@ class Collection:
     n_docs: int
     avgdl: float
     impact_avgdl: float
+    # The store's memory of whole lists, and what tells this generation's blocks from any other
+    # of the same database (generation, chunk count, indexing time, impact length). None: none.
+    memory: WholeLists | None = None
+    key: tuple[str, ...] = ()
 
     @property
     def drift(self) -> float:
@@ -186,66 +217,235 @@ def top_k(
     if not wanted or k <= 0 or stats.n_docs <= 0:
         return TopK({}, True, 0)
     weights = {t: idf(stats.n_docs, doc_counts[t]) for t in wanted}
+    # Every list read whole when they are short enough together (binary blocks cost ~30 ns a
+    # posting to read and score): the scores are then exact, nothing to prove. Else a term whose
+    # whole list is short is read whole at once (it then bounds nothing), the others deepened.
+    whole = sum(doc_counts[t] for t in wanted) <= EXHAUSTIVE_POSTINGS
+    depth = {t: WHOLE if whole or doc_counts[t] <= WHOLE_POSTINGS else FIRST_DEPTH for t in wanted}
+    lists: dict[str, _TermList] = {}
     exact: dict[int, float] = {}
-    depth = FIRST_DEPTH
     while True:
-        read = _read_blocks(conn, wanted, depth, weights, stats)
+        stale = [t for t in wanted if t not in lists or lists[t].depth != depth[t]]
+        if stats.memory is not None:
+            remembered = {t: stats.memory.get((stats.key, t)) for t in stale if depth[t] == WHOLE}
+            lists.update({t: found for t, found in remembered.items() if found is not None})
+            stale = [t for t in stale if t not in lists or lists[t].depth != depth[t]]
+        read_now = _read_terms(conn, stale, depth, weights, stats)
+        lists.update(read_now)
+        if stats.memory is not None:
+            for term, term_list in read_now.items():
+                if term_list.depth == WHOLE and term_list.tail == 0:
+                    stats.memory.put((stats.key, term), term_list)
+        if all(lists[t].tail == 0 for t in wanted):
+            return TopK(
+                _whole_best(conn, [lists[t] for t in wanted], k), True, max(lists[t].depth_read for t in wanted)
+            )
+        read = _merge([lists[t] for t in wanted])
         todo = [int(c) for c in read.ids[_best_first(read.partial, 2 * k + 16)] if int(c) not in exact]
         exact.update(exact_scores(conn, todo, weights, stats.avgdl))
         theta = _kth(exact, k)
-        reachable = read.ids[read.partial + read.missing_bound >= theta]
-        open_ = [int(c) for c in reachable if int(c) not in exact]
-        if len(open_) <= EXACT_MAX:
+        unseen = sum(lists[t].tail for t in wanted)
+        bound = read.partial + read.missing_bound
+        open_ = read.ids[bound > theta + _slack(theta)]
+        open_ = [int(c) for c in open_ if int(c) not in exact]
+        if unseen <= theta + _slack(theta) and len(open_) <= EXACT_MAX:
             exact.update(exact_scores(conn, open_, weights, stats.avgdl))
-            theta = _kth(exact, k)
-            if read.unseen_bound <= theta:
-                return TopK(_best(exact, k), True, depth)
-        if depth >= MAX_DEPTH:
-            return TopK(_best(exact, k), False, depth)
-        depth *= 4
+            return TopK(_best(exact, k), True, max(lists[t].depth_read for t in wanted))
+        deeper = _to_deepen(wanted, lists, read, bound, theta, unseen)
+        if not deeper:
+            return TopK(_best(exact, k), False, max(lists[t].depth_read for t in wanted))
+        for t in deeper:
+            depth[t] = WHOLE if depth[t] * 4 >= MAX_DEPTH or doc_counts[t] <= depth[t] * 4 * BLOCK else depth[t] * 4
+
+
+def _whole_best(conn: psycopg.Connection, lists: list[_TermList], k: int) -> dict[int, float]:
+    """The k best chunks when every term's list was read whole (the sums are exact scores),
+    among the chunks still in `chunks` (a block keeps a removed chunk until the blocks are
+    rebuilt)."""
+    parts = [t for t in lists if len(t.ids)]
+    if not parts:
+        return {}
+    ids = np.concatenate([t.ids for t in parts])
+    scores = np.concatenate([t.scores for t in parts])
+    m = 2 * k + 16
+    low, high = int(ids.min()), int(ids.max())
+    if high - low > 8 * len(ids) + (1 << 20):  # sparse ids: sort instead of counting
+        union, inverse = np.unique(ids, return_inverse=True)
+        chunk_of, score_of = union.astype(np.int64), np.bincount(inverse, weights=scores, minlength=len(union))
+        complete = True
+    else:
+        sums = np.bincount(ids - low, weights=scores, minlength=high - low + 1)
+        # Only chunks scoring at least the m-th best of one list's chunks can be among the m
+        # best: a floor that spares sorting every chunk (the shortest list of m or more).
+        long_enough = [t for t in parts if len(t.ids) >= m]
+        floor = 0.0
+        if long_enough:
+            shortest = min(long_enough, key=lambda t: len(t.ids))
+            floor = float(-np.partition(-sums[shortest.ids - low], m - 1)[m - 1])
+        chosen = np.flatnonzero(sums >= floor) if floor > 0 else np.flatnonzero(sums)
+        chunk_of, score_of = chosen + low, sums[chosen]
+        complete = floor <= 0
+    while True:
+        best = _best_first(score_of, min(m, len(score_of)))
+        ids_best = [int(c) for c in chunk_of[best]]
+        rows = conn.execute("SELECT chunk_id FROM chunks WHERE chunk_id = ANY(%s)", (ids_best,)).fetchall()
+        live = {int(row[0]) for row in rows}
+        if len(live) >= k or (len(best) == len(score_of) and complete):
+            return _best({c: float(v) for c, v in zip(ids_best, score_of[best], strict=True) if c in live}, k)
+        if len(best) == len(score_of):  # removed chunks filled what the floor let through
+            chosen = np.flatnonzero(sums)
+            chunk_of, score_of, complete = chosen + low, sums[chosen], True
+        m *= 4
+
+
+class WholeLists:
+    """One store's whole posting lists already read and scored, per generation and term, up to
+    `max_bytes` (least recently used first out): common terms recur from question to question
+    ("tahun" holds a third of a million postings at a million chunks), and a generation's blocks
+    and statistics never change, so neither do its lists' scores."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:  # 16 bytes a posting
+        self.max_bytes = max_bytes
+        self._lists: OrderedDict[tuple[tuple[str, ...], str], _TermList] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[tuple[str, ...], str]) -> _TermList | None:
+        with self._lock:
+            found = self._lists.get(key)
+            if found is not None:
+                self._lists.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[tuple[str, ...], str], read: _TermList) -> None:
+        size = read.ids.nbytes + read.scores.nbytes
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._lists:
+                return
+            self._lists[key] = read
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._lists.popitem(last=False)
+                self._bytes -= dropped.ids.nbytes + dropped.scores.nbytes
+
+
+def _slack(theta: float) -> float:
+    """Rounding room: a bound within this of θ can at most tie the k-th best."""
+    return 1e-9 * max(1.0, abs(theta))
+
+
+@dataclass(frozen=True, slots=True)
+class _TermList:
+    depth: int  # blocks asked for (WHOLE: all)
+    depth_read: int  # blocks read
+    tail: float  # the most an unread posting of the term adds (0 when all were read)
+    ids: np.ndarray  # the chunks read under the term (each once)
+    scores: np.ndarray  # their exact partial score for the term
 
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    ids: np.ndarray  # every chunk read, once
+    ids: np.ndarray  # every chunk read, once, ascending
     partial: np.ndarray  # its exact score over the terms it was read under
     missing_bound: np.ndarray  # the most the other terms can add
-    unseen_bound: float  # the most a chunk read under no term can score
 
 
-def _read_blocks(
-    conn: psycopg.Connection, terms: list[str], depth: int, weights: dict[str, float], stats: Collection
-) -> _Read:
-    # depth + 1 blocks: the extra one only tells the bound on what remains unread.
+def _read_terms(
+    conn: psycopg.Connection, terms: list[str], depth: dict[str, int], weights: dict[str, float], stats: Collection
+) -> dict[str, _TermList]:
+    """Each term's best `depth[term]` blocks (one statement), scored."""
+    if not terms:
+        return {}
+    # depth + 1 blocks: the extra one only tells the bound on what remains unread. A row a block:
+    # the server's concatenation (string_agg) made it slower to receive, not faster.
     rows = conn.execute(
-        "SELECT t.lexeme, b.max_impact, b.chunk_ids, b.tfs, b.lengths FROM unnest(%s::text[]) AS t (lexeme) "
-        "CROSS JOIN LATERAL (SELECT max_impact, chunk_ids, tfs, lengths FROM lexical_blocks l "
-        "WHERE l.lexeme = t.lexeme ORDER BY max_impact DESC LIMIT %s) b",
-        (terms, depth + 1),
+        "SELECT t.lexeme, b.max_impact, b.id_base, b.chunk_ids, b.tfs, b.lengths "
+        "FROM unnest(%s::text[], %s::int8[]) AS t (lexeme, n) "
+        "CROSS JOIN LATERAL (SELECT max_impact, id_base, chunk_ids, tfs, lengths FROM lexical_blocks l "
+        "WHERE l.lexeme = t.lexeme ORDER BY max_impact DESC LIMIT t.n) b",
+        (terms, [min(depth[t], WHOLE) + 1 for t in terms]),
+        binary=True,  # bytea as bytes, not hex text: half the bytes, no decoding
     ).fetchall()
-    per_term: dict[str, list[tuple[float, bytes, bytes, bytes]]] = {t: [] for t in terms}
-    for lexeme, max_impact, ids, tfs, lengths in rows:
-        per_term[lexeme].append((float(max_impact), ids, tfs, lengths))
-    tails: dict[str, float] = {}
-    id_parts, score_parts, tail_parts = [], [], []
+    per_term: dict[str, list[tuple[float, int, bytes, bytes, bytes]]] = {t: [] for t in terms}
+    for lexeme, max_impact, base, ids, tfs, lengths in rows:
+        per_term[lexeme].append((float(max_impact), int(base), ids, tfs, lengths))
     average = stats.avgdl if stats.avgdl > 0 else 1.0
+    out: dict[str, _TermList] = {}
     for term, blocks in per_term.items():
-        blocks.sort(key=lambda block: -block[0])
-        tails[term] = weights[term] * blocks[depth][0] * stats.drift if len(blocks) > depth else 0.0
-        for _, ids, tfs, lengths in blocks[:depth]:
-            chunk_ids = np.frombuffer(ids, dtype=">i8")
-            tf = np.frombuffer(tfs, dtype=">i2").astype(np.float64)
-            length = np.frombuffer(lengths, dtype=">i4").astype(np.float64)
-            id_parts.append(chunk_ids)
-            score_parts.append(weights[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average)))
-            tail_parts.append(np.full(len(chunk_ids), tails[term]))
-    unseen = float(sum(tails.values()))
-    if not id_parts:
-        return _Read(np.empty(0, np.int64), np.empty(0), np.empty(0), unseen)
-    ids, inverse = np.unique(np.concatenate(id_parts), return_inverse=True)
-    partial = np.bincount(inverse, weights=np.concatenate(score_parts), minlength=len(ids))
-    seen_tails = np.bincount(inverse, weights=np.concatenate(tail_parts), minlength=len(ids))
-    return _Read(ids.astype(np.int64), partial, np.maximum(unseen - seen_tails, 0.0), unseen)
+        want = depth[term]
+        if len(blocks) > want:  # the extra block: the one of lowest impact
+            blocks.sort(key=lambda block: -block[0])
+        tail = weights[term] * blocks[want][0] * stats.drift if len(blocks) > want else 0.0
+        kept = blocks[:want]
+        if not kept:
+            out[term] = _TermList(want, 0, tail, np.empty(0, np.int64), np.empty(0))
+            continue
+        offsets = np.frombuffer(b"".join(b[2] for b in kept), dtype=">i4").astype(np.int64)
+        bases = [b[1] for b in kept]
+        if min(bases) == max(bases):  # one generation's blocks: one base
+            chunk_ids = offsets + bases[0]
+        else:
+            chunk_ids = offsets + np.repeat(np.array(bases, dtype=np.int64), [len(b[2]) // 4 for b in kept])
+        tf = np.frombuffer(b"".join(b[3] for b in kept), dtype=">i2").astype(np.float64)
+        length = np.frombuffer(b"".join(b[4] for b in kept), dtype=">i2").astype(np.float64) + 32768
+        scores = weights[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+        out[term] = _TermList(want, len(kept), tail, chunk_ids, scores)
+    return out
+
+
+def _merge(lists: list[_TermList]) -> _Read:
+    """Every chunk read under any term, its partial score and the bound on the rest."""
+    unseen = sum(t.tail for t in lists)
+    parts = [t for t in lists if len(t.ids)]
+    if not parts:
+        return _Read(np.empty(0, np.int64), np.empty(0), np.empty(0))
+    ids = np.concatenate([t.ids for t in parts])
+    scores = np.concatenate([t.scores for t in parts])
+    tails = np.concatenate([np.full(len(t.ids), t.tail) for t in parts])
+    low, high = int(ids.min()), int(ids.max())
+    if high - low <= 8 * len(ids) + (1 << 20):  # ids dense enough: counting beats sorting
+        shifted = ids - low
+        span = high - low + 1
+        partial = np.bincount(shifted, weights=scores, minlength=span)
+        seen_tails = np.bincount(shifted, weights=tails, minlength=span)
+        union = np.flatnonzero(np.bincount(shifted, minlength=span))
+        return _Read(union + low, partial[union], np.maximum(unseen - seen_tails[union], 0.0))
+    union, inverse = np.unique(ids, return_inverse=True)
+    partial = np.bincount(inverse, weights=scores, minlength=len(union))
+    seen_tails = np.bincount(inverse, weights=tails, minlength=len(union))
+    return _Read(union.astype(np.int64), partial, np.maximum(unseen - seen_tails, 0.0))
+
+
+def _to_deepen(
+    wanted: list[str], lists: dict[str, _TermList], read: _Read, bound: np.ndarray, theta: float, unseen: float
+) -> list[str]:
+    """The terms to read deeper, MaxScore-like: while a chunk read under no term could still
+    reach θ, the terms of the largest unread bounds until the others' sum is below θ; else (too
+    many chunks read could still reach θ) the one term whose unread bound keeps most of them
+    open. Empty when every term is read as deep as MAX_DEPTH allows."""
+    deepenable = [t for t in wanted if lists[t].tail > 0 and lists[t].depth < WHOLE]
+    if not deepenable:
+        return []
+    slack = _slack(theta)
+    if unseen > theta + slack:
+        chosen, rest = [], unseen
+        for term in sorted(deepenable, key=lambda t: -lists[t].tail):
+            if rest <= theta + slack:
+                break
+            chosen.append(term)
+            rest -= lists[term].tail
+        return chosen
+    open_mask = bound > theta + slack
+    candidates = read.ids[open_mask]
+    open_bound = bound[open_mask]
+
+    def still_open(term: str) -> int:
+        unread = ~np.isin(candidates, lists[term].ids, assume_unique=True)
+        return int(np.count_nonzero(open_bound - lists[term].tail * unread > theta + slack))
+
+    return [min(deepenable, key=lambda t: (still_open(t), -lists[t].tail))]
 
 
 def _best_first(values: np.ndarray, m: int) -> np.ndarray:

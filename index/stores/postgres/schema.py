@@ -37,10 +37,53 @@ TERM_STATS_FROM_ALL_CHUNKS = (
 )
 
 
+# Migration 6's blocks as shipped (14 bytes a posting; migration 8 replaces them). Frozen here:
+# a shipped migration never changes.
+_BLOCKS_TABLE_V6 = """
+CREATE TABLE lexical_blocks (
+    lexeme     text NOT NULL,
+    max_impact real NOT NULL,   -- the highest impact in the block
+    chunk_ids  bytea NOT NULL,  -- int64 big-endian (int8send), impact order
+    tfs        bytea NOT NULL,  -- int16 big-endian
+    lengths    bytea NOT NULL   -- int32 big-endian: each chunk's length in terms (BM25's |D|)
+)"""
+_BLOCKS_BY_IMPACT_V6 = "CREATE INDEX lexical_blocks_by_impact ON lexical_blocks (lexeme, max_impact DESC)"
+
+
+def _fill_blocks_v6_sql(where: str, avgdl: str = "%(avgdl)s") -> str:
+    """INSERT of the blocks of the chunks matching `where` (over `chunks c`): per term, the
+    postings in impact order cut into blocks of BLOCK, impacts at the average length `avgdl`
+    (an SQL expression; %(k1)s, %(k1p1)s, %(b)s are parameters, see `fill_parameters`)."""
+    return f"""
+        INSERT INTO lexical_blocks (lexeme, max_impact, chunk_ids, tfs, lengths)
+        SELECT lexeme, max(impact),
+               string_agg(int8send(chunk_id), ''::bytea ORDER BY impact DESC, chunk_id),
+               string_agg(int2send(least(tf, 32767)::int2), ''::bytea ORDER BY impact DESC, chunk_id),
+               string_agg(int4send(term_count), ''::bytea ORDER BY impact DESC, chunk_id)
+        FROM (
+            SELECT u.lexeme, c.chunk_id, c.term_count, cardinality(u.positions) AS tf,
+                   cardinality(u.positions) * %(k1p1)s / (cardinality(u.positions)
+                       + %(k1)s * (1 - %(b)s + %(b)s * c.term_count / {avgdl})) AS impact,
+                   (row_number() OVER (PARTITION BY u.lexeme ORDER BY cardinality(u.positions)
+                       * %(k1p1)s / (cardinality(u.positions) + %(k1)s * (1 - %(b)s + %(b)s
+                       * c.term_count / {avgdl})) DESC, c.chunk_id) - 1) / 128 AS block
+            FROM chunks c CROSS JOIN LATERAL unnest(c.terms) AS u WHERE {where}
+        ) postings
+        GROUP BY lexeme, block"""
+
+
+# Migration 8's fill, in its layout (`lexical.fill_blocks_sql`).
+_BLOCKS_FROM_ALL_CHUNKS_V8 = (
+    fill_blocks_sql("true", "(SELECT greatest(avg(term_count), 1e-9) FROM chunks)")
+    .replace("%(k1p1)s", "2.2")
+    .replace("%(k1)s", "1.2")
+    .replace("%(b)s", "0.75")
+)
+
 # Migration 6's fill: every chunk's postings, impacts at today's average length (the statement's
 # parameters written in, as a migration runs without any).
 _BLOCKS_FROM_ALL_CHUNKS = (
-    fill_blocks_sql("true", "(SELECT greatest(avg(term_count), 1e-9) FROM chunks)")
+    _fill_blocks_v6_sql("true", "(SELECT greatest(avg(term_count), 1e-9) FROM chunks)")
     .replace("%(k1p1)s", "2.2")
     .replace("%(k1)s", "1.2")
     .replace("%(b)s", "0.75")
@@ -186,9 +229,9 @@ CREATE TABLE term_stats (
         6,
         "BM25's top k without scoring every match: impact-ordered posting blocks",
         f"""
-{BLOCKS_TABLE};
+{_BLOCKS_TABLE_V6};
 {_BLOCKS_FROM_ALL_CHUNKS};
-{BLOCKS_BY_IMPACT};
+{_BLOCKS_BY_IMPACT_V6};
 INSERT INTO manifest (key, value)
     SELECT 'impact_avgdl', coalesce((SELECT avg(term_count)::float8 FROM chunks), 0)::text
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
@@ -202,6 +245,18 @@ INSERT INTO manifest (key, value) VALUES ('lexical_garbage', '0') ON CONFLICT (k
 DROP INDEX IF EXISTS chunks_embedding;
 ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({VECTOR_DIMENSION}) USING embedding::halfvec({VECTOR_DIMENSION});
 {CHUNK_EMBEDDING_INDEX};
+""",
+    ),
+    Migration(
+        8,
+        "BM25's posting blocks in 8 bytes a posting (int32 id offsets, uint16 lengths) where they took 14",
+        f"""
+DROP TABLE lexical_blocks;
+{BLOCKS_TABLE};
+{_BLOCKS_FROM_ALL_CHUNKS_V8};
+{BLOCKS_BY_IMPACT};
+UPDATE manifest SET value = coalesce((SELECT avg(term_count)::float8 FROM chunks), 0)::text WHERE key = 'impact_avgdl';
+UPDATE manifest SET value = '0' WHERE key = 'lexical_garbage';
 """,
     ),
 )

@@ -14,12 +14,12 @@ import psycopg
 import psycopg.sql
 
 from index.records import Passage
-from index.stores.postgres.lexical import Collection, exact_scores, idf, top_k
+from index.stores.postgres.lexical import Collection, WholeLists, exact_scores, idf, top_k
 from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
 
 # HNSW candidate list per search (the dense index below `sql.IVF_MIN_CHUNKS` chunks; above, an
-# inverted file probed `sql.IVF_PROBES` lists deep). At 100,000 and 200,000 chunks recall@10
+# inverted file probed `sql.ivf_probes` lists deep). At 100,000 and 200,000 chunks recall@10
 # 0.998 / 0.996 (bench_scale.py); at a million, where the store no longer uses HNSW, 0.86-0.99
 # depending on how many near-copies the collection holds (see sql.py).
 HNSW_EF_SEARCH = 800
@@ -65,13 +65,16 @@ class PostgresSearchView:
         term_total: int,
         impact_avgdl: float = 0.0,
         dates: tuple[DatesMemo, tuple[str, ...]] | None = None,
+        whole_lists: WholeLists | None = None,
     ) -> None:
         self._conn = conn
         self._dates = dates  # the store's memo, and this generation's key in it
         self.generation = generation
         self._chunk_count = chunk_count
         self._avg_terms = term_total / chunk_count if chunk_count else 1.0
-        self._collection = Collection(chunk_count, self._avg_terms, impact_avgdl or self._avg_terms)
+        # Whole lists are remembered only under a key that tells this generation from others.
+        memory, key = (whole_lists, (*dates[1], repr(impact_avgdl))) if dates is not None else (None, ())
+        self._collection = Collection(chunk_count, self._avg_terms, impact_avgdl or self._avg_terms, memory, key)
         self._document_counts: dict[str, int] = {}
 
     def lexical_top(self, terms: Sequence[str], n: int, scope: Sequence[int] | None) -> dict[int, float]:
@@ -211,7 +214,7 @@ class PostgresSearchView:
             return []
         if scope is None:
             # The dense index: approximate (HNSW, HNSW_EF_SEARCH candidates deep, or the inverted
-            # file, IVF_PROBES lists).
+            # file, `sql.ivf_probes` lists).
             rows = self._conn.execute(
                 "SELECT chunk_id, 1 - (embedding <=> %s::halfvec) FROM chunks "
                 "ORDER BY embedding <=> %s::halfvec LIMIT %s",

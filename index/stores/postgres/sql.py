@@ -28,18 +28,29 @@ BULK_BUILD_MEMORY = "3GB"
 # The dense index by collection size. HNSW (m 16, ef_construction 64) loses whole clusters of
 # near-copies at a million chunks: bench_scale.py's 1,200 paragraphs in ~830 noisy copies each,
 # recall@10 0.92 at ef_search 800 and 1000 alike, the missed questions' true top 10 all copies of
-# a paragraph the graph never reached. pgvector's inverted file (ivfflat, 2·√N lists, IVF_PROBES
+# a paragraph the graph never reached. pgvector's inverted file (ivfflat, 2·√N lists, `ivf_probes`
 # probed) keeps copies in the same lists: recall@10 0.998 at 20 probes, 8 / 12.5 ms p50 / p95,
 # built in 2 minutes (2,000 lists, one million chunks, 2026-12-04). Like FAISS's
 # (`index/stores/faiss_vectors.py`): HNSW below IVF_MIN_CHUNKS, an inverted file above, kept
 # until the collection shrinks to half that or its lists are RETRAIN_FACTOR off the size's.
 IVF_MIN_CHUNKS = 100_000
-IVF_PROBES = 20
 RETRAIN_FACTOR = 4
+# Lists probed: as many as hold about IVF_SCAN_VECTORS vectors (a search's cost), at least
+# IVF_MIN_PROBES. bench_scale.py: at a million chunks (2,000 lists) 8 or 12 probes keep recall@10
+# at 0.998 where 20 did, in half the time (4-6 ms p50); at 200,000 (894 lists) 12 probes fell
+# to 0.972 where 20 kept 0.994: the same number of vectors scanned, not of lists, holds recall.
+IVF_SCAN_VECTORS = 5_000
+IVF_MIN_PROBES = 8
 
 
 def ivf_lists(total: int) -> int:
     return max(1, int(2 * math.sqrt(total)))
+
+
+def ivf_probes(total: int) -> int:
+    """Lists an inverted-file search of a `total`-chunk collection probes."""
+    lists = ivf_lists(total)
+    return min(lists, max(IVF_MIN_PROBES, math.ceil(IVF_SCAN_VECTORS * lists / max(1, total))))
 
 
 def dense_index_sql(total: int) -> str:

@@ -17,7 +17,7 @@ from index.errors import ReindexAlreadyRunningError, StoreUnavailableError
 from index.faults import crash_point
 from index.records import BriefRecord, Passage
 from index.stores.postgres.connection import REINDEX_LOCK_KEY, connect, migrate, redact_url, schema_version
-from index.stores.postgres.lexical import removed_postings, write_blocks
+from index.stores.postgres.lexical import WholeLists, removed_postings, write_blocks
 from index.stores.postgres.schema import LATEST_VERSION, VECTOR_DIMENSION
 from index.stores.postgres.search_view import (
     HNSW_EF_SEARCH,
@@ -27,11 +27,11 @@ from index.stores.postgres.search_view import (
     passage_of_row,
 )
 from index.stores.postgres.sql import (
-    IVF_PROBES,
     check_dimension,
     chunk_indexes_built_after,
     dimension_message,
     has_chunks,
+    ivf_probes,
     now_text,
     rebuild_dense_index_if_needed,
     set_manifest,
@@ -58,6 +58,7 @@ class PostgresStore:
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
         self._dates = DatesMemo()
+        self._whole_lists = WholeLists()  # BM25's whole posting lists read, per generation
         probe = connect(url, vectors=False)
         try:
             behind = schema_version(probe) < LATEST_VERSION
@@ -310,7 +311,6 @@ class PostgresStore:
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             conn.execute(f"SET LOCAL hnsw.ef_search = {int(HNSW_EF_SEARCH)}")
-            conn.execute(f"SET LOCAL ivfflat.probes = {int(IVF_PROBES)}")
             manifest: dict[str, str] = dict(
                 conn.execute(
                     "SELECT key, value FROM manifest "
@@ -320,6 +320,7 @@ class PostgresStore:
             # A generation's dates never change; the key also tells a database refilled from
             # scratch (same generation number, another indexing time) from the one read before.
             dates_key = tuple(manifest.get(k, "") for k in ("generation", "chunk_count", "last_indexed_at"))
+            conn.execute(f"SET LOCAL ivfflat.probes = {ivf_probes(int(manifest.get('chunk_count', '0')))}")
             yield PostgresSearchView(
                 conn,
                 generation=int(manifest.get("generation", "0")),
@@ -327,6 +328,7 @@ class PostgresStore:
                 term_total=int(manifest.get("term_total", "0")),
                 impact_avgdl=float(manifest.get("impact_avgdl", "0")),
                 dates=(self._dates, dates_key),
+                whole_lists=self._whole_lists,
             )
 
     @contextmanager
