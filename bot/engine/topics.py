@@ -103,7 +103,7 @@ class TopicCatalogue:
         self._vector_lock = threading.Lock()
         # brief id -> (its content hash, its (label, depth, day, chunk id) entries, its words)
         # brief id -> (content hash, (label, depth, day, chunk id) entries, its words in lower case,
-        # those of them it also writes in lower case)
+        # those of them it never writes in lower case: few, mostly names)
         self._seen: dict[
             str, tuple[str, tuple[tuple[str, int, date | None, int], ...], frozenset[str], frozenset[str]]
         ] = {}
@@ -156,7 +156,8 @@ class TopicCatalogue:
                     )
                     written = {w for p in passages for w in _WORD.findall(f"{p.section or ''} {p.text}")}
                     words = frozenset(w.lower() for w in written)
-                    self._seen[brief_id] = (content_hash, entries, words, frozenset(w for w in written if w.islower()))
+                    lowered = {w for w in written if w.islower()}
+                    self._seen[brief_id] = (content_hash, entries, words, words - lowered)
             self._rebuild()
             self._generation = generation
 
@@ -177,7 +178,8 @@ class TopicCatalogue:
             for word in topic_label.stems:
                 by_stem.setdefault(word, []).append(key)
         words = {w for _h, _e, brief_words, _l in self._seen.values() for w in brief_words}
-        self._names = frozenset(words - {w for _h, _e, _w, lower in self._seen.values() for w in lower})
+        written_lower = {w for _h, _e, brief_words, names in self._seen.values() for w in brief_words - names}
+        self._names = frozenset({w for _h, _e, _w, names in self._seen.values() for w in names} - written_lower)
         deletions: dict[str, str] = {}
         for word in words:
             if len(word) >= _TYPO_MIN_CHARS:
