@@ -101,7 +101,6 @@ class TopicCatalogue:
         self._kb = kb
         self._lock = threading.Lock()
         self._vector_lock = threading.Lock()
-        # brief id -> (its content hash, its (label, depth, day, chunk id) entries, its words)
         # brief id -> (content hash, (label, depth, day, chunk id) entries, its words in lower case,
         # those of them it never writes in lower case: few, mostly names)
         self._seen: dict[
