@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.engine.understanding import NEWS_WORDS, SMALL_TALK, day_spans, read_day
+from index.dates import MONTH_NAMES
 from index.text.stopwords import QUESTION_WORDS, is_topic_stop_word
 
 # How long a chat's last question stays the context of a follow-up.
@@ -107,7 +108,8 @@ def _only_a_day(text: str) -> bool:
 
 def _names_something(text: str) -> bool:
     return any(
-        (word[0].isupper() or word[0].isdigit()) and not is_topic_stop_word(word) for word in _WORD.findall(text)
+        (word[0].isupper() or word[0].isdigit()) and not is_topic_stop_word(word) and word.lower() not in MONTH_NAMES
+        for word in _WORD.findall(text)
     )
 
 
@@ -153,13 +155,17 @@ def _with_day(previous: str, day: str, *, relative: bool) -> str:
 def _name_spans(question: str) -> list[tuple[int, int]]:
     """(start, end) of each run of capitalised words or numbers: the names a question mentions.
 
-    A capitalised function or question word ("Siapa", "What") is sentence case, not a name.
+    A capitalised function or question word ("Siapa", "What") is sentence case, not a name; a
+    date's words are its day.
     """
     spans: list[tuple[int, int]] = []
+    days = day_spans(question)
     for position, match in enumerate(_WORD.finditer(question)):
         word = match.group()
         if not (word[0].isupper() or word[0].isdigit()) or is_topic_stop_word(word):
             continue
+        if any(start <= match.start() < end for start, end in days):
+            continue  # "13 November", "bulan November 2024": a day, not a name
         if position == 0 and word.lower() in NEWS_WORDS:
             continue  # "Ringkas berita ...", "Tell me ...": sentence case
         if spans and not question[spans[-1][1] : match.start()].strip():

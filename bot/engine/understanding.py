@@ -82,6 +82,7 @@ _BRIEF_WORDS = frozenset("brief briefs ringkasan berita news the summary report 
 NEWS_WORDS = frozenset(
     """
     berita news ringkasan ringkas ringkaslah rangkum rangkuman rangkumkan ikhtisar summary summarize
+    rekap recap rundown
     summarise summarised brief briefs isi headline headlines highlight highlights kabar info informasi
     update updates perkembangan terjadi happened happening kata dikatakan pernyataan say said says happen
     going stories story top utama
