@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from index.text.matching import one_edit_apart
+
 # The date of a brief is normally in its title or dateline, so these lines are searched before the
 # body, where earlier events are often mentioned ("on 5 November the army...").
 LEAD_LINES = 3
@@ -202,24 +204,11 @@ def month_typos_fixed(text: str) -> str:
         beside = [words[j].group() for j in (i - 1, i + 1) if 0 <= j < len(words)]
         if not any(_NUMBER_NEAR.match(b) for b in beside):
             continue
-        month = next((m for m in _TYPO_MONTHS if m[:3] == word[:3] and _one_edit_apart(word, m)), None)
+        month = next((m for m in _TYPO_MONTHS if m[:3] == word[:3] and one_edit_apart(word, m)), None)
         if month is not None:
             out += [text[cursor : match.start()], month]
             cursor = match.end()
     return "".join([*out, text[cursor:]]) if out else text
-
-
-def _one_edit_apart(a: str, b: str) -> bool:
-    """One letter changed, dropped, added, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diffs) == 1 or (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def date_spans(text: str, *, question: bool = False) -> list[tuple[int, int]]:

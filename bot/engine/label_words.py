@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from index.text.matching import stem
+from index.text.matching import one_edit_apart, stem
 from index.text.stopwords import TOPIC_STOP_WORDS
 
 PATH_SEPARATOR = " › "
@@ -56,18 +56,3 @@ def same_word(a: str, b: str) -> bool:
     if shared >= 5 and shared >= len(short) - 2 and len(long_) - shared <= 3:
         return True  # "ukraine"/"ukrainian", "israel"/"israeli"
     return len(short) >= FUZZY_MIN_CHARS and one_edit_apart(a, b)
-
-
-def one_edit_apart(a: str, b: str) -> bool:
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diffs) == 1:
-            return True
-        # two neighbours swapped: "gaaz" / "gaza"
-        return (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from bot.engine.intent import frame_words
-from bot.engine.label_words import one_edit_apart
 from index.text.glossary import glosses, is_place, language_of_word, words_of
+from index.text.matching import one_edit_apart
 from index.text.stemming import is_indonesian_word
 
 _MIN_ACRONYM = 4

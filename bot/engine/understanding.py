@@ -28,12 +28,12 @@ from datetime import date, timedelta
 from typing import Literal, Protocol
 
 from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
-from bot.engine.label_words import one_edit_apart
 from bot.engine.strangers import frame_typo, names_they_lack
 from bot.engine.topics import TopicMatch
 from index.dates import MONTH_NAMES, WEEKDAY_NUMBERS, find_date, find_month, month_typos_fixed
 from index.query_dates import time_spans
 from index.text.language import detect_language
+from index.text.matching import one_edit_apart
 from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
 
 Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk", "unknown_name"]

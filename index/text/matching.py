@@ -151,3 +151,19 @@ def _same_word(a: str, b: str) -> bool:
 def text_key(text: str) -> str:
     """Text compared for identity: case, punctuation and spacing don't make two paragraphs differ."""
     return " ".join(_WORD.findall(text.lower()))
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """One letter changed, dropped or added, or two neighbours swapped ("gaaz" / "gaza")."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 1:
+            return True
+        # two neighbours swapped: "gaaz" / "gaza"
+        return (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
