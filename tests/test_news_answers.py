@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.engine.answering import Answerer
+from bot.engine.topics import catalogue_for
 from index.loaders import load_brief
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -220,3 +221,15 @@ def test_a_holiday_beside_a_date_names_the_day_not_a_topic(news: Answerer) -> No
 def test_an_indonesian_city_the_english_briefs_never_name_is_said_to_be_missing(news: Answerer) -> None:
     answer = news.answer("banjir di bekasi parah ga")
     assert answer.abstained and not answer.citations and "bekasi" in answer.text.lower()
+
+
+def test_a_questions_capitalised_first_word_is_not_taken_for_a_name(news: Answerer) -> None:
+    # "Skandal" opens the sentence: the scandal the briefs file the story under, not a name
+    # they lack, so the words name "Flood control projects scandal in the Philippines" as they
+    # do typed in lower case.
+    catalogue = catalogue_for(news.kb)
+    for words in ("Skandal proyek pengendalian banjir di Filipina", "skandal proyek pengendalian banjir di Filipina"):
+        matches = catalogue.resolve(words)
+        assert matches and matches[0].label.label == "Flood control projects scandal in the Philippines", words
+    answer = news.answer("Skandal proyek pengendalian banjir di Filipina, perkembangan terakhirnya apa?")
+    assert not answer.abstained and "Flood control projects scandal" in answer.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from index.text.glossary import renderings_of
 from index.text.language import detect_language
 from index.text.matching import content_terms, spelling_key
 from index.text.stemming import is_indonesian_word
@@ -57,3 +58,12 @@ def test_a_number_written_out_holds_its_digits() -> None:
 
     assert "7" in stems("a fire in a seven-story building") and "3" in stems("tiga orang tewas")
     assert "7" not in stems("a fire in a building")
+
+
+def test_a_states_name_and_its_demonym_render_each_other_in_one_language() -> None:
+    # "Madagascar" finds the briefs' "Malagasy coup", "Honduras" their "Honduran election" ...
+    assert "malagasy" in renderings_of("Madagascar")
+    assert "madagascar" in renderings_of("malagasy")
+    assert "honduran" in renderings_of("honduras")
+    # ... while other words stay one-way: an "attack" is not always a "strike".
+    assert "serangan" in renderings_of("attack") and "strike" not in renderings_of("attack")

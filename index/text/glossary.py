@@ -28,6 +28,8 @@ from index.text.stopwords import TOPIC_STOP_WORDS
 # The longest phrase in the list, in words ("mahkamah pidana internasional").
 _MAX_PHRASE_WORDS = 4
 _WORD = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
+# The heading of the list's section of states, places and demonyms.
+_PLACES_SECTION = "# -- states, places"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +62,21 @@ def _table() -> dict[tuple[str, ...], _Entry]:
     table: dict[tuple[str, ...], list[str]] = {}
     capitals: set[tuple[str, ...]] = set()
     text = resources.files("index.text").joinpath("data/glossary_id_en.tsv").read_text(encoding="utf-8")
+    in_places = False
     for line in text.splitlines():
+        if line.startswith("# --"):
+            in_places = line.startswith(_PLACES_SECTION)
         if not line.strip() or line.startswith("#"):
             continue
         indonesian, english = line.split("\t")
         id_phrases = [p.strip() for p in indonesian.split("|") if p.strip()]
         en_phrases = [p.strip() for p in english.split("|") if p.strip()]
         for source, targets in ((id_phrases, en_phrases), (en_phrases, id_phrases)):
+            # A state's names and demonyms name the same thing in the same language too: a
+            # question on "Madagascar" finds the "Malagasy coup", one on "Honduras" the
+            # "Honduran election". Other sections' words stay one-way: "serangan" is "attack"
+            # and "strike", but an "attack" is not always a "strike".
+            siblings = source if in_places else []
             for phrase in source:
                 key = phrase_stems(phrase)
                 if not key:
@@ -74,7 +84,9 @@ def _table() -> dict[tuple[str, ...], _Entry]:
                 if phrase.isupper() and phrase.lower() in TOPIC_STOP_WORDS:
                     capitals.add(key)
                 renderings = table.setdefault(key, [])
-                renderings.extend(t for t in targets if t.lower() != phrase.lower() and t not in renderings)
+                renderings.extend(
+                    t for t in [*targets, *siblings] if t.lower() != phrase.lower() and t not in renderings
+                )
     return {key: _Entry(tuple(renderings), key in capitals) for key, renderings in table.items() if renderings}
 
 
@@ -106,9 +118,6 @@ def _places() -> frozenset[str]:
             for phrases in line.split("\t"):
                 places.update(key[0] for p in phrases.split("|") if len(key := phrase_stems(p.strip())) == 1)
     return frozenset(places)
-
-
-_PLACES_SECTION = "# -- states, places"
 
 
 def is_place(word: str) -> bool:
