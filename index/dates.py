@@ -103,8 +103,16 @@ _DAY_MONTH_GAP = r"(?:\s+of\s+|\s*-\s*|\s*)"
 _NUMERIC_DAY = r"(?P<day>\d{1,2})"
 _NUMERIC_MONTH = r"(?P<month>\d{1,2})"
 _NUMERIC_YEAR = r"(?P<year>\d{4})"
+# A part of a month: "early November", "the end of October", "akhir Oktober", "mid-December".
+_MONTH_PART = (
+    r"(?:early|late|mid|(?:the\s+)?(?:start|end|beginning|middle)\s+of|awal|akhir|pertengahan|penghujung)"
+    r"(?:\s+bulan)?"
+)
+_MONTH_PART_START = re.compile(rf"\b{_MONTH_PART}", re.IGNORECASE)
+_MONTH_LEAD = r"(?:bulan|in|during|last|sepanjang|selama)"
 _MONTH_SCOPE = re.compile(
-    rf"\b(?:(?P<lead>bulan|in|during|last|sepanjang|selama)\s+)?(?P<month>{_alternation(_full_month_names())})\b"
+    rf"\b(?:(?P<lead>(?:{_MONTH_LEAD}\s+)?{_MONTH_PART}|{_MONTH_LEAD})(?:\s+|(?<=mid)-))?"
+    rf"(?P<month>{_alternation(_full_month_names())})\b"
     r"(?:\s+(?P<year>\d{4})(?!\d))?(?:\s+(?P<tail>lalu|kemarin|kemaren))?",
     re.IGNORECASE,
 )
@@ -162,6 +170,7 @@ class MonthMatch:
     first: date  # its first day
     year_given: bool
     span: tuple[int, int]
+    days: tuple[int, int] = (1, 31)  # the days of the month it names: "early November" is 1-10
 
 
 def find_month(text: str, today: date | None = None) -> MonthMatch | None:
@@ -174,15 +183,28 @@ def find_month(text: str, today: date | None = None) -> MonthMatch | None:
         lead, name, year, tail = (match.group(g) for g in ("lead", "month", "year", "tail"))
         if not (lead or year or tail) or any(s < match.end() and match.start() < e for s, e in taken):
             continue
-        if name.islower() and name in _LOWERCASE_NOT_A_MONTH and not year and (lead or "").lower() != "bulan":
-            continue  # "in may" is often the verb
+        plain_lead = (lead or "").lower() != "bulan" and not _MONTH_PART_START.search(lead or "")
+        if name.islower() and name in _LOWERCASE_NOT_A_MONTH and not year and plain_lead:
+            continue  # "in may" is often the verb; "the end of march" is the month
         month = _MONTHS[name.lower()]
         if year:
             first = date(int(year), month, 1)
         else:
             first = date(reference.year if month <= reference.month else reference.year - 1, month, 1)
-        return MonthMatch(first, bool(year), match.span())
+        return MonthMatch(first, bool(year), match.span(), _days_of_part(lead or ""))
     return None
+
+
+def _days_of_part(lead: str) -> tuple[int, int]:
+    """The days of the month a part of it names: its first, middle or last ten or so."""
+    words = set(re.findall(r"[a-z]+", lead.lower()))
+    if words & {"early", "start", "beginning", "awal"}:
+        return (1, 10)
+    if words & {"mid", "middle", "pertengahan"}:
+        return (11, 20)
+    if words & {"late", "end", "akhir", "penghujung"}:
+        return (21, 31)
+    return (1, 31)
 
 
 MONTH_NAMES = frozenset(_MONTHS)  # every spelling of a month name the reader knows, lower case

@@ -141,6 +141,23 @@ def test_a_month_named_as_a_span_of_time_is_read(text: str, first: date) -> None
     assert found is not None and found.first == first
 
 
+@pytest.mark.parametrize(
+    ("text", "first", "days"),
+    [
+        ("What collapsed in Rome in early November?", date(2026, 11, 1), (1, 10)),
+        ("berita akhir oktober 2025", date(2025, 10, 1), (21, 31)),
+        ("news from mid-December", date(2025, 12, 1), (11, 20)),
+        ("awal bulan Mei", date(2026, 5, 1), (1, 10)),
+        ("what happened at the end of march", date(2026, 3, 1), (21, 31)),
+    ],
+)
+def test_a_part_of_a_month_names_its_days_and_is_no_topic_word(text: str, first: date, days: tuple[int, int]) -> None:
+    found = find_month(text, TODAY)
+    assert found is not None and (found.first, found.days) == (first, days)
+    # the part ("early", "akhir") is read with the month, so no topic is made of it
+    assert text[found.span[0] : found.span[1]].lower().startswith(("in early", "akhir", "mid", "awal", "the end"))
+
+
 @pytest.mark.parametrize("text", ["berita 9 November 2025", "November", "drones may strike again", "in may we"])
 def test_a_month_inside_a_date_or_alone_or_a_verb_is_no_month_scope(text: str) -> None:
     assert find_month(text, TODAY) is None

@@ -233,3 +233,11 @@ def test_a_questions_capitalised_first_word_is_not_taken_for_a_name(news: Answer
         assert matches and matches[0].label.label == "Flood control projects scandal in the Philippines", words
     answer = news.answer("Skandal proyek pengendalian banjir di Filipina, perkembangan terakhirnya apa?")
     assert not answer.abstained and "Flood control projects scandal" in answer.text
+
+
+def test_a_part_of_a_month_scopes_the_question_to_those_days(news: Answerer) -> None:
+    # The briefs hold 5-7 December: "early December" is them, "late December" none of them.
+    early = news.answer("berita awal Desember 2025 apa aja?")
+    assert not early.abstained and {str(c.date) for c in early.citations} <= {"2025-12-05", "2025-12-06", "2025-12-07"}
+    late = news.answer("berita akhir Desember 2025")
+    assert late.abstained and not late.citations and "akhir Desember 2025" in late.text

@@ -67,3 +67,6 @@ def test_a_states_name_and_its_demonym_render_each_other_in_one_language() -> No
     assert "honduran" in renderings_of("honduras")
     # ... while other words stay one-way: an "attack" is not always a "strike".
     assert "serangan" in renderings_of("attack") and "strike" not in renderings_of("attack")
+    # English's combining forms are a state's names too: "perang Rusia-Ukraina" is the
+    # "Russo-Ukrainian war", "Tiongkok-India" the "Sino-Indian" border.
+    assert "russo" in renderings_of("rusia") and "sino" in renderings_of("tiongkok")

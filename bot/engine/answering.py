@@ -168,7 +168,7 @@ class Answerer:
             if _names_an_event(day, brief_dates, understood.question):
                 return None, None  # "the floods of March 1998": a time in the question, not its days
             if not days:
-                label = format_month(day.day, understood.language)
+                label = format_month(day.day, understood.language, day.days_of_month)
                 return None, reply(
                     understood.language,
                     "no_brief_relative",

@@ -124,9 +124,19 @@ def format_day(day: date | None, language: str, *, short: bool = False) -> str:
     return f"{month} {day.day}, {day.year}"
 
 
-def format_month(first: date, language: str) -> str:
-    """ "November 2025" (the same words in both languages but for the month's name)."""
-    return f"{_MONTHS.get(language, _MONTHS[ENGLISH])[first.month - 1]} {first.year}"
+def format_month(first: date, language: str, days: tuple[int, int] = (1, 31)) -> str:
+    """ "November 2025" (the same words in both languages but for the month's name); a part of
+    it (`days`) as "early November 2025" / "awal November 2025"."""
+    month = f"{_MONTHS.get(language, _MONTHS[ENGLISH])[first.month - 1]} {first.year}"
+    part = _MONTH_PARTS.get(days)
+    return f"{part.get(language, part[ENGLISH])} {month}" if part else month
+
+
+_MONTH_PARTS = {
+    (1, 10): {ENGLISH: "early", "id": "awal"},
+    (11, 20): {ENGLISH: "mid", "id": "pertengahan"},
+    (21, 31): {ENGLISH: "late", "id": "akhir"},
+}
 
 
 def relative_day(kind: str, language: str) -> str:

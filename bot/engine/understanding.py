@@ -85,7 +85,8 @@ NEWS_WORDS = frozenset(
     rekap recap rundown
     summarise summarised brief briefs isi headline headlines highlight highlights kabar info informasi
     update updates perkembangan terjadi happened happening kata dikatakan pernyataan say said says happen
-    going stories story top utama
+    going stories story top utama report reported reports reporting covered coverage mention mentioned
+    mentions diberitakan dilaporkan
     penting important key main today's yesterday's hari tanggal date day days edition edisi
     terbaru terkini latest newest recent most terakhir last week minggu pekan lalu sejak since
     baru new what's whats s apa give show me tell please tolong dong ya kasih beri berikan
@@ -115,6 +116,7 @@ class DayReference:
     day: date | None = None  # kind "date": the date, its year inferred when not written; "month": its first day
     year_given: bool = False
     day_number: int | None = None  # kind "day_number": "hari ke-992" -> 992
+    days_of_month: tuple[int, int] = (1, 31)  # kind "month": the part named ("akhir Oktober": 21-31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +356,9 @@ def read_day(text: str, reference: date | None = None) -> DayReference | None:
     if whole_month is not None:
         # "bulan November kemarin", "in October": every brief of that month
         start, end = whole_month.span
-        return DayReference("month", text[start:end], whole_month.first, whole_month.year_given)
+        return DayReference(
+            "month", text[start:end], whole_month.first, whole_month.year_given, days_of_month=whole_month.days
+        )
     if match := _DAY_NUMBER.search(text):
         return DayReference("day_number", match.group(0), day_number=int(match.group(1)))
     if match := _YESTERDAY.search(text):
@@ -381,7 +385,8 @@ def resolve_days(day: DayReference, brief_dates: list[date]) -> list[date]:
     if day.kind == "last_week":
         return [d for d in brief_dates if d > newest - timedelta(days=7)]
     if day.kind == "month" and day.day is not None:
-        return [d for d in brief_dates if (d.year, d.month) == (day.day.year, day.day.month)]
+        first, last = day.days_of_month
+        return [d for d in brief_dates if (d.year, d.month) == (day.day.year, day.day.month) and first <= d.day <= last]
     return []
 
 
