@@ -18,7 +18,8 @@ from typing import Any
 from bot.engine.news_points import Point, compose_points, is_about, topic_terms
 from bot.engine.records import Answer, Citation
 from bot.engine.replies import format_day, reply
-from bot.engine.topics import catalogue_for, chosen_labels, is_filed_under
+from bot.engine.topic_matches import chosen_labels, is_filed_under
+from bot.engine.topics import catalogue_for
 from bot.state import NewAlert, StateStore, Subscription
 from index.knowledge_base import KnowledgeBase
 from index.records import JsonRecord, Passage, as_json

@@ -36,7 +36,8 @@ from bot.engine.news_points import (
 )
 from bot.engine.records import Answer, BriefRef, Citation
 from bot.engine.replies import format_day, format_month, language_name, relative_day, reply, reply_language
-from bot.engine.topics import TopicMatch, catalogue_for, chosen_labels, filed_chunk_ids
+from bot.engine.topic_matches import TopicMatch, chosen_labels, filed_chunk_ids
+from bot.engine.topics import catalogue_for
 from bot.engine.understanding import (
     DayReference,
     Understanding,

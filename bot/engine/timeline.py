@@ -15,7 +15,8 @@ from datetime import date
 from bot.engine.news_points import filed_under, is_about, topic_sentence, topic_terms
 from bot.engine.records import Citation
 from bot.engine.replies import format_day
-from bot.engine.topics import catalogue_for, chosen_labels, filed_chunk_ids
+from bot.engine.topic_matches import chosen_labels, filed_chunk_ids
+from bot.engine.topics import catalogue_for
 from bot.engine.understanding import read_day
 from index.knowledge_base import KnowledgeBase
 from index.records import Hit, JsonRecord, Passage, as_json

@@ -29,7 +29,7 @@ from typing import Literal, Protocol
 
 from bot.engine.intent import DAY_MARK, TOPIC_MARK, default_model, frame_words
 from bot.engine.strangers import frame_typo, names_they_lack
-from bot.engine.topics import TopicMatch
+from bot.engine.topic_matches import TopicMatch
 from index.dates import MONTH_NAMES, WEEKDAY_NUMBERS, find_date, find_month, month_typos_fixed
 from index.query_dates import time_spans
 from index.text.language import detect_language
