@@ -33,6 +33,10 @@ NEWS_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "news" / "ques
         ("Tell me the most recent news on 2025 Malagasy protests", "latest", "2025 Malagasy protests"),
         ("Berapa drone Rusia yang ditembak jatuh?", "fact", "drone Rusia ditembak jatuh"),
         ("What is the capital of France?", "fact", "France"),  # "capital" is how it asks
+        # chat words ("pas": when), a stray year beside a holiday, "vs" are no topic words
+        ("perang rusia-ukraina pas natal 2025 (25 des) gmn", "topic", "perang rusia ukraina"),
+        ("israel vs hezbollah most recent", "latest", "israel hezbollah"),
+        ("the rio police raid on 28 october, what did the brief report", "topic", "rio police raid"),
         ("ok", "small_talk", ""),
         ("terima kasih", "small_talk", ""),
         ("clear", "small_talk", ""),

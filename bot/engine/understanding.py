@@ -188,7 +188,7 @@ def understand(
     if day is not None and day.kind == "yesterday" and _SINCE_YESTERDAY.search(text):
         day = DayReference("today", day.text)  # "what's new since yesterday": the newest brief
         new_only = True
-    reading = _read_topic(text, topics, lang)
+    reading = _read_topic(text, topics, lang, year=day.day.year if day is not None and day.day is not None else None)
     topic, matches, masked, familiar, strangers = (
         reading.topic,
         reading.matches,
@@ -241,7 +241,10 @@ class _TopicReading:
     strangers: tuple[str, ...]  # names it gives that the briefs never use
 
 
-def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicReading:
+def _read_topic(text: str, topics: TopicIndex | None, language: str, *, year: int | None = None) -> _TopicReading:
+    """The topic of `text`: its words, the labels they name, the names the briefs lack. `year`:
+    the year of the day the question names, no topic word where it stands apart from the date
+    ("natal 2025 (25 des)")."""
     spans = day_spans(text)
     frame = frame_words()
     known: list[tuple[int, int, str]] = []  # (start, end, word) of topic words the briefs use
@@ -260,6 +263,7 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str) -> _TopicRe
                 or lowered in _HOLIDAY_WORDS
                 or lowered in MONTH_NAMES
                 or lowered in NEWS_WORDS
+                or lowered == str(year)
             ):
                 continue
             at = match.start() + match.group().find(word)

@@ -46,7 +46,7 @@ REQUEST_FILLERS = frozenset(
     ketika lah lalu maksud menjadi merupakan nama pun saat sang sebutkan secara sekarang si
     terhadap tersebut terus tolong coba cek minta mohon kasih kasi tau ceritain jelasin kasitau
     tepatnya khususnya terutama misalnya banyak
-    brief briefs called describe explain list many me mean meant much name named said say tell
+    brief briefs called describe explain list many me mean meant much name named said say tell vs versus
     """.split()
 )
 
@@ -55,7 +55,7 @@ CHAT_FILLERS = frozenset(
     """
     aja ajah dong sih deh nih tuh kok loh lho ya yah kan ttg tntg sm sama udah udh sdh blm ga gk
     engga enggak nggak ngga gimanakah emang emangnya lagi lg jg dr krn knp gmn brp skrg bgt tgl
-    tanggal gan min kak bang trus abis gitu gini kyk
+    tanggal gan min kak bang trus abis gitu gini kyk pas
     """.split()
 )
 
