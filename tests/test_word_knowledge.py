@@ -70,3 +70,9 @@ def test_a_states_name_and_its_demonym_render_each_other_in_one_language() -> No
     # English's combining forms are a state's names too: "perang Rusia-Ukraina" is the
     # "Russo-Ukrainian war", "Tiongkok-India" the "Sino-Indian" border.
     assert "russo" in renderings_of("rusia") and "sino" in renderings_of("tiongkok")
+    # Seas and regions the two languages spell apart: "musim topan Pasifik" is the "Pacific
+    # typhoon season".
+    assert {"pacific"} <= set(renderings_of("Pasifik")) and "season" in renderings_of("musim")
+    # "AS" written in capitals is the United States, never the function word "as".
+    assert "united states" in renderings_of("garda nasional AS") and "national guard" in renderings_of("garda nasional")
+    assert "united states" not in renderings_of("as")

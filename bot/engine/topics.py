@@ -292,7 +292,8 @@ class TopicCatalogue:
                 units += [[w] for w in _WORD.findall(tokens[i]) if w.lower() not in TOPIC_STOP_WORDS]
                 i += 1
                 continue
-            own = " ".join(t for t in tokens[i : gloss.end] if t.lower() not in TOPIC_STOP_WORDS)
+            # "AS" (the United States) is no "as": the glossary matched it written in capitals.
+            own = " ".join(t for t in tokens[i : gloss.end] if t.lower() not in TOPIC_STOP_WORDS or t.isupper())
             if own:
                 units.append([own, *gloss.renderings])
             i = gloss.end
