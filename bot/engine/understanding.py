@@ -250,6 +250,7 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str, *, year: in
     known: list[tuple[int, int, str]] = []  # (start, end, word) of topic words the briefs use
     asking: list[tuple[int, int, str]] = []  # ... that the intent examples use too
     unknown: list[tuple[int, int, str]] = []  # ... and of those they never use
+    years: list[tuple[int, int]] = []  # where the year of the day named stands apart from it
     cursor = 0
     for start, end in [*spans, (len(text), len(text))]:
         for match in _TOPIC_WORD.finditer(text, cursor, start):
@@ -263,8 +264,10 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str, *, year: in
                 or lowered in _HOLIDAY_WORDS
                 or lowered in MONTH_NAMES
                 or lowered in NEWS_WORDS
-                or lowered == str(year)
             ):
+                continue
+            if lowered == str(year):
+                years.append(match.span())
                 continue
             at = match.start() + match.group().find(word)
             # A word of how people ask, or one a typo away that the briefs don't use as typed
@@ -296,7 +299,13 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str, *, year: in
             if fuller_matches and fuller_matches[0].score >= _STRONG_LABEL:
                 core, matches = fuller, fuller_matches
     topic = " ".join(w for _s, _e, w in core)
-    masked = _mask(text, spans, [(s, e) for s, e, _ in core])
+    topic_spans = [(s, e) for s, e, _ in core]
+    # The stray year is masked as what it stands beside: a label's year ("2025 Afghanistan-Pakistan
+    # conflict") is part of the topic, one beside a holiday ("natal 2025") part of the day.
+    beside_topic = [y for y in years if any(0 <= s - y[1] <= 1 or 0 <= y[0] - e <= 1 for s, e in topic_spans)]
+    masked = _mask(
+        text, sorted([*spans, *(y for y in years if y not in beside_topic)]), sorted([*topic_spans, *beside_topic])
+    )
     # A name the briefs spell otherwise in their own language ("Russian" / "Rusia") is no stranger.
     same_language = topics is not None and topics.writes_in(language)
     spelt_otherwise = topics.knows_spelt_otherwise if topics is not None else None
