@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.engine.understanding import NEWS_WORDS, SMALL_TALK, day_spans, read_day
+from bot.engine.understanding import day_spans, read_day
 from index.dates import MONTH_NAMES
-from index.text.stopwords import QUESTION_WORDS, is_topic_stop_word
+from index.text.stopwords import NEWS_WORDS, QUESTION_WORDS, SMALL_TALK, is_topic_stop_word
 
 # How long a chat's last question stays the context of a follow-up.
 MEMORY_TTL_S = 15 * 60

@@ -34,7 +34,7 @@ from index.dates import MONTH_NAMES, WEEKDAY_NUMBERS, find_date, find_month, mon
 from index.query_dates import time_spans
 from index.text.language import detect_language
 from index.text.matching import one_edit_apart
-from index.text.stopwords import QUESTION_WORDS, TOPIC_STOP_WORDS
+from index.text.stopwords import NEWS_WORDS, QUESTION_WORDS, SMALL_TALK, TOPIC_STOP_WORDS
 
 Kind = Literal["fact", "topic", "statement", "day_summary", "latest", "small_talk", "unknown_name"]
 DayKind = Literal["date", "month", "today", "yesterday", "last_week", "day_number"]
@@ -78,31 +78,6 @@ _STATEMENT_PATTERNS = (
 # A "speaker" that is the briefs themselves ("What did the brief of October 3 say about X?").
 _BRIEF_WORDS = frozenset("brief briefs ringkasan berita news the summary report page".split())
 
-# Words that ask for news without naming what about: left out of the topic.
-NEWS_WORDS = frozenset(
-    """
-    berita news ringkasan ringkas ringkaslah rangkum rangkuman rangkumkan ikhtisar summary summarize
-    rekap recap rundown
-    summarise summarised brief briefs isi headline headlines highlight highlights kabar info informasi
-    update updates perkembangan terjadi happened happening kata dikatakan pernyataan say said says happen
-    going stories story top utama report reported reports reporting covered coverage mention mentioned
-    mentions diberitakan dilaporkan
-    penting important key main today's yesterday's hari tanggal date day days edition edisi
-    terbaru terkini latest newest recent most terakhir last week minggu pekan lalu sejak since
-    baru new what's whats s apa give show me tell please tolong dong ya kasih beri berikan
-    sampaikan jelaskan ceritakan mengenai tentang soal seputar about on of for in at regarding
-    re di pada dari yang ada how was were is are did do does the a an any anything there
-    morning pagi siang sore malam ini this that
-    """.split()
-)
-SMALL_TALK = frozenset(
-    """
-    ok oke okay okey k sip siap baik baiklah mantap mantul noted clear got it thanks thank thx ty
-    you makasih terima kasih trims tq nice good great cool wow hmm hm oh ah hi hai halo hello hey
-    pagi selamat sore siang malam bye dah yes no ya tidak nggak gak iya yup yep nope sure alright
-    understood paham mengerti lol wkwk haha hehe
-    """.split()
-)
 # A bare topic ("Korea Utara", "Kursk") is short.
 MAX_BARE_TOPIC_WORDS = 5
 

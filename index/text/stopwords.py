@@ -9,7 +9,8 @@ Three uses, three lists, built from shared parts so they can't drift apart:
   between the two languages; language detection counts them.
 - `TOPIC_STOP_WORDS`: what a question's *topic* is not: function words, question words and the
   fillers of requests ("Apa nama ...", "Tell me ...", "Jelaskan ..."), for answer matching and
-  for reading follow-ups.
+  for reading follow-ups. `NEWS_WORDS` (asking for news without naming what about) and
+  `SMALL_TALK` are no topic either; the question reader sets them aside.
 """
 
 from __future__ import annotations
@@ -59,6 +60,32 @@ CHAT_FILLERS = frozenset(
     """.split()
 )
 
+# Words that ask for news without naming what about: no topic of a question (`understanding`).
+NEWS_WORDS = frozenset(
+    """
+    berita news ringkasan ringkas ringkaslah rangkum rangkuman rangkumkan ikhtisar summary summarize
+    rekap recap rundown
+    summarise summarised brief briefs isi headline headlines highlight highlights kabar info informasi
+    update updates perkembangan terjadi happened happening kata dikatakan pernyataan say said says happen
+    going stories story top utama report reported reports reporting covered coverage mention mentioned
+    mentions diberitakan dilaporkan
+    penting important key main today's yesterday's hari tanggal date day days edition edisi
+    terbaru terkini latest newest recent most terakhir last week minggu pekan lalu sejak since
+    baru new what's whats s apa give show me tell please tolong dong ya kasih beri berikan
+    sampaikan jelaskan ceritakan mengenai tentang soal seputar about on of for in at regarding
+    re di pada dari yang ada how was were is are did do does the a an any anything there
+    morning pagi siang sore malam ini this that
+    """.split()
+)
+# The words of small talk: a message of nothing else is not a question.
+SMALL_TALK = frozenset(
+    """
+    ok oke okay okey k sip siap baik baiklah mantap mantul noted clear got it thanks thank thx ty
+    you makasih terima kasih trims tq nice good great cool wow hmm hm oh ah hi hai halo hello hey
+    pagi selamat sore siang malam bye dah yes no ya tidak nggak gak iya yup yep nope sure alright
+    understood paham mengerti lol wkwk haha hehe
+    """.split()
+)
 TOPIC_STOP_WORDS = INDONESIAN_FUNCTION_WORDS | ENGLISH_FUNCTION_WORDS | QUESTION_WORDS | REQUEST_FILLERS | CHAT_FILLERS
 
 INDONESIAN_STOP_WORDS = frozenset(
