@@ -241,3 +241,9 @@ def test_a_part_of_a_month_scopes_the_question_to_those_days(news: Answerer) -> 
     assert not early.abstained and {str(c.date) for c in early.citations} <= {"2025-12-05", "2025-12-06", "2025-12-07"}
     late = news.answer("berita akhir Desember 2025")
     assert late.abstained and not late.citations and "akhir Desember 2025" in late.text
+
+
+def test_an_old_date_named_as_a_tanggal_is_a_day_without_a_brief(news: Answerer) -> None:
+    answer = news.answer("apa yg terjadi di Thailand tanggal 24/02/2022")
+    assert answer.abstained and answer.reason == "no_brief_on_date" and not answer.citations
+    assert "24 Februari 2022" in answer.text

@@ -37,6 +37,11 @@ NEWS_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "news" / "ques
         ("perang rusia-ukraina pas natal 2025 (25 des) gmn", "topic", "perang rusia ukraina"),
         ("israel vs hezbollah most recent", "latest", "israel hezbollah"),
         ("the rio police raid on 28 october, what did the brief report", "topic", "rio police raid"),
+        # a question asked of the newest reports is answered by them
+        ("pilpres chili terbaru, siapa yg unggul", "latest", "pilpres chili unggul"),
+        # how people ask for a day's brief is no topic ("isinya": its contents)
+        ("What did the daily brief cover on 29 Nov 2025?", "day_summary", ""),
+        ("brief tanggal 2 Desember 2025 isinya apa", "day_summary", ""),
         ("ok", "small_talk", ""),
         ("terima kasih", "small_talk", ""),
         ("clear", "small_talk", ""),

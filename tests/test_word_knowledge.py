@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.label_words import same_word
 from index.text.glossary import renderings_of
 from index.text.language import detect_language
 from index.text.matching import content_terms, spelling_key
@@ -76,3 +77,9 @@ def test_a_states_name_and_its_demonym_render_each_other_in_one_language() -> No
     # "AS" written in capitals is the United States, never the function word "as".
     assert "united states" in renderings_of("garda nasional AS") and "national guard" in renderings_of("garda nasional")
     assert "united states" not in renderings_of("as")
+
+
+def test_a_labels_word_is_one_typo_away_but_never_at_its_first_letter() -> None:
+    assert same_word("ukrane", "ukraine") and same_word("epstien", "epstein")
+    # "Hong Kong" is neither "Tonga" nor a "Song Contest"
+    assert not same_word("kong", "song") and not same_word("hong", "tong")

@@ -36,7 +36,7 @@ from bot.engine.news_points import (
 )
 from bot.engine.records import Answer, BriefRef, Citation
 from bot.engine.replies import format_day, format_month, language_name, relative_day, reply, reply_language
-from bot.engine.topic_matches import TopicMatch, chosen_labels, filed_chunk_ids
+from bot.engine.topic_matches import NEWEST_TOPIC_SHARE, TopicMatch, chosen_labels, filed_chunk_ids
 from bot.engine.topics import catalogue_for
 from bot.engine.understanding import (
     DayReference,
@@ -256,7 +256,7 @@ class Answerer:
         newest days those labels have, newest first."""
         if not matches:
             return []
-        chosen = chosen_labels(matches, days)
+        chosen = chosen_labels(matches, days, share=NEWEST_TOPIC_SHARE if days is None else None)
         if days is None:
             newest = sorted({d for m in chosen for d in m.label.days}, reverse=True)[:FILED_DAYS]
             ids = filed_chunk_ids(chosen, newest)
@@ -361,8 +361,9 @@ def _names_an_event(day: DayReference, brief_dates: list[date], question: str = 
     return bool(day.year_given and day.day and day.day.year < brief_dates[-1].year - EVENT_YEARS_BEFORE)
 
 
-# Words naming the briefs themselves: a date beside them is a brief's day, however old.
-_BRIEF_WORDS = frozenset({"brief", "briefs", "ringkasan", "rangkuman", "digest", "edition", "edisi"})
+# Words naming the briefs themselves, or a date as a day ("tanggal 24/02/2022"): a date beside
+# them is a brief's day, however old.
+_BRIEF_WORDS = frozenset({"brief", "briefs", "ringkasan", "rangkuman", "digest", "edition", "edisi", "tanggal", "tgl"})
 
 
 def _no_brief(language: str, day: date | None, brief_dates: list[date], *, relative: str | None = None) -> str:

@@ -55,4 +55,5 @@ def same_word(a: str, b: str) -> bool:
         shared += 1
     if shared >= 5 and shared >= len(short) - 2 and len(long_) - shared <= 3:
         return True  # "ukraine"/"ukrainian", "israel"/"israeli"
-    return len(short) >= FUZZY_MIN_CHARS and one_edit_apart(a, b)
+    # A typo seldom hits a word's first letter, while "kong" / "song", "hong" / "tong" are others.
+    return len(short) >= FUZZY_MIN_CHARS and a[0] == b[0] and one_edit_apart(a, b)

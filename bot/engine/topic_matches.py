@@ -14,6 +14,10 @@ from bot.engine.label_words import label_parts, word_stems
 # Labels matched by words at least this share as well as the best one count as the topic too
 # (at most MAX_LABELS of them); by meaning, those this close to the closest.
 SAME_TOPIC_SHARE = 0.8
+# ... asked for the newest on it, this share: the newest report may sit under a label that holds
+# the words less well ("epstien files release": "Epstein Files Transparency Act", not only the
+# older "Epstein files").
+NEWEST_TOPIC_SHARE = 0.7
 SAME_MEANING_MARGIN = 0.015
 MAX_LABELS = 8
 
@@ -47,12 +51,15 @@ class TopicMatch:
         return self.label.label
 
 
-def chosen_labels(matches: Sequence[TopicMatch], days: Sequence[date] | None = None) -> list[TopicMatch]:
+def chosen_labels(
+    matches: Sequence[TopicMatch], days: Sequence[date] | None = None, *, share: float | None = None
+) -> list[TopicMatch]:
     """The labels a reader's words mean, of those they matched: the very label when one is
     named exactly ("Gaza war", not also "Gaza war protests") and, asked of `days`, files items
     on them; else those matched about as well as the best ("sudan" is "Sudanese civil war" and
     "Famine in Sudan"; "krisis sandera gaza" on a day the briefs file it under "Gaza war hostage
-    crisis"); by meaning, only the closest few (closeness runs in a narrow band)."""
+    crisis"); by meaning, only the closest few (closeness runs in a narrow band). `share`: how
+    well, against the best, a label must match (SAME_TOPIC_SHARE unless given)."""
     if not matches:
         return []
     best = matches[0]
@@ -62,7 +69,8 @@ def chosen_labels(matches: Sequence[TopicMatch], days: Sequence[date] | None = N
     elif exact and (days is None or any(m.label.chunk_ids(days) for m in exact)):
         chosen = exact
     else:
-        chosen = [m for m in matches if not m.by_meaning and m.score >= best.score * SAME_TOPIC_SHARE]
+        least = best.score * (SAME_TOPIC_SHARE if share is None else share)
+        chosen = [m for m in matches if not m.by_meaning and m.score >= least]
     return chosen[:MAX_LABELS]
 
 

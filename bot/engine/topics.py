@@ -407,6 +407,8 @@ class TopicCatalogue:
             known.append(written)
             if as_name:
                 names.append(written)
+        if unknown_name and len(known) < 2:
+            return []  # "kasus ijazah Jokowi": one word of theirs ("case") beside a name they lack
         words = self._rendered(units)
         query = np.asarray(self._kb.embedder.encode_query(words), dtype=np.float32)
         sims = vectors @ query

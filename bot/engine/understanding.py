@@ -55,7 +55,8 @@ _SHORT_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.](\d{1,2})(?![\d/.-])")
 # Words asking for the newest reports. "terakhir" alone often means "final"; after "berita",
 # "update", "kabar", "perkembangan" it means "latest".
 _LATEST = re.compile(
-    r"\b(?:terbaru|terkini|latest|newest|most\s+recent|recent|(?:berita|kabar|update|perkembangan|info)\s+terakhir|"
+    r"\b(?:terbaru|terkini|teranyar|paling\s+(?:baru|anyar)|latest|newest|most\s+recent|recent|"
+    r"(?:berita|kabar|update|perkembangan|info)\s+terakhir|"
     r"last\s+(?:update|news)|lately|so\s+far)\b",
     re.IGNORECASE,
 )
@@ -189,6 +190,9 @@ def understand(
         if day is not None or intent in ("summary", "topic") or _asks_for_news(words):
             return Understanding(question, lang, "day_summary", "", day, new_only=new_only)
         return Understanding(question, lang, "fact", "", day)
+    if intent == "fact" and day is None and _LATEST.search(text) and (matches or familiar):
+        # "pilpres chili terbaru, siapa yg unggul?": asked of the newest reports, answered by them
+        return Understanding(question, lang, "latest", topic, day, topics=matches)
     if intent == "fact":
         return Understanding(question, lang, "fact", topic, day, topics=matches)
     if not matches and not familiar and day is not None:
@@ -203,6 +207,9 @@ def understand(
     return Understanding(question, lang, "topic" if day is not None else "latest", topic, day, topics=matches)
 
 
+# Topic words the briefs use from which a word they don't is no longer taken for the name the
+# question is about (see `_read_topic`).
+_KNOWN_WORDS_OUTWEIGH_STRANGERS = 5
 # The intent model's probability above which its reading stands against a topic's words.
 _SURE = 0.8
 
@@ -239,6 +246,7 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str, *, year: in
                 or lowered in _HOLIDAY_WORDS
                 or lowered in MONTH_NAMES
                 or lowered in NEWS_WORDS
+                or lowered.removesuffix("nya") in NEWS_WORDS  # "isinya", "terakhirnya"
             ):
                 continue
             if lowered == str(year):
@@ -285,6 +293,12 @@ def _read_topic(text: str, topics: TopicIndex | None, language: str, *, year: in
     same_language = topics is not None and topics.writes_in(language)
     spelt_otherwise = topics.knows_spelt_otherwise if topics is not None else None
     strangers = names_they_lack(unknown, text, language, same_language=same_language, spelt_otherwise=spelt_otherwise)
+    if len(known) >= _KNOWN_WORDS_OUTWEIGH_STRANGERS and all(w.islower() for w in strangers):
+        # Many words the briefs use around one they don't, typed in lower case: a chat form or a
+        # typo ("negonya", "nwaskan", "medsos") inside a question about what they report, not the
+        # name it is about ("Jokowi", capitalised, still is); the relevance decision reads the
+        # passage found.
+        strangers = ()
     return _TopicReading(topic, tuple(matches), masked, bool(known) or bool(matches), strangers)
 
 

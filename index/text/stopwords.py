@@ -74,7 +74,8 @@ NEWS_WORDS = frozenset(
     baru new what's whats s apa give show me tell please tolong dong ya kasih beri berikan
     sampaikan jelaskan ceritakan mengenai tentang soal seputar about on of for in at regarding
     re di pada dari yang ada how was were is are did do does the a an any anything there
-    morning pagi siang sore malam ini this that
+    morning pagi siang sore malam ini this that daily cover covers miss missed anyone still yet pls
+    plz now currently
     """.split()
 )
 # The words of small talk: a message of nothing else is not a question.
