@@ -160,7 +160,9 @@ class Answerer:
             return days or None, None  # a day number no lead line gives: a word of the question
         days = resolve_days(day, brief_dates)
         if day.kind == "date" and day.day is not None:
-            if understood.kind != "day_summary" and _names_an_event(day, brief_dates, understood.question):
+            if understood.kind != "day_summary" and _names_an_event(
+                day, brief_dates, understood.question, understood.kind
+            ):
                 return None, None  # "the treaty of 17 August 1945": a date in the question, not its day
             if day.day in brief_dates:
                 return [day.day], None
@@ -352,18 +354,21 @@ STATEMENT_SUBJECT_MIN_COVERAGE = 0.5
 EVENT_YEARS_BEFORE = 2
 
 
-def _names_an_event(day: DayReference, brief_dates: list[date], question: str = "") -> bool:
+def _names_an_event(day: DayReference, brief_dates: list[date], question: str = "", kind: str = "fact") -> bool:
     """A date years before the briefs is the question's subject ("the treaty of 17 August 1945"),
     not its day, unless the question asks for a brief of it ("what did the brief say on 24 Feb
     2022")."""
-    if any(w in _BRIEF_WORDS for w in _WORD.findall(question.lower())):
+    asking_for_a_day = _BRIEF_WORDS | (_DAY_WORDS if kind in ("topic", "latest") else frozenset())
+    if any(w in asking_for_a_day for w in _WORD.findall(question.lower())):
         return False
     return bool(day.year_given and day.day and day.day.year < brief_dates[-1].year - EVENT_YEARS_BEFORE)
 
 
-# Words naming the briefs themselves, or a date as a day ("tanggal 24/02/2022"): a date beside
-# them is a brief's day, however old.
-_BRIEF_WORDS = frozenset({"brief", "briefs", "ringkasan", "rangkuman", "digest", "edition", "edisi", "tanggal", "tgl"})
+# Words naming the briefs themselves: a date beside them is a brief's day, however old.
+_BRIEF_WORDS = frozenset({"brief", "briefs", "ringkasan", "rangkuman", "digest", "edition", "edisi"})
+# ... and, asked of a topic ("apa yg terjadi di Ukraina tanggal 24/02/2022"), words naming a date
+# as a day; in a question of fact ("Pada tanggal 17 Agustus 1945 ...?") the date is its subject.
+_DAY_WORDS = frozenset({"tanggal", "tgl"})
 
 
 def _no_brief(language: str, day: date | None, brief_dates: list[date], *, relative: str | None = None) -> str:
