@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build heldout4/questions.jsonl from spec.py: compute gold, validate, print counts.
 
-Usage: python3 build.py   (stdlib only; exits non-zero if any check fails)
+Usage: python3 build.py   (stdlib only; exits non-zero if any check fails). The fifth set's
+build.py runs this same builder on its own spec.py (`main(here, prefix, want)`).
 """
 
 import datetime
@@ -16,10 +17,8 @@ from collections import Counter
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(HERE, os.pardir, "news_heldout", "tools")  # the first set's item index
 sys.path.insert(0, TOOLS)
-sys.path.insert(0, HERE)
 
 from lib import ITEMS, DATES, topic_index, day_items  # noqa: E402
-import spec  # noqa: E402
 
 BRIEFS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "news", "briefs"))
 FIRST, LAST = datetime.date(2025, 9, 14), datetime.date(2025, 12, 31)
@@ -58,7 +57,22 @@ def label_set():
     return s
 
 
-def main():
+COUNTS = {
+    "topic_latest": 20,
+    "topic_on_day": 20,
+    "day_summary": 20,
+    "no_brief_day": 10,
+    "factual": 30,
+    "not_covered": 25,
+}
+
+
+def main(here=HERE, prefix="h4", want=COUNTS):
+    """Build `here`/questions.jsonl from `here`/spec.py, with `prefix` qids and `want` questions
+    of each kind in each language."""
+    sys.path.insert(0, here)
+    import spec  # noqa: E402 (the set's own, from `here`)
+
     out = []
     seen_q = set()
     labels_cf = label_set()
@@ -158,14 +172,6 @@ def main():
         add("not_covered", lang, q, None, [])
 
     # counts
-    want = {
-        "topic_latest": 20,
-        "topic_on_day": 20,
-        "day_summary": 20,
-        "no_brief_day": 10,
-        "factual": 30,
-        "not_covered": 25,
-    }
     cnt = Counter((r["kind"], r["lang"]) for r in out)
     print(f"{'kind':14s} {'en':>4s} {'id':>4s}")
     for k, n in want.items():
@@ -199,10 +205,10 @@ def main():
             print("  -", e)
         sys.exit(1)
 
-    with open(os.path.join(HERE, "questions.jsonl"), "w", encoding="utf-8") as f:
+    with open(os.path.join(here, "questions.jsonl"), "w", encoding="utf-8") as f:
         for n, r in enumerate(out, 1):
             rec = {
-                "qid": f"h4-{n:04d}",
+                "qid": f"{prefix}-{n:04d}",
                 "kind": r["kind"],
                 "lang": r["lang"],
                 "question": r["question"],
