@@ -21,6 +21,7 @@ import json
 import re
 import statistics
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,11 +109,18 @@ class NewsResult:
     answer: Answer
 
 
+def _run_id() -> str:
+    """A chat of its own per question and per run: on PostgreSQL the chats' memory outlives the
+    process, and a question must never be read as the follow-up of one asked in an earlier run."""
+    return uuid.uuid4().hex[:12]
+
+
 def evaluate_news(answerer: Answerer, questions: Iterable[NewsQuestion]) -> list[NewsResult]:
     results = []
+    run = _run_id()
     for n, question in enumerate(questions):
         started = time.perf_counter()
-        answer = answerer.answer(question.question, chat_key=f"news-eval-{n}")
+        answer = answerer.answer(question.question, chat_key=f"news-eval-{run}-{n}")
         ms = (time.perf_counter() - started) * 1000
         results.append(NewsResult(question, is_right(question, answer), ms, answer))
     return results
@@ -201,8 +209,9 @@ def evaluate_own(answerer: Answerer, questions: Iterable[OwnQuestion]) -> dict[s
     """Right answers among the answerable questions, right abstentions among the others."""
     answerable = right_answers = unanswerable = right_abstentions = 0
     wrong: list[str] = []
+    run = _run_id()
     for n, question in enumerate(questions):
-        answer = answerer.answer(question.question, chat_key=f"own-eval-{n}")
+        answer = answerer.answer(question.question, chat_key=f"own-eval-{run}-{n}")
         right = own_is_right(question, answer)
         if question.expect == "answer":
             answerable += 1
