@@ -37,6 +37,23 @@ def brief(name: str, day: date, rng: random.Random) -> tuple[BriefToWrite, dict[
     return BriefToWrite(name, f"{name}.txt", f"hash-{name}", parsed, tuple(chunks)), terms_of
 
 
+def write_briefs(
+    store: PostgresStore, rng: random.Random, days: range
+) -> tuple[dict[str, list[str]], np.ndarray]:
+    """One generation of random briefs, one a day of January 2024: each chunk's terms, the vectors."""
+    terms_of: dict[str, list[str]] = {}
+    written = []
+    for day in days:
+        made, terms = brief(f"b{day}", date(2024, 1, day), rng)
+        written.append(made)
+        terms_of.update(terms)
+    keys = list(terms_of)
+    vectors = np.random.default_rng(0).normal(size=(len(keys), 384)).astype(np.float32)
+    store.cache_vectors(keys, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    store.write_documents(NextGeneration((), tuple(written), EMBEDDER, "test"))
+    return terms_of, vectors
+
+
 def exact_top(question: list[str], docs: dict[int, list[str]], k: int) -> dict[int, float]:
     counts = {t: sum(t in terms for terms in docs.values()) for t in question}
     average = sum(len(t) for t in docs.values()) / len(docs)
@@ -80,16 +97,7 @@ def test_block_top_k_equals_bm25_over_every_chunk(
     monkeypatch.setattr(lexical, "FIRST_DEPTH", 1)
     store = PostgresStore(new_database())
     rng = random.Random(7)
-    terms_of: dict[str, list[str]] = {}
-    written = []
-    for day in range(1, 7):
-        made, terms = brief(f"b{day}", date(2024, 1, day), rng)
-        written.append(made)
-        terms_of.update(terms)
-    keys = list(terms_of)
-    vectors = np.random.default_rng(0).normal(size=(len(keys), 384)).astype(np.float32)
-    store.cache_vectors(keys, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
-    store.write_documents(NextGeneration((), tuple(written), EMBEDDER, "test"))
+    terms_of, vectors = write_briefs(store, rng, range(1, 7))
     questions = [rng.sample(VOCABULARY[:60], rng.randint(1, 8)) for _ in range(30)]
 
     def check(days: list[date] | None = None) -> None:
@@ -205,4 +213,49 @@ def test_top_k_among_many_copies_is_proven_and_exact(
                 found = lexical.top_k(view._conn, question, k, counts, lexical.Collection(len(docs), average, average))
                 assert found.proven
                 assert_same_top(found.scores, exact)
+    store.close()
+
+
+def test_warming_remembers_the_longest_lists_and_changes_no_answer(
+    new_database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`warm` reads every long posting list of the generation (here: held by more than 20 of the
+    240 chunks) into memory, once per generation; questions then score exactly as from the
+    blocks, and a new generation is read again rather than answered from the old one's lists."""
+    monkeypatch.setattr(lexical, "WHOLE_POSTINGS", 20)
+    url = new_database()
+    store = PostgresStore(url)
+    rng = random.Random(11)
+    terms_of, _ = write_briefs(store, rng, range(1, 7))
+    questions = [rng.sample(VOCABULARY[:60], rng.randint(1, 8)) for _ in range(20)]
+
+    def remembered() -> set[str]:
+        with store.search_view() as view:
+            key = view.memory_key
+        return {t for t in VOCABULARY if store._whole_lists.get((key, t)) is not None}  # type: ignore[arg-type]
+
+    def long_lists(docs: dict[int, list[str]]) -> set[str]:
+        return {t for t in VOCABULARY if sum(t in terms for terms in docs.values()) > 20}
+
+    docs = chunk_terms(store, terms_of)
+    assert store.warm() > 0
+    assert remembered() == long_lists(docs) != set()
+    assert store.warm() == 0  # read once a generation
+    cold = PostgresStore(url)  # another process: nothing in memory
+    with store.search_view() as warm_view, cold.search_view() as cold_view:
+        for question in questions:
+            assert_same_top(warm_view.lexical_top(question, 10, None), exact_top(question, docs, 10))
+            assert warm_view.lexical_top(question, 10, None) == cold_view.lexical_top(question, 10, None)
+    # A reindex that replaces a brief: the new generation's lists, not the old ones, answer.
+    again, terms = brief("b3", date(2024, 1, 3), random.Random(5))
+    terms_of.update(terms)
+    store.cache_vectors(list(terms), np.eye(len(terms), 384, dtype=np.float32))
+    store.write_documents(NextGeneration(("b3",), (again,), EMBEDDER, "test"))
+    docs = chunk_terms(store, terms_of)
+    store.warm()
+    assert remembered() == long_lists(docs)
+    with store.search_view() as view:
+        for question in questions:
+            assert_same_top(view.lexical_top(question, 10, None), exact_top(question, docs, 10))
+    cold.close()
     store.close()

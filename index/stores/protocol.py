@@ -176,6 +176,12 @@ class KnowledgeStore(Protocol):
 
     def search_view(self) -> AbstractContextManager[SearchView]: ...
 
+    def warm(self) -> int:
+        """Loads what the current generation's searches read into memory now rather than at the
+        first questions (a running store does it by itself); how much was read, in the store's
+        own unit (0: nothing more to load)."""
+        ...
+
     def reindex_lock(self) -> AbstractContextManager[None]:
         """Held by the one reindex allowed at a time (across processes and machines);
         raises ReindexAlreadyRunningError when another holds it."""

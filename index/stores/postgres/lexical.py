@@ -64,6 +64,14 @@ EXHAUSTIVE_POSTINGS = 1_500_000
 # Chunks completed from their tsvectors per round; with more open than this it reads deeper
 # instead (blocks are cheap to read, tsvectors are not): 400 measured best at 100k chunks.
 EXACT_MAX = 400
+# The whole lists a store remembers (`WholeLists`, 16 bytes a posting), and the share of that
+# the generation's most common terms are read into before its questions (`warm_common_lists`):
+# at a million chunks, 256 MB holds the 240 longest lists (37% of all postings), which took a
+# first-time question's search p95 from 42 to 25 ms (benchmarks/pg_scale_db.py, docs/benchmarks.md).
+WHOLE_LISTS_BYTES = 512 * 1024 * 1024
+WARM_SHARE = 0.5
+# Terms read per statement while warming.
+WARM_BATCH = 20
 # Blocks are rebuilt when removed chunks make up this share of their postings, or when the
 # average chunk length moved this factor away from the one the impacts were computed at.
 GARBAGE_SHARE = 0.25
@@ -258,6 +266,42 @@ def top_k(
             depth[t] = WHOLE if depth[t] * 4 >= MAX_DEPTH or doc_counts[t] <= depth[t] * 4 * BLOCK else depth[t] * 4
 
 
+def warm_common_lists(conn: psycopg.Connection, stats: Collection) -> int:
+    """Reads the whole posting lists of the generation's most common terms into the store's
+    memory (`stats.memory`), longest first, up to WARM_SHARE of it; the postings read. The long
+    lists of a question are mostly these ("tahun" holds a third of a million chunks), and reading
+    one from the blocks for the first time is most of a first question's search."""
+    memory = stats.memory
+    if memory is None or stats.n_docs <= 0:
+        return 0
+    budget = int(memory.max_bytes * WARM_SHARE) // _POSTING_BYTES
+    largest = memory.max_bytes // 4 // _POSTING_BYTES  # `WholeLists.put` keeps no longer list
+    # Short lists are read whole by any question at little cost: only the long ones are worth it.
+    rows = conn.execute(
+        "SELECT lexeme, df FROM term_stats WHERE df > %s AND df <= %s ORDER BY df DESC LIMIT %s",
+        (WHOLE_POSTINGS, largest, budget // WHOLE_POSTINGS + 1),
+    ).fetchall()
+    terms: list[str] = []
+    counts: dict[str, int] = {}
+    total = 0
+    for lexeme, df in rows:
+        if total + int(df) > budget:
+            break
+        if lexeme and len(lexeme.encode()) <= MAX_LEXEME_BYTES:
+            terms.append(lexeme)
+            counts[lexeme] = int(df)
+            total += int(df)
+    weights = {t: idf(stats.n_docs, counts[t]) for t in terms}  # as `top_k` weighs them
+    read = 0
+    for start in range(0, len(terms), WARM_BATCH):
+        batch = [t for t in terms[start : start + WARM_BATCH] if memory.get((stats.key, t)) is None]
+        for term, term_list in _read_terms(conn, batch, dict.fromkeys(batch, WHOLE), weights, stats).items():
+            if term_list.tail == 0:
+                memory.put((stats.key, term), term_list)
+                read += len(term_list.ids)
+    return read
+
+
 def _whole_best(conn: psycopg.Connection, lists: list[_TermList], k: int) -> dict[int, float]:
     """The k best chunks when every term's list was read whole (the sums are exact scores),
     among the chunks still in `chunks` (a block keeps a removed chunk until the blocks are
@@ -304,7 +348,7 @@ class WholeLists:
     ("tahun" holds a third of a million postings at a million chunks), and a generation's blocks
     and statistics never change, so neither do its lists' scores."""
 
-    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:  # 16 bytes a posting
+    def __init__(self, max_bytes: int = WHOLE_LISTS_BYTES) -> None:
         self.max_bytes = max_bytes
         self._lists: OrderedDict[tuple[tuple[str, ...], str], _TermList] = OrderedDict()
         self._bytes = 0
@@ -318,7 +362,7 @@ class WholeLists:
             return found
 
     def put(self, key: tuple[tuple[str, ...], str], read: _TermList) -> None:
-        size = read.ids.nbytes + read.scores.nbytes
+        size = read.ids.nbytes + read.scores.nbytes  # _POSTING_BYTES a posting
         if size > self.max_bytes // 4:
             return
         with self._lock:
@@ -329,6 +373,10 @@ class WholeLists:
             while self._bytes > self.max_bytes:
                 _, dropped = self._lists.popitem(last=False)
                 self._bytes -= dropped.ids.nbytes + dropped.scores.nbytes
+
+
+# What `WholeLists` holds a posting in: its chunk id (int64) and its score (float64).
+_POSTING_BYTES = 16
 
 
 def _slack(theta: float) -> float:

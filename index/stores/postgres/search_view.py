@@ -14,7 +14,7 @@ import psycopg
 import psycopg.sql
 
 from index.records import Passage
-from index.stores.postgres.lexical import Collection, WholeLists, exact_scores, idf, top_k
+from index.stores.postgres.lexical import Collection, WholeLists, exact_scores, idf, top_k, warm_common_lists
 from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
 
@@ -88,6 +88,16 @@ class PostgresSearchView:
             return top_k(self._conn, wanted, n, counts, self._collection).scores
         scores = {c: s for c, s in self.lexical_scores_of(wanted, scope).items() if s > 0}
         return dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n])
+
+    @property
+    def memory_key(self) -> tuple[str, ...] | None:
+        """What tells this generation's remembered lists from any other's; None: none kept."""
+        return self._collection.key if self._collection.memory is not None else None
+
+    def warm_common_lists(self) -> int:
+        """The generation's longest posting lists read into the store's memory now (see
+        `lexical.warm_common_lists`); the postings read."""
+        return warm_common_lists(self._conn, self._collection) if self._chunk_count else 0
 
     def lexical_scores_of(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, float]:
         wanted = [t for t in dict.fromkeys(terms) if len(t.encode()) <= MAX_LEXEME_BYTES]

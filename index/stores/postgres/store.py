@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,6 +40,8 @@ from index.stores.postgres.sql import (
 )
 from index.stores.protocol import SKIPPED_FILES_KEY, NextGeneration, skipped_json
 
+log = logging.getLogger(__name__)
+
 # A first fill of at least this many chunks (a new database, `briefbot copy --to`) builds the
 # HNSW and GIN indexes once over all rows instead of updating them row by row: the HNSW index
 # costs about 4 to 7 ms a row that way here, hours at a million chunks (bench_scale.py).
@@ -59,6 +62,8 @@ class PostgresStore:
         self._connections_lock = threading.Lock()
         self._dates = DatesMemo()
         self._whole_lists = WholeLists()  # BM25's whole posting lists read, per generation
+        self._warmed: set[tuple[str, ...]] = set()  # the generations whose longest lists were read
+        self._warm_lock = threading.Lock()
         probe = connect(url, vectors=False)
         try:
             behind = schema_version(probe) < LATEST_VERSION
@@ -306,7 +311,53 @@ class PostgresStore:
 
     @contextmanager
     def search_view(self) -> Iterator[PostgresSearchView]:
-        """One REPEATABLE READ transaction (on the read replica when there is one)."""
+        """One REPEATABLE READ transaction (on the read replica when there is one). The first
+        view of a generation starts reading its longest posting lists into memory, in the
+        background (`warm`)."""
+        with self._view() as view:
+            key = view.memory_key
+            if key is not None and self._claim_warming(key):
+                threading.Thread(target=self._warm_quietly, name="bm25-warm", daemon=True).start()
+            yield view
+
+    def warm(self) -> int:
+        """Reads the current generation's longest posting lists into memory now, as the first
+        view of each generation starts doing in the background: a question's first read of a
+        long list from the blocks is most of its search time at a million chunks. The postings
+        read (0 when another thread already read them)."""
+        with self._view() as view:
+            key = view.memory_key
+            if key is None:
+                return 0
+            self._claim_warming(key)
+            return view.warm_common_lists()
+
+    def _claim_warming(self, key: tuple[str, ...]) -> bool:
+        with self._warm_lock:
+            if key in self._warmed:
+                return False
+            if len(self._warmed) > 16:  # generations long gone
+                self._warmed.clear()
+            self._warmed.add(key)
+            return True
+
+    def _warm_quietly(self) -> None:
+        try:
+            with self._view() as view:
+                view.warm_common_lists()
+        except (psycopg.Error, StoreUnavailableError) as error:
+            # A store closed meanwhile, a lost server: questions read the lists from the blocks.
+            log.debug("reading the longest posting lists ahead failed: %s", error)
+        finally:
+            conn = getattr(self._local, "read", None)  # this thread's, used once: not kept open
+            if conn is not None:
+                with self._connections_lock:
+                    if conn in self._connections:
+                        self._connections.remove(conn)
+                conn.close()
+
+    @contextmanager
+    def _view(self) -> Iterator[PostgresSearchView]:
         conn = self._connection("read")
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -33,6 +33,11 @@ class SqliteSearchView:
         self._lexical = SqliteLexical(lexical, conn)
         self.generation = generation
 
+    @property
+    def vectors_loaded(self) -> int:
+        """The vectors of this generation's FAISS index, in memory."""
+        return int(self._index.ntotal)
+
     def brief_dates(self) -> list[date]:
         return self._catalog.brief_dates(self._conn)
 

@@ -186,6 +186,12 @@ class SqliteFaissStore:
             index = self._index_for(catalog, generation, conn)
             yield SqliteSearchView(catalog, conn, index, generation, self._lexical_for(catalog, generation, conn))
 
+    def warm(self) -> int:
+        """Loads the current generation's FAISS index and opens its tantivy index (a search view
+        does so on first use); the vectors loaded."""
+        with self.search_view() as view:
+            return view.vectors_loaded
+
     def _lexical_for(self, catalog: Catalog, generation: int, conn: sqlite3.Connection) -> LexicalIndex:
         """The tantivy index of `generation` (loaded after its FAISS index, under the same lock);
         rebuilt in memory from the catalog when its folder is unsound."""
