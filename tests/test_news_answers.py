@@ -247,3 +247,12 @@ def test_an_old_date_named_as_a_tanggal_is_a_day_without_a_brief(news: Answerer)
     answer = news.answer("apa yg terjadi di Thailand tanggal 24/02/2022")
     assert answer.abstained and answer.reason == "no_brief_on_date" and not answer.citations
     assert "24 Februari 2022" in answer.text
+
+
+def test_a_story_asked_after_by_its_peoples_names_brings_the_items_filed_under_it(news: Answerer) -> None:
+    """No label holds "Talon" or "Tigri", but the items found for them are filed under one story
+    and name them: the story's newest items answer, the one that names neither included."""
+    answer = news.answer("Any news on Talon and Tigri?")
+    assert not answer.abstained and answer.kind == "latest"
+    assert {c.section.split(" › ")[-1] for c in answer.citations if c.section} == {"2025 Beninese coup attempt"}
+    assert any("ECOWAS" in c.quote and "Tigri" not in c.quote for c in answer.citations)

@@ -37,9 +37,7 @@ def brief(name: str, day: date, rng: random.Random) -> tuple[BriefToWrite, dict[
     return BriefToWrite(name, f"{name}.txt", f"hash-{name}", parsed, tuple(chunks)), terms_of
 
 
-def write_briefs(
-    store: PostgresStore, rng: random.Random, days: range
-) -> tuple[dict[str, list[str]], np.ndarray]:
+def write_briefs(store: PostgresStore, rng: random.Random, days: range) -> tuple[dict[str, list[str]], np.ndarray]:
     """One generation of random briefs, one a day of January 2024: each chunk's terms, the vectors."""
     terms_of: dict[str, list[str]] = {}
     written = []

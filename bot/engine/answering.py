@@ -205,7 +205,16 @@ class Answerer:
             # The words name no label of the briefs (or only by the labels' closeness, weak for
             # short labels): the labels of the passages found by meaning say what they mean
             # ("sandera di gaza" finds items filed under "Gaza war hostage crisis").
-            matches = self.topics.labels_of(searched[-TOPIC_SEARCHED:], topic, prefer=matches) or matches
+            voted = self.topics.labels_of(searched[-TOPIC_SEARCHED:], topic, prefer=matches)
+            if not voted and understood.kind == "latest":
+                # Asked for the newest, the search favoured new passages, which may agree on no
+                # label: then the passages most about the words, whenever they were reported, for
+                # a label holding two of the words at least ("suicide atack outside the court in
+                # Islamabad": "2025 Islamabad suicide bombing", not "Territorial disputes" for
+                # "panama canal dispute").
+                most_about = self.kb.search(topic, k=TOPIC_SEARCHED, dates=days, recent=False)
+                voted = self.topics.labels_of(most_about, topic, prefer=matches, words_shared=2)
+            matches = voted or matches
         filed = self._filed_hits(matches, days)
         hits = [*filed, *searched]
         points = about_topic(topic, hits, filed={hit.chunk_id for hit in filed}, names=self._lowercase_names(topic))

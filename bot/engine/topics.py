@@ -21,6 +21,7 @@ import re
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
@@ -35,6 +36,12 @@ from index.text.matching import spelling_key, stem
 from index.text.stopwords import TOPIC_STOP_WORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _names_in(text: str) -> frozenset[str]:
+    """The words `text` writes capitalised past its first word (lower case): mostly names."""
+    return frozenset(m.group().lower() for m in _WORD.finditer(text) if m.start() > 0 and m.group()[0].isupper())
+
 
 # A label is meant when the reader's words are all in it (this weighted share), typos and
 # endings forgiven ...
@@ -56,6 +63,12 @@ STRONG_MATCH = 0.75
 MIN_VOTE_SHARE = 0.4
 # The catalogue looks for a new generation of the store at most this often.
 REFRESH_EVERY_S = 1.0
+# A name that ties a question to the passages giving it is in at most this share of the briefs
+# (or this many).
+RARE_SHARE = 0.1
+_RARE_MIN_BRIEFS = 3
+# The shortest stem that ties a question to the names its passages give.
+_NAME_MIN_CHARS = 3
 # The shortest word that may be a typo of another.
 _TYPO_MIN_CHARS = 5
 
@@ -73,6 +86,7 @@ class TopicCatalogue:
             str, tuple[str, tuple[tuple[str, int, date | None, int], ...], frozenset[str], frozenset[str]]
         ] = {}
         self._words: set[str] = set()  # every word of the briefs, lower case
+        self._brief_counts: Counter[str] = Counter()  # word -> how many briefs use it
         self._deletions: dict[str, str] = {}  # a word with one letter dropped -> the word
         self._spellings: frozenset[str] = frozenset()  # every word's `spelling_key`
         self._names: frozenset[str] = frozenset()  # the words the briefs never write in lower case
@@ -143,6 +157,7 @@ class TopicCatalogue:
             for word in topic_label.stems:
                 by_stem.setdefault(word, []).append(key)
         words = {w for _h, _e, brief_words, _l in self._seen.values() for w in brief_words}
+        self._brief_counts = Counter(w for _h, _e, brief_words, _l in self._seen.values() for w in brief_words)
         written_lower = {w for _h, _e, brief_words, names in self._seen.values() for w in brief_words - names}
         self._names = frozenset({w for _h, _e, _w, names in self._seen.values() for w in names} - written_lower)
         deletions: dict[str, str] = {}
@@ -160,6 +175,11 @@ class TopicCatalogue:
         if labels:
             # Embedded off the question path: until then labels are matched by their words only.
             threading.Thread(target=self._vectors, name="topic-label-vectors", daemon=True).start()
+
+    def _is_rare(self, word: str) -> bool:
+        """Whether few briefs use `word` (lower case): a story's name ("Babiš"), not one of every
+        day's ("United", "States")."""
+        return self._brief_counts.get(word, 0) <= max(_RARE_MIN_BRIEFS, RARE_SHARE * len(self._seen))
 
     def _similar_stems(self, word_stem: str) -> frozenset[str]:
         """The label words that are `word_stem` (itself, or a typo or an ending apart)."""
@@ -318,13 +338,16 @@ class TopicCatalogue:
         self.refresh()
         self._vectors()
 
-    def labels_of(self, passages: Sequence[Passage], words: str, prefer: Sequence[TopicMatch] = ()) -> list[TopicMatch]:
+    def labels_of(
+        self, passages: Sequence[Passage], words: str, prefer: Sequence[TopicMatch] = (), *, words_shared: int = 1
+    ) -> list[TopicMatch]:
         """The label that `passages` (best first, as a search ranks them) found for `words` are
         filed under, when they agree on one: each passage votes for every label of its path, the
         first ones more. Of the labels with enough of the vote and a word of `words` the briefs
         use, one of `prefer` (matched by meaning), else the most specific. "sandera di gaza"
         finds items under "Gaza war › Gaza war hostage crisis": the crisis, not the whole war.
-        Section headings ("Armed conflicts and attacks") are no topic."""
+        Section headings ("Armed conflicts and attacks") are no topic. `words_shared`: how many
+        of the words a label must hold (all, when fewer), unless its passages give a name of them."""
         self.refresh()
         units = [
             [
@@ -340,19 +363,54 @@ class TopicCatalogue:
         if not known:
             return []  # nothing ties the passages to the words: they may be about anything
         weights: dict[str, float] = {}
+        voters: dict[str, list[tuple[float, Passage]]] = {}
         total = 0.0
         for rank, passage in enumerate(passages):
             weight = 1.0 / (rank + 1)
             total += weight
             for label, depth in label_parts(passage.section):
                 key = " ".join(word_stems(label))
-                if depth > 0 and key in self._labels:
+                if depth > 0 and key in self._labels and not any(p is passage for _w, p in voters.get(key, [])):
                     weights[key] = weights.get(key, 0.0) + weight
-        supported = [
-            key
-            for key, weight in weights.items()
-            if weight / total >= MIN_VOTE_SHARE and any(same_word(w, s) for w in known for s in self._labels[key].stems)
-        ]
+                    voters.setdefault(key, []).append((weight, passage))
+        # A label that holds another's whole name is about it ("Search for Malaysia Airlines
+        # Flight 370" of "Malaysia Airlines Flight 370"): its votes count for the shorter one too,
+        # and the shorter one stands for both.
+        story = {
+            key: [other for other in weights if self._labels[key].stems <= self._labels[other].stems] for key in weights
+        }
+        shares = {key: sum(weights[other] for other in story[key]) / total for key in weights}
+
+        def tied(key: str) -> bool:
+            """The words name the story: a word of its labels, or a name that most of the
+            passages filed under it give ("babis" of the items under "2025 Czech parliamentary
+            election"; a common word they say, "final", "government", ties nothing)."""
+            labels = [self._labels[other] for other in story[key]]
+            shared = sum(any(same_word(w, s) for w in unit for label in labels for s in label.stems) for unit in units)
+            if shared >= min(words_shared, len([unit for unit in units if unit])):
+                return True
+            votes = [vote for other in story[key] for vote in voters[other]]
+            said = sum(weight for weight, _p in votes)
+            named = [
+                (weight, [(stem(n), self._brief_counts.get(n, 0)) for n in _names_in(p.text) if self._is_rare(n)])
+                for weight, p in votes
+            ]
+            for w in known:
+                if len(w) < _NAME_MIN_CHARS:  # not "us"
+                    continue
+                giving = [
+                    (weight, min(c for n, c in names if same_word(w, n)))
+                    for weight, names in named
+                    if any(same_word(w, n) for n, _c in names)
+                ]
+                # Not one passage's stray name, unless hardly any brief gives it ("MH370").
+                if sum(weight for weight, _c in giving) > said / 2 and (
+                    len(giving) >= 2 or giving[0][1] <= _RARE_MIN_BRIEFS
+                ):
+                    return True
+            return False
+
+        supported = [key for key in weights if shares[key] >= MIN_VOTE_SHARE and tied(key)]
         if not supported:
             return []
         preferred = [
@@ -362,7 +420,7 @@ class TopicCatalogue:
         ]
         if preferred:
             return preferred[:1]
-        best = max(supported, key=lambda k: (self._labels[k].depth, weights[k]))
+        best = max(supported, key=lambda k: (self._labels[k].depth, shares[k]))
 
         def words_shared(label: TopicLabel) -> int:
             return sum(any(same_word(w, s) for w in unit for s in label.stems) for unit in units)
@@ -372,7 +430,7 @@ class TopicCatalogue:
             # "hukuman mati di Iran" is "Capital punishment in Iran", though the passages found
             # for it are mostly filed under the year's other Iranian stories.
             return list(prefer[:1])
-        return [TopicMatch(self._labels[best], weights[best] / total, by_meaning=True)]
+        return [TopicMatch(self._labels[key], shares[best], by_meaning=True) for key in story[best]]
 
     def _closest_by_meaning(self, units: Sequence[Sequence[str]]) -> list[TopicMatch]:
         """Labels close in meaning to the words (`units`, see `_units`), when the closeness is
