@@ -213,7 +213,7 @@ class Answerer:
                 # Islamabad": "2025 Islamabad suicide bombing", not "Territorial disputes" for
                 # "panama canal dispute").
                 most_about = self.kb.search(topic, k=TOPIC_SEARCHED, dates=days, recent=False)
-                voted = self.topics.labels_of(most_about, topic, prefer=matches, words_shared=2)
+                voted = self.topics.labels_of(most_about, topic, prefer=matches, min_words=2)
             matches = voted or matches
         filed = self._filed_hits(matches, days)
         hits = [*filed, *searched]

@@ -339,14 +339,14 @@ class TopicCatalogue:
         self._vectors()
 
     def labels_of(
-        self, passages: Sequence[Passage], words: str, prefer: Sequence[TopicMatch] = (), *, words_shared: int = 1
+        self, passages: Sequence[Passage], words: str, prefer: Sequence[TopicMatch] = (), *, min_words: int = 1
     ) -> list[TopicMatch]:
         """The label that `passages` (best first, as a search ranks them) found for `words` are
         filed under, when they agree on one: each passage votes for every label of its path, the
         first ones more. Of the labels with enough of the vote and a word of `words` the briefs
         use, one of `prefer` (matched by meaning), else the most specific. "sandera di gaza"
         finds items under "Gaza war › Gaza war hostage crisis": the crisis, not the whole war.
-        Section headings ("Armed conflicts and attacks") are no topic. `words_shared`: how many
+        Section headings ("Armed conflicts and attacks") are no topic. `min_words`: how many
         of the words a label must hold (all, when fewer), unless its passages give a name of them."""
         self.refresh()
         units = [
@@ -387,7 +387,7 @@ class TopicCatalogue:
             election"; a common word they say, "final", "government", ties nothing)."""
             labels = [self._labels[other] for other in story[key]]
             shared = sum(any(same_word(w, s) for w in unit for label in labels for s in label.stems) for unit in units)
-            if shared >= min(words_shared, len([unit for unit in units if unit])):
+            if shared >= min(min_words, len([unit for unit in units if unit])):
                 return True
             votes = [vote for other in story[key] for vote in voters[other]]
             said = sum(weight for weight, _p in votes)
