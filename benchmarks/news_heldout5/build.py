@@ -20,9 +20,15 @@ COUNTS = {
     "not_covered": 25,
 }
 
-if __name__ == "__main__":
+
+def build(here: str, prefix: str) -> None:
+    """The set whose spec.py is in `here`, its qids `prefix`-NNNN, with these counts."""
     found = importlib.util.spec_from_file_location("heldout4_build", _BUILDER)
     assert found is not None and found.loader is not None
     builder = importlib.util.module_from_spec(found)
     found.loader.exec_module(builder)
-    builder.main(HERE, "h5", COUNTS)
+    builder.main(here, prefix, COUNTS)
+
+
+if __name__ == "__main__":
+    build(HERE, "h5")

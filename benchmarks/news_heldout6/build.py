@@ -1,28 +1,14 @@
 #!/usr/bin/env python3
-"""Build heldout6/questions.jsonl from spec.py with the fourth set's builder and checks
-(`../news_heldout4/build.py`): only the counts and the qid prefix differ.
+"""Build heldout6/questions.jsonl from spec.py as the fifth set is built (`../news_heldout5/build.py`:
+the fourth set's builder and checks, the fifth set's counts); only the qid prefix differs.
 
 Usage: python3 build.py   (stdlib only; exits non-zero if any check fails)
 """
 
-import importlib.util
 import os
+import runpy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_BUILDER = os.path.join(HERE, os.pardir, "news_heldout4", "build.py")
-
-COUNTS = {
-    "topic_latest": 22,
-    "topic_on_day": 20,
-    "day_summary": 18,
-    "no_brief_day": 10,
-    "factual": 30,
-    "not_covered": 25,
-}
 
 if __name__ == "__main__":
-    found = importlib.util.spec_from_file_location("heldout4_build", _BUILDER)
-    assert found is not None and found.loader is not None
-    builder = importlib.util.module_from_spec(found)
-    found.loader.exec_module(builder)
-    builder.main(HERE, "h6", COUNTS)
+    runpy.run_path(os.path.join(HERE, os.pardir, "news_heldout5", "build.py"))["build"](HERE, "h6")
