@@ -27,6 +27,7 @@ from datetime import date
 
 import numpy as np
 
+from bot.engine.label_votes import MIN_VOTE_SHARE, RARE_MIN_BRIEFS, RARE_SHARE, LabelVotes
 from bot.engine.label_words import FUZZY_MIN_CHARS, label_parts, same_word, word_stems
 from bot.engine.topic_matches import TopicLabel, TopicMatch
 from index.knowledge_base import KnowledgeBase
@@ -36,11 +37,6 @@ from index.text.matching import spelling_key, stem
 from index.text.stopwords import TOPIC_STOP_WORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _names_in(text: str) -> frozenset[str]:
-    """The words `text` writes capitalised past its first word (lower case): mostly names."""
-    return frozenset(m.group().lower() for m in _WORD.finditer(text) if m.start() > 0 and m.group()[0].isupper())
 
 
 # A label is meant when the reader's words are all in it (this weighted share), typos and
@@ -58,17 +54,8 @@ MIN_DENSE_MARGIN = 0.015
 DENSE_CANDIDATES = 5
 # A match by words weaker than this (a word missing, or a long label) is checked by meaning too.
 STRONG_MATCH = 0.75
-# The passages found for a topic name its label when this share of their (rank-weighted) votes
-# goes to it.
-MIN_VOTE_SHARE = 0.4
 # The catalogue looks for a new generation of the store at most this often.
 REFRESH_EVERY_S = 1.0
-# A name that ties a question to the passages giving it is in at most this share of the briefs
-# (or this many).
-RARE_SHARE = 0.1
-_RARE_MIN_BRIEFS = 3
-# The shortest stem that ties a question to the names its passages give.
-_NAME_MIN_CHARS = 3
 # The shortest word that may be a typo of another.
 _TYPO_MIN_CHARS = 5
 
@@ -179,7 +166,7 @@ class TopicCatalogue:
     def _is_rare(self, word: str) -> bool:
         """Whether few briefs use `word` (lower case): a story's name ("Babiš"), not one of every
         day's ("United", "States")."""
-        return self._brief_counts.get(word, 0) <= max(_RARE_MIN_BRIEFS, RARE_SHARE * len(self._seen))
+        return self._brief_counts.get(word, 0) <= max(RARE_MIN_BRIEFS, RARE_SHARE * len(self._seen))
 
     def _similar_stems(self, word_stem: str) -> frozenset[str]:
         """The label words that are `word_stem` (itself, or a typo or an ending apart)."""
@@ -362,55 +349,17 @@ class TopicCatalogue:
         known = [s for unit in units for s in unit]
         if not known:
             return []  # nothing ties the passages to the words: they may be about anything
-        weights: dict[str, float] = {}
-        voters: dict[str, list[tuple[float, Passage]]] = {}
-        total = 0.0
-        for rank, passage in enumerate(passages):
-            weight = 1.0 / (rank + 1)
-            total += weight
-            for label, depth in label_parts(passage.section):
-                key = " ".join(word_stems(label))
-                if depth > 0 and key in self._labels and not any(p is passage for _w, p in voters.get(key, [])):
-                    weights[key] = weights.get(key, 0.0) + weight
-                    voters.setdefault(key, []).append((weight, passage))
-        # A label that holds another's whole name is about it ("Search for Malaysia Airlines
-        # Flight 370" of "Malaysia Airlines Flight 370"): its votes count for the shorter one too,
-        # and the shorter one stands for both.
-        story = {
-            key: [other for other in weights if self._labels[key].stems <= self._labels[other].stems] for key in weights
-        }
-        shares = {key: sum(weights[other] for other in story[key]) / total for key in weights}
+        votes = LabelVotes.tally(passages, self._labels)
 
         def tied(key: str) -> bool:
-            """The words name the story: a word of its labels, or a name that most of the
-            passages filed under it give ("babis" of the items under "2025 Czech parliamentary
-            election"; a common word they say, "final", "government", ties nothing)."""
-            labels = [self._labels[other] for other in story[key]]
+            """The words name the story: a word of its labels, or a name its passages give."""
+            labels = [self._labels[other] for other in votes.story[key]]
             shared = sum(any(same_word(w, s) for w in unit for label in labels for s in label.stems) for unit in units)
             if shared >= min(min_words, len([unit for unit in units if unit])):
                 return True
-            votes = [vote for other in story[key] for vote in voters[other]]
-            said = sum(weight for weight, _p in votes)
-            named = [
-                (weight, [(stem(n), self._brief_counts.get(n, 0)) for n in _names_in(p.text) if self._is_rare(n)])
-                for weight, p in votes
-            ]
-            for w in known:
-                if len(w) < _NAME_MIN_CHARS:  # not "us"
-                    continue
-                giving = [
-                    (weight, min(c for n, c in names if same_word(w, n)))
-                    for weight, names in named
-                    if any(same_word(w, n) for n, _c in names)
-                ]
-                # Not one passage's stray name, unless hardly any brief gives it ("MH370").
-                if sum(weight for weight, _c in giving) > said / 2 and (
-                    len(giving) >= 2 or giving[0][1] <= _RARE_MIN_BRIEFS
-                ):
-                    return True
-            return False
+            return votes.names_given(key, known, self._brief_counts, self._is_rare)
 
-        supported = [key for key in weights if shares[key] >= MIN_VOTE_SHARE and tied(key)]
+        supported = [key for key, share in votes.shares.items() if share >= MIN_VOTE_SHARE and tied(key)]
         if not supported:
             return []
         preferred = [
@@ -420,7 +369,7 @@ class TopicCatalogue:
         ]
         if preferred:
             return preferred[:1]
-        best = max(supported, key=lambda k: (self._labels[k].depth, shares[k]))
+        best = max(supported, key=lambda k: (self._labels[k].depth, votes.shares[k]))
 
         def words_shared(label: TopicLabel) -> int:
             return sum(any(same_word(w, s) for w in unit for s in label.stems) for unit in units)
@@ -430,7 +379,7 @@ class TopicCatalogue:
             # "hukuman mati di Iran" is "Capital punishment in Iran", though the passages found
             # for it are mostly filed under the year's other Iranian stories.
             return list(prefer[:1])
-        return [TopicMatch(self._labels[key], shares[best], by_meaning=True) for key in story[best]]
+        return [TopicMatch(self._labels[key], votes.shares[best], by_meaning=True) for key in votes.story[best]]
 
     def _closest_by_meaning(self, units: Sequence[Sequence[str]]) -> list[TopicMatch]:
         """Labels close in meaning to the words (`units`, see `_units`), when the closeness is

@@ -39,10 +39,9 @@ transaction: replicas and REPEATABLE READ views work as before.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import psycopg
@@ -64,14 +63,6 @@ EXHAUSTIVE_POSTINGS = 1_500_000
 # Chunks completed from their tsvectors per round; with more open than this it reads deeper
 # instead (blocks are cheap to read, tsvectors are not): 400 measured best at 100k chunks.
 EXACT_MAX = 400
-# The whole lists a store remembers (`WholeLists`, 16 bytes a posting), and the share of that
-# the generation's most common terms are read into before its questions (`warm_common_lists`):
-# at a million chunks, 256 MB holds the 240 longest lists (37% of all postings), which took a
-# first-time question's search p95 from 42 to 25 ms (benchmarks/pg_scale_db.py, docs/benchmarks.md).
-WHOLE_LISTS_BYTES = 512 * 1024 * 1024
-WARM_SHARE = 0.5
-# Terms read per statement while warming.
-WARM_BATCH = 20
 # Blocks are rebuilt when removed chunks make up this share of their postings, or when the
 # average chunk length moved this factor away from the one the impacts were computed at.
 GARBAGE_SHARE = 0.25
@@ -171,6 +162,16 @@ def idf(n_docs: int, doc_count: int) -> float:
     return max(math.log((n_docs - n + 0.5) / (n + 0.5)), 1e-6)
 
 
+class ListMemory(Protocol):
+    """Where a store keeps the whole lists it read (`whole_lists.WholeLists`), up to `max_bytes`."""
+
+    max_bytes: int
+
+    def get(self, key: tuple[tuple[str, ...], str]) -> TermList | None: ...
+
+    def put(self, key: tuple[tuple[str, ...], str], read: TermList) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Collection:
     """One generation's statistics: chunks, average length now and when impacts were stored."""
@@ -180,7 +181,7 @@ class Collection:
     impact_avgdl: float
     # The store's memory of whole lists, and what tells this generation's blocks from any other
     # of the same database (generation, chunk count, indexing time, impact length). None: none.
-    memory: WholeLists | None = None
+    memory: ListMemory | None = None
     key: tuple[str, ...] = ()
 
     @property
@@ -230,7 +231,7 @@ def top_k(
     # whole list is short is read whole at once (it then bounds nothing), the others deepened.
     whole = sum(doc_counts[t] for t in wanted) <= EXHAUSTIVE_POSTINGS
     depth = {t: WHOLE if whole or doc_counts[t] <= WHOLE_POSTINGS else FIRST_DEPTH for t in wanted}
-    lists: dict[str, _TermList] = {}
+    lists: dict[str, TermList] = {}
     exact: dict[int, float] = {}
     while True:
         stale = [t for t in wanted if t not in lists or lists[t].depth != depth[t]]
@@ -238,7 +239,7 @@ def top_k(
             remembered = {t: stats.memory.get((stats.key, t)) for t in stale if depth[t] == WHOLE}
             lists.update({t: found for t, found in remembered.items() if found is not None})
             stale = [t for t in stale if t not in lists or lists[t].depth != depth[t]]
-        read_now = _read_terms(conn, stale, depth, weights, stats)
+        read_now = read_terms(conn, stale, depth, weights, stats)
         lists.update(read_now)
         if stats.memory is not None:
             for term, term_list in read_now.items():
@@ -266,43 +267,7 @@ def top_k(
             depth[t] = WHOLE if depth[t] * 4 >= MAX_DEPTH or doc_counts[t] <= depth[t] * 4 * BLOCK else depth[t] * 4
 
 
-def warm_common_lists(conn: psycopg.Connection, stats: Collection) -> int:
-    """Reads the whole posting lists of the generation's most common terms into the store's
-    memory (`stats.memory`), longest first, up to WARM_SHARE of it; the postings read. The long
-    lists of a question are mostly these ("tahun" holds a third of a million chunks), and reading
-    one from the blocks for the first time is most of a first question's search."""
-    memory = stats.memory
-    if memory is None or stats.n_docs <= 0:
-        return 0
-    budget = int(memory.max_bytes * WARM_SHARE) // _POSTING_BYTES
-    largest = memory.max_bytes // 4 // _POSTING_BYTES  # `WholeLists.put` keeps no longer list
-    # Short lists are read whole by any question at little cost: only the long ones are worth it.
-    rows = conn.execute(
-        "SELECT lexeme, df FROM term_stats WHERE df > %s AND df <= %s ORDER BY df DESC LIMIT %s",
-        (WHOLE_POSTINGS, largest, budget // WHOLE_POSTINGS + 1),
-    ).fetchall()
-    terms: list[str] = []
-    counts: dict[str, int] = {}
-    total = 0
-    for lexeme, df in rows:
-        if total + int(df) > budget:
-            break
-        if lexeme and len(lexeme.encode()) <= MAX_LEXEME_BYTES:
-            terms.append(lexeme)
-            counts[lexeme] = int(df)
-            total += int(df)
-    weights = {t: idf(stats.n_docs, counts[t]) for t in terms}  # as `top_k` weighs them
-    read = 0
-    for start in range(0, len(terms), WARM_BATCH):
-        batch = [t for t in terms[start : start + WARM_BATCH] if memory.get((stats.key, t)) is None]
-        for term, term_list in _read_terms(conn, batch, dict.fromkeys(batch, WHOLE), weights, stats).items():
-            if term_list.tail == 0:
-                memory.put((stats.key, term), term_list)
-                read += len(term_list.ids)
-    return read
-
-
-def _whole_best(conn: psycopg.Connection, lists: list[_TermList], k: int) -> dict[int, float]:
+def _whole_best(conn: psycopg.Connection, lists: list[TermList], k: int) -> dict[int, float]:
     """The k best chunks when every term's list was read whole (the sums are exact scores),
     among the chunks still in `chunks` (a block keeps a removed chunk until the blocks are
     rebuilt)."""
@@ -342,50 +307,13 @@ def _whole_best(conn: psycopg.Connection, lists: list[_TermList], k: int) -> dic
         m *= 4
 
 
-class WholeLists:
-    """One store's whole posting lists already read and scored, per generation and term, up to
-    `max_bytes` (least recently used first out): common terms recur from question to question
-    ("tahun" holds a third of a million postings at a million chunks), and a generation's blocks
-    and statistics never change, so neither do its lists' scores."""
-
-    def __init__(self, max_bytes: int = WHOLE_LISTS_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._lists: OrderedDict[tuple[tuple[str, ...], str], _TermList] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[tuple[str, ...], str]) -> _TermList | None:
-        with self._lock:
-            found = self._lists.get(key)
-            if found is not None:
-                self._lists.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[tuple[str, ...], str], read: _TermList) -> None:
-        size = read.ids.nbytes + read.scores.nbytes  # _POSTING_BYTES a posting
-        if size > self.max_bytes // 4:
-            return
-        with self._lock:
-            if key in self._lists:
-                return
-            self._lists[key] = read
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, dropped = self._lists.popitem(last=False)
-                self._bytes -= dropped.ids.nbytes + dropped.scores.nbytes
-
-
-# What `WholeLists` holds a posting in: its chunk id (int64) and its score (float64).
-_POSTING_BYTES = 16
-
-
 def _slack(theta: float) -> float:
     """Rounding room: a bound within this of θ can at most tie the k-th best."""
     return 1e-9 * max(1.0, abs(theta))
 
 
 @dataclass(frozen=True, slots=True)
-class _TermList:
+class TermList:
     depth: int  # blocks asked for (WHOLE: all)
     depth_read: int  # blocks read
     tail: float  # the most an unread posting of the term adds (0 when all were read)
@@ -400,9 +328,9 @@ class _Read:
     missing_bound: np.ndarray  # the most the other terms can add
 
 
-def _read_terms(
+def read_terms(
     conn: psycopg.Connection, terms: list[str], depth: dict[str, int], weights: dict[str, float], stats: Collection
-) -> dict[str, _TermList]:
+) -> dict[str, TermList]:
     """Each term's best `depth[term]` blocks (one statement), scored."""
     if not terms:
         return {}
@@ -420,7 +348,7 @@ def _read_terms(
     for lexeme, max_impact, base, ids, tfs, lengths in rows:
         per_term[lexeme].append((float(max_impact), int(base), ids, tfs, lengths))
     average = stats.avgdl if stats.avgdl > 0 else 1.0
-    out: dict[str, _TermList] = {}
+    out: dict[str, TermList] = {}
     for term, blocks in per_term.items():
         want = depth[term]
         if len(blocks) > want:  # the extra block: the one of lowest impact
@@ -428,7 +356,7 @@ def _read_terms(
         tail = weights[term] * blocks[want][0] * stats.drift if len(blocks) > want else 0.0
         kept = blocks[:want]
         if not kept:
-            out[term] = _TermList(want, 0, tail, np.empty(0, np.int64), np.empty(0))
+            out[term] = TermList(want, 0, tail, np.empty(0, np.int64), np.empty(0))
             continue
         offsets = np.frombuffer(b"".join(b[2] for b in kept), dtype=">i4").astype(np.int64)
         bases = [b[1] for b in kept]
@@ -439,11 +367,11 @@ def _read_terms(
         tf = np.frombuffer(b"".join(b[3] for b in kept), dtype=">i2").astype(np.float64)
         length = np.frombuffer(b"".join(b[4] for b in kept), dtype=">i2").astype(np.float64) + 32768
         scores = weights[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
-        out[term] = _TermList(want, len(kept), tail, chunk_ids, scores)
+        out[term] = TermList(want, len(kept), tail, chunk_ids, scores)
     return out
 
 
-def _merge(lists: list[_TermList]) -> _Read:
+def _merge(lists: list[TermList]) -> _Read:
     """Every chunk read under any term, its partial score and the bound on the rest."""
     unseen = sum(t.tail for t in lists)
     parts = [t for t in lists if len(t.ids)]
@@ -467,7 +395,7 @@ def _merge(lists: list[_TermList]) -> _Read:
 
 
 def _to_deepen(
-    wanted: list[str], lists: dict[str, _TermList], read: _Read, bound: np.ndarray, theta: float, unseen: float
+    wanted: list[str], lists: dict[str, TermList], read: _Read, bound: np.ndarray, theta: float, unseen: float
 ) -> list[str]:
     """The terms to read deeper, MaxScore-like: while a chunk read under no term could still
     reach θ, the terms of the largest unread bounds until the others' sum is below θ; else (too

@@ -14,9 +14,10 @@ import psycopg
 import psycopg.sql
 
 from index.records import Passage
-from index.stores.postgres.lexical import Collection, WholeLists, exact_scores, idf, top_k, warm_common_lists
+from index.stores.postgres.lexical import Collection, exact_scores, idf, top_k
 from index.stores.postgres.schema import VECTOR_DIMENSION
 from index.stores.postgres.sql import MAX_LEXEME_BYTES, quote_lexeme
+from index.stores.postgres.whole_lists import WholeLists, warm_common_lists
 
 # HNSW candidate list per search (the dense index below `sql.IVF_MIN_CHUNKS` chunks; above, an
 # inverted file probed `sql.ivf_probes` lists deep). At 100,000 and 200,000 chunks recall@10
@@ -96,7 +97,7 @@ class PostgresSearchView:
 
     def warm_common_lists(self) -> int:
         """The generation's longest posting lists read into the store's memory now (see
-        `lexical.warm_common_lists`); the postings read."""
+        `whole_lists.warm_common_lists`); the postings read."""
         return warm_common_lists(self._conn, self._collection) if self._chunk_count else 0
 
     def lexical_scores_of(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, float]:

@@ -18,7 +18,7 @@ from index.errors import ReindexAlreadyRunningError, StoreUnavailableError
 from index.faults import crash_point
 from index.records import BriefRecord, Passage
 from index.stores.postgres.connection import REINDEX_LOCK_KEY, connect, migrate, redact_url, schema_version
-from index.stores.postgres.lexical import WholeLists, removed_postings, write_blocks
+from index.stores.postgres.lexical import removed_postings, write_blocks
 from index.stores.postgres.schema import LATEST_VERSION, VECTOR_DIMENSION
 from index.stores.postgres.search_view import (
     HNSW_EF_SEARCH,
@@ -38,6 +38,7 @@ from index.stores.postgres.sql import (
     set_manifest,
     tsvector_literal,
 )
+from index.stores.postgres.whole_lists import WholeLists
 from index.stores.protocol import SKIPPED_FILES_KEY, NextGeneration, skipped_json
 
 log = logging.getLogger(__name__)
