@@ -69,11 +69,11 @@ class LabelVotes:
         for word in known:
             if len(word) < _NAME_MIN_CHARS:
                 continue
-            giving = [
-                (weight, min(count for name, count in names if same_word(word, name)))
-                for weight, names in named
-                if any(same_word(word, name) for name, _c in names)
-            ]
+            giving = []  # (weight, how many briefs use the name) of the passages giving it
+            for weight, names in named:
+                counts = [count for name, count in names if same_word(word, name)]
+                if counts:
+                    giving.append((weight, min(counts)))
             enough = len(giving) >= 2 or (len(giving) == 1 and giving[0][1] <= RARE_MIN_BRIEFS)
             if enough and sum(weight for weight, _c in giving) > said / 2:
                 return True

@@ -143,8 +143,8 @@ class TopicCatalogue:
         for key, topic_label in labels.items():
             for word in topic_label.stems:
                 by_stem.setdefault(word, []).append(key)
-        words = {w for _h, _e, brief_words, _l in self._seen.values() for w in brief_words}
         self._brief_counts = Counter(w for _h, _e, brief_words, _l in self._seen.values() for w in brief_words)
+        words = set(self._brief_counts)
         written_lower = {w for _h, _e, brief_words, names in self._seen.values() for w in brief_words - names}
         self._names = frozenset({w for _h, _e, _w, names in self._seen.values() for w in names} - written_lower)
         deletions: dict[str, str] = {}
